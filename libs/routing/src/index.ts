@@ -1,0 +1,1 @@
+export { LeastOutstandingRouter, type RoutableEndpoint } from './least-outstanding.router';

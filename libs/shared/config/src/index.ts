@@ -1,0 +1,1 @@
+export { parseEnv, portSchema, logLevelSchema } from './parse-env';

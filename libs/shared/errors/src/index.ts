@@ -1,0 +1,1 @@
+export { PlatformError, PlatformErrorCode, assertUnreachable } from './platform-error';

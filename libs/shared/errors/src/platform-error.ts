@@ -1,0 +1,43 @@
+/** Every domain failure the platform can report; transports map these exhaustively (see the grpc and gateway mappers). */
+export enum PlatformErrorCode {
+  INVALID_ARGUMENT = 'INVALID_ARGUMENT',
+  RUN_NOT_FOUND = 'RUN_NOT_FOUND',
+  MODEL_NOT_FOUND = 'MODEL_NOT_FOUND',
+  BENCHMARK_NOT_FOUND = 'BENCHMARK_NOT_FOUND',
+  DATASET_UNAVAILABLE = 'DATASET_UNAVAILABLE',
+  RUN_NOT_CANCELLABLE = 'RUN_NOT_CANCELLABLE',
+  NO_READY_ENDPOINT = 'NO_READY_ENDPOINT',
+  UPSTREAM_FAILED = 'UPSTREAM_FAILED',
+  SANDBOX_UNAVAILABLE = 'SANDBOX_UNAVAILABLE',
+  RESOURCE_EXHAUSTED = 'RESOURCE_EXHAUSTED',
+  DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED',
+  CANCELLED = 'CANCELLED',
+  INTERNAL = 'INTERNAL',
+}
+
+/** A domain error: a stable code for clients, an optional offending field, and the cause kept for logs only. */
+export class PlatformError extends Error {
+  override readonly name = 'PlatformError';
+
+  constructor(
+    readonly code: PlatformErrorCode,
+    message: string,
+    readonly options: { field?: string; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+  }
+
+  get field(): string | undefined {
+    return this.options.field;
+  }
+
+  /** Shorthand for a validation failure on one input field. */
+  static invalid(field: string, message: string): PlatformError {
+    return new PlatformError(PlatformErrorCode.INVALID_ARGUMENT, `${field}: ${message}`, { field });
+  }
+}
+
+/** Compile-time exhaustiveness check for switches over enums. */
+export function assertUnreachable(value: never): never {
+  throw new Error(`unhandled value: ${String(value)}`);
+}

@@ -1,0 +1,75 @@
+import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { PlatformError, PlatformErrorCode, assertUnreachable } from '@lemur/shared-errors';
+
+const CODE_KEY = 'lemur-error-code';
+const FIELD_KEY = 'lemur-error-field';
+
+/** The gRPC status for each domain error code. */
+export function grpcStatusFor(code: PlatformErrorCode): GrpcStatus {
+  switch (code) {
+    case PlatformErrorCode.INVALID_ARGUMENT:
+      return GrpcStatus.INVALID_ARGUMENT;
+    case PlatformErrorCode.RUN_NOT_FOUND:
+    case PlatformErrorCode.MODEL_NOT_FOUND:
+    case PlatformErrorCode.BENCHMARK_NOT_FOUND:
+      return GrpcStatus.NOT_FOUND;
+    case PlatformErrorCode.DATASET_UNAVAILABLE:
+    case PlatformErrorCode.RUN_NOT_CANCELLABLE:
+      return GrpcStatus.FAILED_PRECONDITION;
+    case PlatformErrorCode.NO_READY_ENDPOINT:
+    case PlatformErrorCode.SANDBOX_UNAVAILABLE:
+      return GrpcStatus.UNAVAILABLE;
+    case PlatformErrorCode.UPSTREAM_FAILED:
+      return GrpcStatus.UNAVAILABLE;
+    case PlatformErrorCode.RESOURCE_EXHAUSTED:
+      return GrpcStatus.RESOURCE_EXHAUSTED;
+    case PlatformErrorCode.DEADLINE_EXCEEDED:
+      return GrpcStatus.DEADLINE_EXCEEDED;
+    case PlatformErrorCode.CANCELLED:
+      return GrpcStatus.CANCELLED;
+    case PlatformErrorCode.INTERNAL:
+      return GrpcStatus.INTERNAL;
+    default:
+      return assertUnreachable(code);
+  }
+}
+
+/** The error object a grpc-js handler reports for a domain error; the cause stays in the logs, not on the wire. */
+export function toGrpcError(error: PlatformError): Partial<ServiceError> {
+  const metadata = new Metadata();
+  metadata.set(CODE_KEY, error.code);
+  if (error.field) metadata.set(FIELD_KEY, error.field);
+  return { code: grpcStatusFor(error.code), details: error.message, message: error.message, metadata };
+}
+
+function domainCodeForStatus(code: GrpcStatus): PlatformErrorCode {
+  switch (code) {
+    case GrpcStatus.INVALID_ARGUMENT:
+    case GrpcStatus.OUT_OF_RANGE:
+      return PlatformErrorCode.INVALID_ARGUMENT;
+    case GrpcStatus.DEADLINE_EXCEEDED:
+      return PlatformErrorCode.DEADLINE_EXCEEDED;
+    case GrpcStatus.CANCELLED:
+      return PlatformErrorCode.CANCELLED;
+    case GrpcStatus.RESOURCE_EXHAUSTED:
+      return PlatformErrorCode.RESOURCE_EXHAUSTED;
+    case GrpcStatus.UNAVAILABLE:
+      return PlatformErrorCode.UPSTREAM_FAILED;
+    default:
+      return PlatformErrorCode.INTERNAL;
+  }
+}
+
+/** Rebuilds the domain error a peer reported, so callers can branch on its code (the peer's metadata wins over the status). */
+export function fromGrpcError(error: ServiceError): PlatformError {
+  const reported = error.metadata?.get(CODE_KEY)[0];
+  const field = error.metadata?.get(FIELD_KEY)[0];
+  const code =
+    typeof reported === 'string' && reported in PlatformErrorCode
+      ? (reported as PlatformErrorCode)
+      : domainCodeForStatus(error.code);
+  return new PlatformError(code, error.details || error.message, {
+    ...(typeof field === 'string' ? { field } : {}),
+    cause: error,
+  });
+}

@@ -1,0 +1,1 @@
+export { createMetricsRegistry, startMetricsServer } from './metrics-server';
