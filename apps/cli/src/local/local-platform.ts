@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyMigrations, ensureDatabase, redactDatabaseUrl, startEmbeddedPostgres, withDatabaseName } from '@lemur/shared-database';
+import type { CliEnvironment } from '../config/cli.config';
+import { BUILTIN_SIM_MODELS, simFlag, type SimModel } from '../models/sim-models';
+import { freePort } from './free-port';
+import { ServiceProcess } from './service-process';
+
+const EMBEDDED_PG_PORT = 54329;
+
+/** How to start the local platform. */
+export interface LocalPlatformOptions {
+  env: CliEnvironment;
+  /** Gateway port; 0 picks a free one. */
+  gatewayPort: number;
+  /** Simulator models beyond the built-in ones (e.g. sim:scripted=FILE). */
+  extraSimModels?: SimModel[];
+  /** Simulator latency: realistic (default) or none. */
+  simFast?: boolean;
+  /** Eval worker processes. */
+  workers?: number;
+  workerConcurrency?: number;
+  /** Where progress lines go. */
+  log: (message: string) => void;
+}
+
+interface RegistryEntry {
+  name: string;
+  endpoints: string[];
+  servedModelName?: string;
+  chat?: boolean;
+  apiKeyEnv?: string;
+  kind?: 'openai' | 'sim';
+}
+
+/**
+ * The whole platform on one machine: PostgreSQL (embedded unless DATABASE_URL is set), vllm-sim in place of GPUs, and
+ * the inference, sandbox, eval and gateway services as child processes, each logging to `.lemur/logs/`.
+ */
+export class LocalPlatform {
+  private constructor(
+    readonly gatewayUrl: string,
+    readonly databaseUrl: string,
+    readonly services: Map<string, ServiceProcess>,
+    private readonly stopDatabase: () => Promise<void>,
+    private readonly workerEnv: () => Record<string, string | undefined>,
+    private readonly opts: LocalPlatformOptions,
+  ) {}
+
+  static async start(opts: LocalPlatformOptions): Promise<LocalPlatform> {
+    const { env, log } = opts;
+    const runDir = join(env.home, 'run');
+    const logDir = join(env.home, 'logs');
+    mkdirSync(runDir, { recursive: true });
+    const services = new Map<string, ServiceProcess>();
+    let stopDatabase: () => Promise<void> = async () => undefined;
+    try {
+      // 1. Database.
+      let databaseUrl: string;
+      if (env.databaseUrl) {
+        databaseUrl = env.databaseUrl;
+        log(`database: ${redactDatabaseUrl(databaseUrl)} (DATABASE_URL)`);
+      } else {
+        const dataDir =
+          process.getuid?.() === 0
+            ? `/var/tmp/lemur-postgres-${createHash('sha256').update(env.home).digest('hex').slice(0, 8)}`
+            : join(env.home, 'postgres');
+        log(`database: starting embedded PostgreSQL (data in ${dataDir})`);
+        const pg = await startEmbeddedPostgres({ dataDir, port: EMBEDDED_PG_PORT });
+        stopDatabase = pg.stop;
+        databaseUrl = withDatabaseName(pg.url, 'lemur');
+      }
+      await ensureDatabase(databaseUrl);
+      const applied = await applyMigrations(databaseUrl);
+      log(`database: schema up to date${applied.length ? ` (applied ${applied.join(', ')})` : ''}`);
+
+      // 2. Simulator and model registry.
+      const simModels = [...BUILTIN_SIM_MODELS, ...(opts.extraSimModels ?? [])];
+      const ports = {
+        sim: await freePort(),
+        inference: await freePort(),
+        inferenceMetrics: await freePort(),
+        sandbox: await freePort(),
+        sandboxMetrics: await freePort(),
+        eval: await freePort(),
+        evalMetrics: await freePort(),
+        gateway: opts.gatewayPort || (await freePort()),
+      };
+      const base: Record<string, string | undefined> = { ...env.passthrough, LOG_LEVEL: env.passthrough.LOG_LEVEL ?? 'info' };
+      delete base.DATABASE_URL;
+      const start = (name: string, entry: string, extra: Record<string, string | undefined>, args: string[] = []) => {
+        const service = ServiceProcess.start({ name, repoRoot: env.repoRoot, entry, args, env: { ...base, ...extra }, logDir });
+        services.set(name, service);
+        return service;
+      };
+      const simUrl = `http://127.0.0.1:${ports.sim}`;
+      const sim = start(
+        'vllm-sim',
+        'apps/vllm-sim/src/main.ts',
+        { ...(env.datasetsDir ? { LEMUR_DATASETS_DIR: env.datasetsDir } : {}) },
+        ['--port', String(ports.sim), ...simModels.flatMap((m) => ['--model', simFlag(m)]), ...(opts.simFast ? ['--fast'] : [])],
+      );
+
+      const registry: RegistryEntry[] = simModels.map((m) => ({
+        name: m.name,
+        servedModelName: m.served,
+        endpoints: [simUrl],
+        kind: 'sim',
+      }));
+      if (env.modelsFile) {
+        const user = JSON.parse(readFileSync(env.modelsFile, 'utf8')) as { models?: RegistryEntry[] };
+        registry.push(...(user.models ?? []));
+        log(`models: ${user.models?.length ?? 0} from ${env.modelsFile}`);
+      }
+      const modelsFile = join(runDir, 'models.json');
+      writeFileSync(modelsFile, `${JSON.stringify({ models: registry }, null, 2)}\n`);
+
+      // 3. Services.
+      const inference = start('inference', 'apps/inference/src/main.ts', {
+        INFERENCE_GRPC_URL: `127.0.0.1:${ports.inference}`,
+        INFERENCE_METRICS_PORT: String(ports.inferenceMetrics),
+        LEMUR_MODELS_FILE: modelsFile,
+      });
+      const sandbox = start('sandbox', 'apps/sandbox/src/main.ts', {
+        SANDBOX_GRPC_URL: `127.0.0.1:${ports.sandbox}`,
+        SANDBOX_METRICS_PORT: String(ports.sandboxMetrics),
+      });
+      const workerEnv = () => ({
+        DATABASE_URL: databaseUrl,
+        INFERENCE_ADDR: `127.0.0.1:${ports.inference}`,
+        SANDBOX_ADDR: `127.0.0.1:${ports.sandbox}`,
+        ...(env.datasetsDir ? { LEMUR_DATASETS_DIR: env.datasetsDir } : {}),
+        LEMUR_DATASETS_CACHE: join(env.home, 'datasets'),
+        ...(opts.workerConcurrency ? { EVAL_WORKER_CONCURRENCY: String(opts.workerConcurrency) } : {}),
+      });
+      const evalApi = start('eval', 'apps/eval/src/main.ts', {
+        ...workerEnv(),
+        EVAL_GRPC_URL: `127.0.0.1:${ports.eval}`,
+        EVAL_METRICS_PORT: String(ports.evalMetrics),
+      });
+      const gateway = start('gateway', 'apps/gateway/src/main.ts', {
+        GATEWAY_PORT: String(ports.gateway),
+        EVAL_ADDR: `127.0.0.1:${ports.eval}`,
+        INFERENCE_ADDR: `127.0.0.1:${ports.inference}`,
+      });
+      await Promise.all([
+        sim.waitReady(`${simUrl}/health`),
+        inference.waitReady(`http://127.0.0.1:${ports.inferenceMetrics}/healthz`),
+        sandbox.waitReady(`http://127.0.0.1:${ports.sandboxMetrics}/healthz`),
+        evalApi.waitReady(`http://127.0.0.1:${ports.evalMetrics}/healthz`),
+      ]);
+      const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+      await gateway.waitReady(`${gatewayUrl}/health`);
+      const platform = new LocalPlatform(gatewayUrl, databaseUrl, services, stopDatabase, workerEnv, opts);
+      for (let i = 1; i < (opts.workers ?? 1); i++) await platform.startWorker();
+      log(`platform: ready at ${gatewayUrl} (logs in ${logDir})`);
+      return platform;
+    } catch (err) {
+      await Promise.allSettled([...services.values()].map((s) => s.stop(2_000)));
+      await stopDatabase();
+      throw err;
+    }
+  }
+
+  /** Starts one more eval worker process (no API), sharing the database queue. */
+  async startWorker(): Promise<ServiceProcess> {
+    const index = [...this.services.keys()].filter((k) => k.startsWith('eval-worker')).length + 1;
+    const metricsPort = await freePort();
+    const worker = ServiceProcess.start({
+      name: `eval-worker-${index}`,
+      repoRoot: this.opts.env.repoRoot,
+      entry: 'apps/eval/src/main.ts',
+      env: { ...this.opts.env.passthrough, ...this.workerEnv(), EVAL_SERVE_API: 'false', EVAL_METRICS_PORT: String(metricsPort) },
+      logDir: join(this.opts.env.home, 'logs'),
+    });
+    this.services.set(worker.name, worker);
+    await worker.waitReady(`http://127.0.0.1:${metricsPort}/healthz`);
+    return worker;
+  }
+
+  /** Stops the gateway first, then the workers (they finish their samples), then the rest and the database. */
+  async stop(): Promise<void> {
+    const order = ['gateway', 'eval', ...[...this.services.keys()].filter((k) => k.startsWith('eval-worker')), 'inference', 'sandbox', 'vllm-sim'];
+    for (const name of order) await this.services.get(name)?.stop();
+    await this.stopDatabase();
+  }
+}
+
+/** True when a Lemur gateway answers at `url`. */
+export async function gatewayAlive(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+

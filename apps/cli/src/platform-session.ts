@@ -1,0 +1,42 @@
+import type { CliEnvironment } from './config/cli.config';
+import { GatewayClient } from './api/gateway-client';
+import { LocalPlatform, gatewayAlive } from './local/local-platform';
+import type { SimModel } from './models/sim-models';
+
+/** Where commands send their requests: a running gateway, or a local platform started just for this command. */
+export interface PlatformSession {
+  client: GatewayClient;
+  gatewayUrl: string;
+  local: LocalPlatform | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Uses the gateway at `--server`/LEMUR_SERVER when it answers; otherwise (and always with `forceLocal`) starts the local
+ * platform for the duration of the command.
+ */
+export async function openSession(opts: {
+  env: CliEnvironment;
+  server?: string;
+  forceLocal?: boolean;
+  simModels?: SimModel[];
+  log: (message: string) => void;
+}): Promise<PlatformSession> {
+  const explicit = opts.server ?? opts.env.server;
+  const url = (explicit ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  if (!opts.forceLocal && (opts.simModels?.length ?? 0) === 0 && (await gatewayAlive(url))) {
+    return { client: new GatewayClient(url), gatewayUrl: url, local: null, close: async () => undefined };
+  }
+  if (explicit && !opts.forceLocal) {
+    throw new Error(`no Lemur gateway answers at ${url}; start one with \`lemur up\` or drop --server to run locally`);
+  }
+  const local = await LocalPlatform.start({
+    env: opts.env,
+    gatewayPort: 0,
+    ...(opts.simModels ? { extraSimModels: opts.simModels } : {}),
+    log: opts.log,
+  });
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= local.stop());
+  return { client: new GatewayClient(local.gatewayUrl), gatewayUrl: local.gatewayUrl, local, close };
+}

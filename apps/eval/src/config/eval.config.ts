@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { logLevelSchema, parseEnv, portSchema } from '@lemur/shared-config';
+import { z } from 'zod';
+
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+  EVAL_GRPC_URL: z.string().default('127.0.0.1:50053'),
+  EVAL_METRICS_PORT: portSchema.default(9463),
+  INFERENCE_ADDR: z.string().default('127.0.0.1:50051'),
+  SANDBOX_ADDR: z.string().default('127.0.0.1:50052'),
+  LEMUR_DATASETS_DIR: z.string().optional(),
+  LEMUR_DATASETS_CACHE: z.string().optional(),
+  LEMUR_OFFLINE: flag.default(false),
+  EVAL_SERVE_API: flag.default(true),
+  EVAL_WORKERS: flag.default(true),
+  EVAL_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
+  EVAL_DEFAULT_RUN_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(32),
+  EVAL_SAMPLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
+  EVAL_JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).default(900),
+  EVAL_QUEUE_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).default(30),
+  EVAL_SAMPLE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  LOG_LEVEL: logLevelSchema,
+});
+
+/** The eval service's settings, read from the environment once at start-up. */
+export interface EvalConfig {
+  databaseUrl: string;
+  grpcUrl: string;
+  metricsPort: number;
+  inferenceAddr: string;
+  sandboxAddr: string;
+  datasets: { datasetsDir?: string; sharedDirs: string[]; cacheDir: string; online: boolean };
+  serveApi: boolean;
+  workers: boolean;
+  workerConcurrency: number;
+  defaultRunConcurrency: number;
+  sampleTimeoutMs: number;
+  jobExpireSeconds: number;
+  queueMaintenanceSeconds: number;
+  sampleMaxAttempts: number;
+  logLevel: string;
+  /** The platform's version (root package.json), recorded with every run. */
+  platformVersion: string;
+}
+
+/** `../shared/datasets` next to the checkout, when present (the project's machines keep benchmark data there). */
+function sharedDatasetDirs(cwd: string): string[] {
+  return [resolve(cwd, '../shared/datasets'), resolve(cwd, '../../shared/datasets')].filter((dir) => existsSync(dir));
+}
+
+export function loadEvalConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): EvalConfig {
+  const p = parseEnv(schema, env, 'eval');
+  return {
+    databaseUrl: p.DATABASE_URL,
+    grpcUrl: p.EVAL_GRPC_URL,
+    metricsPort: p.EVAL_METRICS_PORT,
+    inferenceAddr: p.INFERENCE_ADDR,
+    sandboxAddr: p.SANDBOX_ADDR,
+    datasets: {
+      ...(p.LEMUR_DATASETS_DIR ? { datasetsDir: p.LEMUR_DATASETS_DIR } : {}),
+      sharedDirs: sharedDatasetDirs(cwd),
+      cacheDir: p.LEMUR_DATASETS_CACHE ?? resolve(cwd, '.lemur/datasets'),
+      online: !p.LEMUR_OFFLINE,
+    },
+    serveApi: p.EVAL_SERVE_API,
+    workers: p.EVAL_WORKERS,
+    workerConcurrency: p.EVAL_WORKER_CONCURRENCY,
+    defaultRunConcurrency: p.EVAL_DEFAULT_RUN_CONCURRENCY,
+    sampleTimeoutMs: p.EVAL_SAMPLE_TIMEOUT_MS,
+    jobExpireSeconds: p.EVAL_JOB_EXPIRE_SECONDS,
+    queueMaintenanceSeconds: p.EVAL_QUEUE_MAINTENANCE_SECONDS,
+    sampleMaxAttempts: p.EVAL_SAMPLE_MAX_ATTEMPTS,
+    logLevel: p.LOG_LEVEL,
+    platformVersion: (JSON.parse(readFileSync(resolve(__dirname, '../../../../package.json'), 'utf8')) as { version: string }).version,
+  };
+}

@@ -1,0 +1,3 @@
+/** Injection tokens of the eval service's ports. */
+export const RUN_STORE = Symbol('RUN_STORE');
+export const SAMPLE_STORE = Symbol('SAMPLE_STORE');

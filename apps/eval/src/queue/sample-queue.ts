@@ -1,0 +1,107 @@
+import PgBoss from 'pg-boss';
+import type { Logger } from '@lemur/shared-logging';
+
+/** A queued unit of work: one sample of one run. */
+export interface SampleJob {
+  id: string;
+  runId: string;
+  sampleId: string;
+}
+
+const CHUNK = 1000;
+
+/**
+ * The Postgres-backed sample queue (pg-boss), one queue per run so each run's concurrency can be bounded and runs are
+ * served round-robin. A job whose worker dies expires after `expireInSeconds` and is retried; scoring stays exactly-once
+ * because a sample result is only written while the sample is still pending.
+ */
+export class SampleQueue {
+  private readonly boss: PgBoss;
+  private readonly created = new Set<string>();
+
+  constructor(
+    databaseUrl: string,
+    private readonly opts: { expireInSeconds: number; maintenanceSeconds: number; retryLimit: number },
+    private readonly logger: Logger,
+  ) {
+    this.boss = new PgBoss({
+      connectionString: databaseUrl,
+      schema: 'pgboss',
+      max: 4,
+      maintenanceIntervalSeconds: opts.maintenanceSeconds,
+      application_name: 'lemur-eval-queue',
+    });
+    this.boss.on('error', (err: unknown) => this.logger.error({ err }, 'queue error'));
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.boss.stop({ graceful: false, wait: true });
+  }
+
+  private queueName(runId: string): string {
+    return `run.${runId}`;
+  }
+
+  private async ensureQueue(runId: string): Promise<string> {
+    const name = this.queueName(runId);
+    if (!this.created.has(name)) {
+      if (!(await this.boss.getQueue(name))) {
+        // Another worker may create it at the same moment; that is fine as long as it exists afterwards.
+        await this.boss.createQueue(name, { name, policy: 'standard' }).catch(async (err: unknown) => {
+          if (!(await this.boss.getQueue(name))) throw err;
+        });
+      }
+      this.created.add(name);
+    }
+    return name;
+  }
+
+  /** Queues one job per sample. */
+  async enqueue(runId: string, sampleIds: readonly string[]): Promise<void> {
+    const name = await this.ensureQueue(runId);
+    for (let i = 0; i < sampleIds.length; i += CHUNK) {
+      await this.boss.insert(
+        sampleIds.slice(i, i + CHUNK).map((sampleId) => ({
+          name,
+          data: { runId, sampleId },
+          expireInSeconds: this.opts.expireInSeconds,
+          retryLimit: this.opts.retryLimit,
+          retryDelay: 1,
+        })),
+      );
+    }
+  }
+
+  /** Takes up to `max` jobs of a run, marking them active. */
+  async fetch(runId: string, max: number): Promise<SampleJob[]> {
+    const name = await this.ensureQueue(runId);
+    const jobs = await this.boss.fetch<{ runId: string; sampleId: string }>(name, { batchSize: max });
+    return jobs.map((job) => ({ id: job.id, runId: job.data.runId, sampleId: job.data.sampleId }));
+  }
+
+  async complete(job: SampleJob): Promise<void> {
+    await this.boss.complete(this.queueName(job.runId), job.id);
+  }
+
+  /** Gives a job back for a retry (pg-boss counts retries against the job's retry limit). */
+  async fail(job: SampleJob, reason: string): Promise<void> {
+    await this.boss.fail(this.queueName(job.runId), job.id, { reason });
+  }
+
+  /** Jobs of a run still to do or in progress. */
+  async outstanding(runId: string): Promise<number> {
+    const name = await this.ensureQueue(runId);
+    return this.boss.getQueueSize(name, { before: 'completed' });
+  }
+
+  /** Removes a finished run's queue and its jobs. */
+  async drop(runId: string): Promise<void> {
+    const name = this.queueName(runId);
+    this.created.delete(name);
+    await this.boss.deleteQueue(name).catch((err: unknown) => this.logger.warn({ err, runId }, 'could not drop run queue'));
+  }
+}

@@ -1,0 +1,117 @@
+import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
+import type { Logger } from '@lemur/shared-logging';
+import type { BenchmarkCatalog } from '../../benchmarks/benchmark-catalog';
+import type { SampleQueue } from '../../queue/sample-queue';
+import type { RunStore } from '../run-store';
+import type { RunRecord, RunSpec } from '../run.types';
+import type { StartRunCommand } from './start-run.command';
+
+const MAX_SAMPLES_PER_ITEM = 200;
+const MAX_CONCURRENCY = 1024;
+const MAX_TOKENS = 32_768;
+const MAX_SAMPLES_PER_RUN = 1_000_000;
+
+/** Checks that a model name is routable; implemented by the inference client. */
+export interface ModelDirectory {
+  has(model: string): Promise<boolean>;
+  names(): Promise<string[]>;
+}
+
+/** Validates a run request, plans it into samples, stores run + samples atomically, then queues the samples. */
+export class StartRunUseCase {
+  constructor(
+    private readonly runs: RunStore,
+    private readonly catalog: BenchmarkCatalog,
+    private readonly models: ModelDirectory,
+    private readonly queue: SampleQueue,
+    private readonly logger: Logger,
+    private readonly opts: { platformVersion: string; defaultConcurrency: number },
+  ) {}
+
+  async execute(cmd: StartRunCommand): Promise<RunRecord> {
+    this.validate(cmd);
+    const benchmark = this.catalog.get(cmd.benchmark);
+    if (!(await this.models.has(cmd.model))) {
+      const known = await this.models.names();
+      throw new PlatformError(PlatformErrorCode.MODEL_NOT_FOUND, `unknown model "${cmd.model}"; known models: ${known.join(', ') || '(none)'}`, {
+        field: 'model',
+      });
+    }
+    const { loaded, ref } = await this.catalog.load(cmd.benchmark);
+    if (cmd.limit > loaded.items.length) {
+      throw PlatformError.invalid('limit', `${benchmark.name} has ${loaded.items.length} items; limit must be at most that (0 = all)`);
+    }
+    const items = cmd.limit > 0 ? loaded.items.slice(0, cmd.limit) : loaded.items;
+    const samplesPerItem = cmd.samplesPerItem || 1;
+    if (items.length * samplesPerItem > MAX_SAMPLES_PER_RUN) {
+      throw PlatformError.invalid('samples', `a run may have at most ${MAX_SAMPLES_PER_RUN} samples`);
+    }
+    const spec: RunSpec = {
+      benchmarkRef: ref,
+      datasetFile: benchmark.dataset.file,
+      datasetSha256: loaded.datasetSha256,
+      datasetSource: loaded.source,
+      promptTemplateHash: benchmark.promptTemplateHash,
+      metric: benchmark.metric,
+      sampling: {
+        maxTokens: cmd.maxTokens ?? benchmark.sampling.maxTokens,
+        temperature: cmd.temperature ?? benchmark.sampling.temperature,
+        topP: cmd.topP ?? benchmark.sampling.topP,
+        stop: benchmark.sampling.stop,
+        ...(cmd.seed !== undefined ? { seed: cmd.seed } : {}),
+      },
+      platformVersion: this.opts.platformVersion,
+      items: items.length,
+    };
+    const teamId = await this.runs.ensureTeam(cmd.team);
+    const { run, sampleIds } = await this.runs.createWithSamples({
+      teamId,
+      modelName: cmd.model,
+      benchmark: benchmark.name,
+      benchmarkVersion: benchmark.version,
+      config: {
+        limit: cmd.limit,
+        samplesPerItem,
+        concurrency: cmd.concurrency || this.opts.defaultConcurrency,
+        chat: cmd.chat,
+        ...(cmd.temperature !== undefined ? { temperature: cmd.temperature } : {}),
+        ...(cmd.maxTokens !== undefined ? { maxTokens: cmd.maxTokens } : {}),
+        ...(cmd.topP !== undefined ? { topP: cmd.topP } : {}),
+        ...(cmd.seed !== undefined ? { seed: cmd.seed } : {}),
+      },
+      spec,
+      samples: items.flatMap((item, itemIndex) =>
+        Array.from({ length: samplesPerItem }, (_, sampleIndex) => ({ itemId: item.id, itemIndex, sampleIndex })),
+      ),
+    });
+    try {
+      await this.queue.enqueue(run.id, sampleIds);
+    } catch (err) {
+      // The run and its samples are stored; the workers' reconciler queues pending samples that have no job.
+      this.logger.error({ err, runId: run.id }, 'queueing samples failed; the reconciler will queue them');
+    }
+    this.logger.info({ runId: run.id, model: cmd.model, benchmark: ref, samples: sampleIds.length }, 'run created');
+    return run;
+  }
+
+  private validate(cmd: StartRunCommand): void {
+    if (!cmd.team) throw PlatformError.invalid('team', 'is required');
+    if (!cmd.model) throw PlatformError.invalid('model', 'is required');
+    if (!cmd.benchmark) throw PlatformError.invalid('benchmark', 'is required');
+    if (!Number.isInteger(cmd.limit) || cmd.limit < 0) throw PlatformError.invalid('limit', 'must be a whole number >= 0 (0 = all items)');
+    if (!Number.isInteger(cmd.samplesPerItem) || cmd.samplesPerItem < 0 || cmd.samplesPerItem > MAX_SAMPLES_PER_ITEM) {
+      throw PlatformError.invalid('samples', `must be between 1 and ${MAX_SAMPLES_PER_ITEM}`);
+    }
+    if (!Number.isInteger(cmd.concurrency) || cmd.concurrency < 0 || cmd.concurrency > MAX_CONCURRENCY) {
+      throw PlatformError.invalid('concurrency', `must be between 1 and ${MAX_CONCURRENCY}`);
+    }
+    if (cmd.temperature !== undefined && !(cmd.temperature >= 0 && cmd.temperature <= 2)) {
+      throw PlatformError.invalid('temperature', 'must be between 0 and 2');
+    }
+    if (cmd.maxTokens !== undefined && !(Number.isInteger(cmd.maxTokens) && cmd.maxTokens >= 1 && cmd.maxTokens <= MAX_TOKENS)) {
+      throw PlatformError.invalid('maxTokens', `must be between 1 and ${MAX_TOKENS}`);
+    }
+    if (cmd.topP !== undefined && !(cmd.topP > 0 && cmd.topP <= 1)) throw PlatformError.invalid('topP', 'must be in (0, 1]');
+    if (cmd.seed !== undefined && !Number.isSafeInteger(cmd.seed)) throw PlatformError.invalid('seed', 'must be an integer');
+  }
+}

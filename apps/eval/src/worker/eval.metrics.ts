@@ -1,0 +1,36 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Metrics of the eval workers; labels bounded to benchmark and outcome. */
+export class EvalMetrics {
+  readonly samples: Counter<'benchmark' | 'outcome'>;
+  readonly sampleDuration: Histogram<'benchmark'>;
+  readonly inFlight: Gauge;
+  readonly runsFinished: Counter<'status'>;
+
+  constructor(registry: Registry) {
+    this.samples = new Counter({
+      name: 'lemur_eval_samples_total',
+      help: 'Samples finished by outcome (scored, errored, retried, skipped).',
+      labelNames: ['benchmark', 'outcome'],
+      registers: [registry],
+    });
+    this.sampleDuration = new Histogram({
+      name: 'lemur_eval_sample_duration_seconds',
+      help: 'Time to generate and score one sample.',
+      labelNames: ['benchmark'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    });
+    this.inFlight = new Gauge({
+      name: 'lemur_eval_samples_in_flight',
+      help: 'Samples this worker is processing.',
+      registers: [registry],
+    });
+    this.runsFinished = new Counter({
+      name: 'lemur_eval_runs_finished_total',
+      help: 'Runs that reached a final status.',
+      labelNames: ['status'],
+      registers: [registry],
+    });
+  }
+}

@@ -1,0 +1,172 @@
+import type { Logger } from '@lemur/shared-logging';
+import { type RunFinalizer } from '../runs/run-finalizer';
+import type { RunStore, SampleStore } from '../runs/run-store';
+import type { RunRecord } from '../runs/run.types';
+import type { SampleJob, SampleQueue } from '../queue/sample-queue';
+import type { EvalMetrics } from './eval.metrics';
+import type { SampleProcessor } from './sample-processor';
+
+const ACTIVE_RUNS_TTL_MS = 500;
+const IDLE_POLL_MS = 250;
+const RECONCILE_EVERY_MS = 30_000;
+
+/**
+ * Takes sample jobs from the queue and processes them, at most `concurrency` at once in this process and at most each
+ * run's own concurrency per run, serving runs round-robin. Stateless: any number of workers can share one database.
+ */
+export class SampleWorker {
+  private stopped = true;
+  private loopDone: Promise<void> = Promise.resolve();
+  private readonly inFlightByRun = new Map<string, number>();
+  private readonly abortByRun = new Map<string, AbortController>();
+  private inFlight = 0;
+  private wake: (() => void) | undefined;
+  private activeRuns: { at: number; runs: RunRecord[] } = { at: 0, runs: [] };
+  private lastReconcile = 0;
+  private readonly tasks = new Set<Promise<void>>();
+
+  constructor(
+    private readonly queue: SampleQueue,
+    private readonly runs: RunStore,
+    private readonly samples: SampleStore,
+    private readonly processor: SampleProcessor,
+    private readonly finalizer: RunFinalizer,
+    private readonly metrics: EvalMetrics,
+    private readonly logger: Logger,
+    private readonly opts: { concurrency: number },
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loopDone = this.loop().catch((err: unknown) => this.logger.fatal({ err }, 'worker loop crashed'));
+  }
+
+  /** Stops taking jobs and waits for the samples in flight (their results are stored). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loopDone;
+    await Promise.allSettled([...this.tasks]);
+  }
+
+  private async loop(): Promise<void> {
+    let cursor = 0;
+    while (!this.stopped) {
+      let fetched = 0;
+      try {
+        const runs = await this.active();
+        await this.maybeReconcile(runs);
+        for (let i = 0; i < runs.length && this.inFlight < this.opts.concurrency; i++) {
+          const run = runs[(cursor + i) % runs.length]!;
+          const free = Math.min(
+            this.opts.concurrency - this.inFlight,
+            run.config.concurrency - (this.inFlightByRun.get(run.id) ?? 0),
+          );
+          if (free <= 0) continue;
+          const jobs = await this.queue.fetch(run.id, free);
+          fetched += jobs.length;
+          for (const job of jobs) this.launch(run, job);
+        }
+        cursor += 1;
+      } catch (err) {
+        this.logger.error({ err }, 'worker poll failed; retrying');
+      }
+      const saturated = this.inFlight >= this.opts.concurrency;
+      if (saturated || fetched === 0) await this.sleep(saturated ? 60_000 : IDLE_POLL_MS);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async active(): Promise<RunRecord[]> {
+    const now = Date.now();
+    if (now - this.activeRuns.at > ACTIVE_RUNS_TTL_MS) {
+      const runs = await this.runs.listActive();
+      // Abort work of runs that were cancelled since the last look.
+      const ids = new Set(runs.map((r) => r.id));
+      for (const [runId, controller] of this.abortByRun) if (!ids.has(runId)) controller.abort();
+      this.activeRuns = { at: now, runs };
+    }
+    return this.activeRuns.runs;
+  }
+
+  /** Re-queues pending samples of runs whose queue is empty (e.g. the process died between storing a run and queueing it). */
+  private async maybeReconcile(runs: RunRecord[]): Promise<void> {
+    if (Date.now() - this.lastReconcile < RECONCILE_EVERY_MS) return;
+    this.lastReconcile = Date.now();
+    for (const run of runs) {
+      if ((this.inFlightByRun.get(run.id) ?? 0) > 0) continue;
+      if ((await this.queue.outstanding(run.id)) > 0) continue;
+      const pending = await this.samples.pendingIds(run.id);
+      if (pending.length > 0) {
+        this.logger.warn({ runId: run.id, pending: pending.length }, 're-queueing pending samples with no job');
+        await this.queue.enqueue(run.id, pending);
+      } else {
+        await this.finalizer.finishIfDone(run.id);
+      }
+    }
+  }
+
+  private launch(run: RunRecord, job: SampleJob): void {
+    this.inFlight += 1;
+    this.metrics.inFlight.inc();
+    this.inFlightByRun.set(run.id, (this.inFlightByRun.get(run.id) ?? 0) + 1);
+    let controller = this.abortByRun.get(run.id);
+    if (!controller || controller.signal.aborted) {
+      controller = new AbortController();
+      this.abortByRun.set(run.id, controller);
+    }
+    const task = this.handle(run, job, controller.signal)
+      .catch((err: unknown) => this.logger.error({ err, runId: run.id, sampleId: job.sampleId }, 'sample handling failed'))
+      .finally(() => {
+        this.inFlight -= 1;
+        this.metrics.inFlight.dec();
+        const left = (this.inFlightByRun.get(run.id) ?? 1) - 1;
+        if (left === 0) {
+          this.inFlightByRun.delete(run.id);
+          this.abortByRun.delete(run.id);
+        } else this.inFlightByRun.set(run.id, left);
+        this.tasks.delete(task);
+        this.wake?.();
+      });
+    this.tasks.add(task);
+  }
+
+  private async handle(run: RunRecord, job: SampleJob, signal: AbortSignal): Promise<void> {
+    const sample = await this.samples.get(job.sampleId);
+    if (!sample || sample.status !== 'PENDING') {
+      // Already scored by an earlier attempt whose worker died before completing the job, or cancelled.
+      this.metrics.samples.inc({ benchmark: run.benchmark, outcome: 'skipped' });
+      await this.queue.complete(job);
+      return;
+    }
+    if (run.status === 'QUEUED') await this.runs.markRunning(run.id);
+    const attempt = await this.samples.markAttempt(sample.id);
+    const timer = this.metrics.sampleDuration.startTimer({ benchmark: run.benchmark });
+    const outcome = await this.processor.process(run, sample, attempt, signal);
+    timer();
+    if (outcome.kind === 'retry') {
+      this.metrics.samples.inc({ benchmark: run.benchmark, outcome: 'retried' });
+      this.logger.warn({ runId: run.id, sampleId: sample.id, attempt, reason: outcome.reason }, 'sample will be retried');
+      await this.queue.fail(job, outcome.reason);
+      return;
+    }
+    const won = await this.samples.recordResult(sample.id, outcome.result);
+    this.metrics.samples.inc({
+      benchmark: run.benchmark,
+      outcome: won ? outcome.result.status.toLowerCase() : 'skipped',
+    });
+    await this.queue.complete(job);
+    if (won) await this.finalizer.finishIfDone(run.id);
+  }
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { benchmarkRef } from './benchmark';
+import { BenchmarkErrorCode, BenchmarkException, toPlatformErrorCode } from './benchmark.exception';
+import { getBenchmark, listBenchmarks } from './registry';
+import { PlatformErrorCode } from '@lemur/shared-errors';
+
+describe('benchmark registry', () => {
+  it('lists every benchmark by name@version', () => {
+    expect(listBenchmarks().map(benchmarkRef)).toEqual(['humaneval@1.0.0', 'gsm8k@1.0.0']);
+  });
+
+  it('resolves a ref or a bare name to the latest version', () => {
+    expect(benchmarkRef(getBenchmark('humaneval@1.0.0'))).toBe('humaneval@1.0.0');
+    expect(benchmarkRef(getBenchmark('gsm8k'))).toBe('gsm8k@1.0.0');
+    expect(getBenchmark('GSM8K').name).toBe('gsm8k');
+  });
+
+  it.each(['mbpp', 'humaneval@2.0.0', ''])('rejects %j with the known benchmarks listed', (ref) => {
+    let error: unknown;
+    try {
+      getBenchmark(ref);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(BenchmarkException);
+    const e = error as BenchmarkException;
+    expect(e.code).toBe(BenchmarkErrorCode.UNKNOWN_BENCHMARK);
+    expect(e.message).toContain('humaneval@1.0.0, gsm8k@1.0.0');
+    expect(e.details['known']).toEqual(['humaneval@1.0.0', 'gsm8k@1.0.0']);
+  });
+
+  it('maps its codes onto platform codes', () => {
+    expect(toPlatformErrorCode(BenchmarkErrorCode.UNKNOWN_BENCHMARK)).toBe(PlatformErrorCode.BENCHMARK_NOT_FOUND);
+    expect(toPlatformErrorCode(BenchmarkErrorCode.DATASET_CHECKSUM_MISMATCH)).toBe(PlatformErrorCode.DATASET_UNAVAILABLE);
+  });
+
+  it('records distinct prompt template hashes', () => {
+    const hashes = listBenchmarks().map((b) => b.promptTemplateHash);
+    expect(new Set(hashes).size).toBe(hashes.length);
+  });
+});
