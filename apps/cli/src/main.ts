@@ -70,10 +70,10 @@ program
   .command('up')
   .description('Start the local platform and keep it running until Ctrl-C')
   .option('--port <port>', 'gateway port', intOption('--port', 0, 65535), 8080)
-  .option('--workers <n>', 'eval worker processes besides the API process', intOption('--workers', 0, 64), 0)
+  .option('--workers <n>', 'eval worker processes', intOption('--workers', 1, 64), 1)
   .addHelpText('after', '\nExample:\n  $ lemur up --port 8080   # then: lemur run --model sim:oracle --benchmark gsm8k --limit 50')
   .action(async (opts: { port: number; workers: number }) => {
-    const platform = await LocalPlatform.start({ env, gatewayPort: opts.port, workers: opts.workers + 1, log });
+    const platform = await LocalPlatform.start({ env, gatewayPort: opts.port, workers: opts.workers, log });
     log(`gateway: ${platform.gatewayUrl}   (OpenAPI at ${platform.gatewayUrl}/openapi.json)`);
     log(`try: LEMUR_SERVER=${platform.gatewayUrl} ./bin/lemur run --model sim:oracle --benchmark gsm8k --limit 50`);
     log('press Ctrl-C to stop');

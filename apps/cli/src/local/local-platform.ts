@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatasetResolver, listBenchmarks } from '@lemur/benchmarks';
 import { applyMigrations, ensureDatabase, redactDatabaseUrl, startEmbeddedPostgres, withDatabaseName } from '@lemur/shared-database';
 import type { CliEnvironment } from '../config/cli.config';
 import { BUILTIN_SIM_MODELS, simFlag, type SimModel } from '../models/sim-models';
@@ -18,7 +19,7 @@ export interface LocalPlatformOptions {
   extraSimModels?: SimModel[];
   /** Simulator latency: realistic (default) or none. */
   simFast?: boolean;
-  /** Eval worker processes. */
+  /** Eval worker processes (default 1); the eval API process itself takes no samples. */
   workers?: number;
   workerConcurrency?: number;
   /** Where progress lines go. */
@@ -39,6 +40,8 @@ interface RegistryEntry {
  * the inference, sandbox, eval and gateway services as child processes, each logging to `.lemur/logs/`.
  */
 export class LocalPlatform {
+  private workersStarted = 0;
+
   private constructor(
     readonly gatewayUrl: string,
     readonly databaseUrl: string,
@@ -75,7 +78,10 @@ export class LocalPlatform {
       const applied = await applyMigrations(databaseUrl);
       log(`database: schema up to date${applied.length ? ` (applied ${applied.join(', ')})` : ''}`);
 
-      // 2. Simulator and model registry.
+      // 2. Benchmark data: found (or downloaded and verified) once, so the simulator's oracle and the workers read the same files.
+      const datasetsDir = await resolveDatasetsDir(env, log);
+
+      // 3. Simulator and model registry.
       const simModels = [...BUILTIN_SIM_MODELS, ...(opts.extraSimModels ?? [])];
       const ports = {
         sim: await freePort(),
@@ -98,7 +104,7 @@ export class LocalPlatform {
       const sim = start(
         'vllm-sim',
         'apps/vllm-sim/src/main.ts',
-        { ...(env.datasetsDir ? { LEMUR_DATASETS_DIR: env.datasetsDir } : {}) },
+        { ...(datasetsDir ? { LEMUR_DATASETS_DIR: datasetsDir } : {}) },
         ['--port', String(ports.sim), ...simModels.flatMap((m) => ['--model', simFlag(m)]), ...(opts.simFast ? ['--fast'] : [])],
       );
 
@@ -116,7 +122,7 @@ export class LocalPlatform {
       const modelsFile = join(runDir, 'models.json');
       writeFileSync(modelsFile, `${JSON.stringify({ models: registry }, null, 2)}\n`);
 
-      // 3. Services.
+      // 4. Services.
       const inference = start('inference', 'apps/inference/src/main.ts', {
         INFERENCE_GRPC_URL: `127.0.0.1:${ports.inference}`,
         INFERENCE_METRICS_PORT: String(ports.inferenceMetrics),
@@ -130,12 +136,13 @@ export class LocalPlatform {
         DATABASE_URL: databaseUrl,
         INFERENCE_ADDR: `127.0.0.1:${ports.inference}`,
         SANDBOX_ADDR: `127.0.0.1:${ports.sandbox}`,
-        ...(env.datasetsDir ? { LEMUR_DATASETS_DIR: env.datasetsDir } : {}),
+        ...(datasetsDir ? { LEMUR_DATASETS_DIR: datasetsDir } : {}),
         LEMUR_DATASETS_CACHE: join(env.home, 'datasets'),
         ...(opts.workerConcurrency ? { EVAL_WORKER_CONCURRENCY: String(opts.workerConcurrency) } : {}),
       });
       const evalApi = start('eval', 'apps/eval/src/main.ts', {
         ...workerEnv(),
+        EVAL_WORKERS: 'false',
         EVAL_GRPC_URL: `127.0.0.1:${ports.eval}`,
         EVAL_METRICS_PORT: String(ports.evalMetrics),
       });
@@ -153,7 +160,7 @@ export class LocalPlatform {
       const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
       await gateway.waitReady(`${gatewayUrl}/health`);
       const platform = new LocalPlatform(gatewayUrl, databaseUrl, services, stopDatabase, workerEnv, opts);
-      for (let i = 1; i < (opts.workers ?? 1); i++) await platform.startWorker();
+      await Promise.all(Array.from({ length: opts.workers ?? 1 }, () => platform.startWorker()));
       log(`platform: ready at ${gatewayUrl} (logs in ${logDir})`);
       return platform;
     } catch (err) {
@@ -165,7 +172,7 @@ export class LocalPlatform {
 
   /** Starts one more eval worker process (no API), sharing the database queue. */
   async startWorker(): Promise<ServiceProcess> {
-    const index = [...this.services.keys()].filter((k) => k.startsWith('eval-worker')).length + 1;
+    const index = ++this.workersStarted;
     const metricsPort = await freePort();
     const worker = ServiceProcess.start({
       name: `eval-worker-${index}`,
@@ -185,6 +192,24 @@ export class LocalPlatform {
     for (const name of order) await this.services.get(name)?.stop();
     await this.stopDatabase();
   }
+}
+
+/** Finds every registered benchmark's data (downloading into the cache when online); returns their folder when they share one. */
+async function resolveDatasetsDir(env: CliEnvironment, log: (message: string) => void): Promise<string | undefined> {
+  const resolver = new DatasetResolver({
+    ...(env.datasetsDir ? { datasetsDir: env.datasetsDir } : {}),
+    sharedDirs: [join(env.repoRoot, '../shared/datasets')],
+    cacheDir: join(env.home, 'datasets'),
+    online: true,
+    onProgress: (p) => log(`downloading ${p.file}: ${(p.receivedBytes / 1e6).toFixed(1)} MB`),
+  });
+  const dirs = new Set<string>();
+  for (const benchmark of listBenchmarks()) {
+    const found = await resolver.resolve(benchmark.dataset);
+    dirs.add(found.path.slice(0, found.path.length - benchmark.dataset.file.length));
+    log(`data: ${benchmark.name} ${found.path} (${found.source}, sha256 ok)`);
+  }
+  return dirs.size === 1 ? [...dirs][0] : env.datasetsDir;
 }
 
 /** True when a Lemur gateway answers at `url`. */

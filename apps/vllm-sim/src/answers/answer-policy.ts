@@ -1,0 +1,23 @@
+/** What a policy sees of a request: the prompt text (chat messages joined by blank lines) and sampling settings. */
+export interface AnswerRequest {
+  prompt: string;
+  chat: boolean;
+  /** For chat requests, the content of the last user message (echo mode answers with it). */
+  lastUserMessage?: string;
+  seed?: number;
+  temperature: number;
+}
+
+/** Decides the full text a simulated model would generate, before stop strings and max_tokens apply. */
+export interface AnswerPolicy {
+  answer(req: AnswerRequest): string;
+}
+
+/** Answer modes that can be chosen per model name. */
+export type AnswerMode = 'echo' | 'scripted' | 'oracle' | 'wrong';
+
+/** Every answer mode, for validation and help text. */
+export const ANSWER_MODES: readonly AnswerMode[] = ['echo', 'scripted', 'oracle', 'wrong'];
+
+/** The fixed answer of the oracle and wrong modes when a prompt matches no benchmark item. */
+export const UNKNOWN_PROMPT_ANSWER = "I don't know.";

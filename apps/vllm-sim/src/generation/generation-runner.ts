@@ -1,0 +1,122 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { type VllmMetrics } from '../metrics/vllm.metrics';
+import { RequestAbortedError, type SeqScheduler } from '../scheduling/seq-scheduler';
+import { interTokenMs, timeToFirstTokenMs, type TimeModelConfig } from '../scheduling/time-model';
+import { type TruncatedCompletion } from './truncation';
+
+/** The engine parts one generation uses. */
+export interface GenerationEngine {
+  scheduler: SeqScheduler;
+  timeModel: TimeModelConfig;
+  metrics: VllmMetrics;
+  now: () => number;
+}
+
+/** One choice to generate: its index in the response and the text it will produce. */
+export interface PlannedChoice {
+  index: number;
+  completion: TruncatedCompletion;
+}
+
+/** A planned generation. */
+export interface GenerationPlan {
+  model: string;
+  promptTokens: number;
+  choices: PlannedChoice[];
+  /** Stop emitting after the first token and hold the slot until the client goes away (fault injection). */
+  stall: boolean;
+  /** When the request arrived (ms, engine clock); time to first token and latency include queueing, as in vLLM. */
+  arrivalMs: number;
+  signal: AbortSignal;
+}
+
+/** Receives tokens as they are produced; `onFirstStep` runs once, before the first tokens. */
+export interface GenerationListener {
+  onFirstStep?(): void;
+  onToken?(choiceIndex: number, piece: string): void;
+}
+
+/** How a generation ended. */
+export type GenerationOutcome = 'finished' | 'aborted';
+
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw new RequestAbortedError();
+  // Zero-latency mode must not even yield to timers, but should still notice a disconnect between requests.
+  if (ms <= 0) return;
+  try {
+    await sleepFor(ms, undefined, { signal });
+  } catch {
+    throw new RequestAbortedError();
+  }
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/**
+ * Runs one request through the engine: waits for a sequence slot (FIFO), spends the modelled prefill time, then
+ * emits one token per choice per decode step at the modelled pace, recording vLLM's metrics along the way.
+ * All choices of a request decode together, as vLLM batches a request's `n` sequences.
+ */
+export async function runGeneration(
+  engine: GenerationEngine,
+  plan: GenerationPlan,
+  listener: GenerationListener = {},
+): Promise<GenerationOutcome> {
+  const { scheduler, timeModel, metrics, now } = engine;
+  const { model, signal } = plan;
+  let slot;
+  try {
+    slot = await scheduler.acquire(model, signal);
+  } catch (err) {
+    if (!(err instanceof RequestAbortedError)) throw err;
+    metrics.countFinished(model, 'abort');
+    return 'aborted';
+  }
+  try {
+    let cached = plan.promptTokens;
+    slot.setCachedTokens(cached);
+    metrics.addPromptTokens(model, plan.promptTokens);
+    const steps = Math.max(1, ...plan.choices.map((choice) => choice.completion.pieces.length));
+
+    await pause(timeToFirstTokenMs(timeModel, plan.promptTokens), signal);
+    metrics.observeTimeToFirstToken(model, (now() - plan.arrivalMs) / 1000);
+    listener.onFirstStep?.();
+
+    for (let step = 0; step < steps; step++) {
+      if (step > 0) {
+        const started = now();
+        await pause(interTokenMs(timeModel, scheduler.runningCount), signal);
+        metrics.observeTimePerOutputToken(model, (now() - started) / 1000);
+      }
+      let emitted = 0;
+      for (const choice of plan.choices) {
+        const piece = choice.completion.pieces[step];
+        if (piece === undefined) continue;
+        emitted += 1;
+        listener.onToken?.(choice.index, piece);
+      }
+      cached += emitted;
+      slot.setCachedTokens(cached);
+      metrics.addGenerationTokens(model, emitted);
+      if (plan.stall) {
+        await untilAborted(signal);
+        throw new RequestAbortedError();
+      }
+    }
+
+    metrics.observeEndToEnd(model, (now() - plan.arrivalMs) / 1000);
+    for (const choice of plan.choices) metrics.countFinished(model, choice.completion.finishReason);
+    return 'finished';
+  } catch (err) {
+    if (!(err instanceof RequestAbortedError)) throw err;
+    metrics.countFinished(model, 'abort');
+    return 'aborted';
+  } finally {
+    slot.release();
+  }
+}

@@ -1,0 +1,71 @@
+import { DatasetResolver, getBenchmark, gsm8kBenchmark, loadBenchmarkItems, promptText, type Benchmark, type Prompt } from '@lemur/benchmarks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UNKNOWN_PROMPT_ANSWER } from '../src/answers/answer-policy';
+import { DEFAULT_DATASETS_DIR, type RunningSimulator, startSimulator } from '../src/simulator';
+import { postJson } from './sim-http';
+
+const SAMPLE = 12;
+let sim: RunningSimulator;
+const resolver = new DatasetResolver({ datasetsDir: DEFAULT_DATASETS_DIR, online: false });
+
+beforeAll(async () => {
+  sim = await startSimulator({
+    fast: true,
+    datasetsDir: DEFAULT_DATASETS_DIR,
+    models: [
+      { name: 'sim-oracle', mode: 'oracle' },
+      { name: 'sim-wrong', mode: 'wrong' },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+async function ask(model: string, benchmark: Benchmark, prompt: Prompt): Promise<string> {
+  const sampling = { max_tokens: benchmark.sampling.maxTokens, temperature: 0 };
+  if (prompt.kind === 'completion') {
+    // Completion-style stop strings (e.g. HumanEval's "\ndef") would cut a chat answer's fenced program, so only
+    // completion prompts send them.
+    const stop = benchmark.sampling.stop;
+    const { status, body } = await postJson(`${sim.url}/v1/completions`, { model, prompt: prompt.text, stop, ...sampling });
+    expect(status).toBe(200);
+    return body.choices[0]?.text ?? '';
+  }
+  const { status, body } = await postJson(`${sim.url}/v1/chat/completions`, { model, messages: prompt.messages, ...sampling });
+  expect(status).toBe(200);
+  return body.choices[0]?.message?.content ?? '';
+}
+
+describe.each(['gsm8k', 'humaneval'])('oracle and wrong modes on real %s data', (name) => {
+  const benchmark = getBenchmark(name);
+
+  it.each([false, true])('answer with the reference and the wrong completion (chat=%s)', async (chat) => {
+    const { items } = await loadBenchmarkItems(benchmark, resolver);
+    for (const item of items.slice(0, SAMPLE)) {
+      const prompt = benchmark.buildPrompt(item, { chat });
+      expect(await ask('sim-oracle', benchmark, prompt)).toBe(benchmark.referenceCompletion(item, { chat }));
+      expect(await ask('sim-wrong', benchmark, prompt)).toBe(benchmark.wrongCompletion(item, { chat }));
+    }
+  });
+});
+
+describe('scores through the simulator', () => {
+  it('oracle answers score correct and wrong answers score incorrect on GSM8K', async () => {
+    const benchmark = gsm8kBenchmark;
+    const { items } = await loadBenchmarkItems(benchmark, resolver);
+    const executor = { execute: () => Promise.reject(new Error('GSM8K scoring runs no code')) };
+    for (const item of items.slice(0, SAMPLE)) {
+      const prompt = benchmark.buildPrompt(item, { chat: false });
+      expect(promptText(prompt)).toContain(item.question.trim());
+      expect((await benchmark.score(item, await ask('sim-oracle', benchmark, prompt), { executor })).passed).toBe(true);
+      expect((await benchmark.score(item, await ask('sim-wrong', benchmark, prompt), { executor })).passed).toBe(false);
+    }
+  });
+
+  it("answers an unknown prompt with I don't know.", async () => {
+    const { body } = await postJson(`${sim.url}/v1/completions`, { model: 'sim-oracle', prompt: 'Tell me a joke.', max_tokens: 20 });
+    expect(body.choices[0]?.text).toBe(UNKNOWN_PROMPT_ANSWER);
+  });
+});
