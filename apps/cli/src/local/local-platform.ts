@@ -44,6 +44,8 @@ export class LocalPlatform {
 
   private constructor(
     readonly gatewayUrl: string,
+    /** Base URL of the simulator standing in for GPU replicas (for benchmarks that compare against it). */
+    readonly simUrl: string,
     readonly databaseUrl: string,
     readonly services: Map<string, ServiceProcess>,
     private readonly stopDatabase: () => Promise<void>,
@@ -159,7 +161,7 @@ export class LocalPlatform {
       ]);
       const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
       await gateway.waitReady(`${gatewayUrl}/health`);
-      const platform = new LocalPlatform(gatewayUrl, databaseUrl, services, stopDatabase, workerEnv, opts);
+      const platform = new LocalPlatform(gatewayUrl, simUrl, databaseUrl, services, stopDatabase, workerEnv, opts);
       await Promise.all(Array.from({ length: opts.workers ?? 1 }, () => platform.startWorker()));
       log(`platform: ready at ${gatewayUrl} (logs in ${logDir})`);
       return platform;

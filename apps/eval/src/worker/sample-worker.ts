@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '@lemur/shared-logging';
 import { type RunFinalizer } from '../runs/run-finalizer';
 import type { RunStore, SampleStore } from '../runs/run-store';
@@ -124,6 +125,8 @@ export class SampleWorker {
     let controller = this.abortByRun.get(run.id);
     if (!controller || controller.signal.aborted) {
       controller = new AbortController();
+      // Every sample of the run in flight listens on this signal.
+      setMaxListeners(0, controller.signal);
       this.abortByRun.set(run.id, controller);
     }
     const task = this.handle(run, job, controller.signal)

@@ -61,13 +61,18 @@ export function createGrpcClient<T extends GenServiceMethods>(
       result[method.localName] = (request: unknown, options?: CallOptions) =>
         new Promise((resolve, reject) => {
           if (options?.signal?.aborted) return reject(options.signal.reason);
+          const onAbort = () => pending.cancel();
           const pending = call(
             request,
             toMetadata(options?.metadata),
             { deadline: deadlineFor(options) },
-            (error: ServiceError | null, response: unknown) => (error ? reject(fromGrpcError(error)) : resolve(response)),
+            (error: ServiceError | null, response: unknown) => {
+              options?.signal?.removeEventListener('abort', onAbort);
+              if (error) reject(fromGrpcError(error));
+              else resolve(response);
+            },
           ) as { cancel(): void };
-          options?.signal?.addEventListener('abort', () => pending.cancel(), { once: true });
+          options?.signal?.addEventListener('abort', onAbort, { once: true });
         });
     } else if (method.methodKind === 'server_streaming') {
       result[method.localName] = (request: unknown, options?: CallOptions) =>

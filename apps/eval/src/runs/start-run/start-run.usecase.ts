@@ -57,7 +57,8 @@ export class StartRunUseCase {
         maxTokens: cmd.maxTokens ?? benchmark.sampling.maxTokens,
         temperature: cmd.temperature ?? benchmark.sampling.temperature,
         topP: cmd.topP ?? benchmark.sampling.topP,
-        stop: benchmark.sampling.stop,
+        // Completion-style stop strings would cut a chat answer's fenced program (e.g. at "\ndef").
+        stop: cmd.chat ? [] : benchmark.sampling.stop,
         ...(cmd.seed !== undefined ? { seed: cmd.seed } : {}),
       },
       platformVersion: this.opts.platformVersion,

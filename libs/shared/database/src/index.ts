@@ -1,0 +1,27 @@
+export {
+  databaseNameOf,
+  type PgConnectionConfig,
+  quoteIdentifier,
+  redactDatabaseUrl,
+  toPgConnectionConfig,
+  withDatabaseName,
+} from './database-url';
+export { dropDatabase, ensureDatabase } from './ensure-database';
+export {
+  type EmbeddedPostgresHandle,
+  type EmbeddedPostgresOptions,
+  startEmbeddedPostgres,
+} from './embedded-postgres';
+export {
+  type ApplyMigrationsOptions,
+  applyMigrations,
+  defaultMigrationsDir,
+  MIGRATION_LOCK_CONTENT,
+  MIGRATION_LOCK_FILE,
+  NO_EXTERNAL_ENTITIES,
+  readMigrationsList,
+} from './migrations';
+export { createPrismaClient, type PrismaClientOptions } from './prisma-client';
+export { openSchemaEngine } from './schema-engine';
+export { Prisma, PrismaClient, RunStatus, SampleStatus } from './generated/prisma/client';
+export type { Model, Run, Sample, Team } from './generated/prisma/client';
