@@ -124,13 +124,15 @@ describe('the local platform, end to end through real services', () => {
       [JSON.stringify({ model: 'sim:oracle', benchmark: 'gsm8k', limit: -1 }), 400, /limit/],
       [JSON.stringify({ model: 'sim:oracle', benchmark: 'gsm8k', limit: 99999 }), 400, /limit/],
       ['{"model": "sim:oracle", ', 400, /JSON/i],
+      [JSON.stringify({ model: 'sim:oracle', benchmark: 'gsm8k', wat: 1 }), 400, /unknown field/],
       [JSON.stringify({ model: 'sim:oracle', benchmark: 'gsm8k', pad: 'x'.repeat(2 * 1024 * 1024) }), 413, /.+/],
     ];
     for (const [body, status, message] of cases) {
       const response = await post(body);
       const text = await response.text();
       expect(response.status, text).toBe(status);
-      expect(text).toMatch(message);
+      const error = (JSON.parse(text) as { error: { code: string; message: string } }).error;
+      expect(error.message).toMatch(message);
     }
     expect((await client.listRuns(500)).runs.length).toBe(before);
   }, 60_000);

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 
 /** One platform service started as a child process, its log in a file. */
 export class ServiceProcess {
@@ -32,11 +35,13 @@ export class ServiceProcess {
     mkdirSync(opts.logDir, { recursive: true });
     const logFile = join(opts.logDir, `${opts.name}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(
-      join(opts.repoRoot, 'node_modules/.bin/tsx'),
-      ['--tsconfig', join(opts.repoRoot, 'tsconfig.json'), join(opts.repoRoot, opts.entry), ...(opts.args ?? [])],
-      { cwd: opts.repoRoot, env: opts.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    // node itself (with tsx as a loader), not the tsx CLI: the CLI would run the service in a grandchild that a
+    // SIGKILL of this child leaves running.
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, join(opts.repoRoot, opts.entry), ...(opts.args ?? [])], {
+      cwd: opts.repoRoot,
+      env: { ...opts.env, TSX_TSCONFIG_PATH: join(opts.repoRoot, 'tsconfig.json') } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     return new ServiceProcess(opts.name, child, logFile);

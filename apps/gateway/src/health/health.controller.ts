@@ -1,0 +1,41 @@
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { Registry } from 'prom-client';
+import { EVAL_CLIENT, INFERENCE_CLIENT } from '../gateway.tokens';
+import { openApiDocument } from '../openapi/openapi.document';
+import type { EvalClient, InferenceClient } from '../runs/runs.controller';
+
+export const PLATFORM_VERSION = Symbol('PLATFORM_VERSION');
+
+/** Operational endpoints: readiness, metrics and the API description. */
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(EVAL_CLIENT) private readonly evalClient: EvalClient,
+    @Inject(INFERENCE_CLIENT) private readonly inferenceClient: InferenceClient,
+    @Inject(Registry) private readonly registry: Registry,
+    @Inject(PLATFORM_VERSION) private readonly version: string,
+  ) {}
+
+  @Get('health')
+  async health(@Res() reply: FastifyReply) {
+    const checks = await Promise.allSettled([
+      this.evalClient.listBenchmarks({}, { deadlineMs: 2_000 }),
+      this.inferenceClient.listModels({}, { deadlineMs: 2_000 }),
+    ]);
+    const [evalOk, inferenceOk] = checks.map((c) => c.status === 'fulfilled');
+    const ok = Boolean(evalOk && inferenceOk);
+    await reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', eval: evalOk, inference: inferenceOk });
+  }
+
+  @Get('metrics')
+  async metrics(@Res() reply: FastifyReply) {
+    await reply.header('content-type', this.registry.contentType).send(await this.registry.metrics());
+  }
+
+  @Get('openapi.json')
+  @Header('content-type', 'application/json')
+  openapi() {
+    return openApiDocument(this.version);
+  }
+}

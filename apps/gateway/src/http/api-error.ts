@@ -1,0 +1,16 @@
+/** The body of every error answer: a stable code, a message saying what to do, the offending field, an errorId for 5xx. */
+export interface ApiErrorBody {
+  error: { code: string; message: string; field?: string; errorId?: string };
+}
+
+/** An HTTP-level rejection that is not a domain error (bad JSON, body too large, unknown route). */
+export class HttpRejection extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}

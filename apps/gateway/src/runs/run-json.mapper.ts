@@ -1,0 +1,96 @@
+import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
+import { evalV1, type inferenceV1 } from '@lemur/proto';
+
+const iso = (t: Timestamp | undefined) => (t ? timestampDate(t).toISOString() : null);
+const statusName = (status: number, names: Record<number, string>) => (names[status] ?? 'unspecified').toLowerCase();
+
+/** A run as the REST API shows it: plain camelCase JSON, lowercase statuses, ISO times, CIs as [low, high]. */
+export function runJson(run: evalV1.Run) {
+  const s = run.summary;
+  const c = run.config;
+  return {
+    id: run.id,
+    team: run.team,
+    model: run.model,
+    benchmark: run.benchmark,
+    benchmarkVersion: run.benchmarkVersion,
+    status: statusName(run.status, evalV1.RunStatus),
+    config: c
+      ? {
+          limit: c.limit,
+          samples: c.samplesPerItem,
+          concurrency: c.concurrency,
+          chat: c.chat,
+          ...(c.temperature !== undefined ? { temperature: c.temperature } : {}),
+          ...(c.maxTokens !== undefined ? { maxTokens: c.maxTokens } : {}),
+          ...(c.topP !== undefined ? { topP: c.topP } : {}),
+          ...(c.seed !== undefined ? { seed: Number(c.seed) } : {}),
+        }
+      : null,
+    spec: run.spec ?? null,
+    summary: s
+      ? {
+          metrics: s.metrics.map((m) => ({ name: m.name, value: m.value, ci: [m.ciLow, m.ciHigh], method: m.method, n: m.n })),
+          counts: {
+            total: s.counts?.total ?? 0,
+            pending: s.counts?.pending ?? 0,
+            scored: s.counts?.scored ?? 0,
+            errored: s.counts?.errored ?? 0,
+            cancelled: s.counts?.cancelled ?? 0,
+          },
+          promptTokens: Number(s.promptTokens),
+          completionTokens: Number(s.completionTokens),
+          elapsedSeconds: s.elapsedSeconds,
+          completionTokensPerSecond: s.completionTokensPerSecond,
+        }
+      : null,
+    ...(run.error ? { error: run.error } : {}),
+    createdAt: iso(run.createdAt),
+    startedAt: iso(run.startedAt),
+    finishedAt: iso(run.finishedAt),
+  };
+}
+
+/** A sample with its transcript and the scorer's reasons. */
+export function sampleJson(sample: evalV1.Sample) {
+  return {
+    id: sample.id,
+    itemId: sample.itemId,
+    itemIndex: sample.itemIndex,
+    sampleIndex: sample.sampleIndex,
+    status: statusName(sample.status, evalV1.SampleStatus),
+    score: sample.score ?? null,
+    passed: sample.passed ?? null,
+    prompt: sample.prompt,
+    completion: sample.completion,
+    error: sample.error || null,
+    promptTokens: sample.promptTokens,
+    completionTokens: sample.completionTokens,
+    latencyMs: sample.latencyMs,
+    detail: sample.detail ?? null,
+  };
+}
+
+export function modelJson(model: inferenceV1.ModelInfo) {
+  return { name: model.name, kind: model.kind, chat: model.chat, endpoints: model.endpoints, readyEndpoints: model.readyEndpoints };
+}
+
+export function benchmarkJson(b: evalV1.BenchmarkInfo) {
+  return { name: b.name, version: b.version, ref: `${b.name}@${b.version}`, metric: b.metric, items: b.items, dataset: b.dataset };
+}
+
+/** The proto sample status for a REST filter value. */
+export function sampleStatusValue(status: 'pending' | 'scored' | 'errored' | 'cancelled' | undefined): evalV1.SampleStatus {
+  switch (status) {
+    case 'pending':
+      return evalV1.SampleStatus.PENDING;
+    case 'scored':
+      return evalV1.SampleStatus.SCORED;
+    case 'errored':
+      return evalV1.SampleStatus.ERRORED;
+    case 'cancelled':
+      return evalV1.SampleStatus.CANCELLED;
+    default:
+      return evalV1.SampleStatus.UNSPECIFIED;
+  }
+}

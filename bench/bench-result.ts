@@ -1,0 +1,8 @@
+/** One benchmark's figure: a ratio against a baseline measured in the same run. */
+export interface BenchResult {
+  name: string;
+  ratio: number;
+  target: string;
+  ok: boolean;
+  detail: string;
+}
