@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { evalV1, inferenceV1 } from '@lemur/proto';
+import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
+import { grpcServiceDefinition, toGrpcError } from '@lemur/shared-grpc';
+
+/** A secret-looking message the fake puts in an INTERNAL error, so tests can prove it never reaches a client. */
+export const INTERNAL_SECRET = 'pg password=hunter2 at /srv/lemur/secret.ts:42';
+
+/** Inputs that make the fake eval service answer with a domain error instead of a run. */
+export const FAILING_MODELS: Record<string, PlatformError> = {
+  'no-such-model': new PlatformError(PlatformErrorCode.MODEL_NOT_FOUND, 'model no-such-model is not registered; see GET /v1/models'),
+  'sim:busy': new PlatformError(PlatformErrorCode.NO_READY_ENDPOINT, 'no ready endpoint for sim:busy; retry later'),
+  'sim:crash': new PlatformError(PlatformErrorCode.INTERNAL, INTERNAL_SECRET),
+  'sim:offline-data': new PlatformError(PlatformErrorCode.DATASET_UNAVAILABLE, 'dataset for gsm8k is not available here'),
+  'sim:slow-down': new PlatformError(PlatformErrorCode.RESOURCE_EXHAUSTED, 'team local has too many runs in flight'),
+  'sim:bad-field': PlatformError.invalid('benchmark', 'unknown version 9.9.9 of gsm8k'),
+};
+
+type Run = MessageInitShape<typeof evalV1.RunSchema>;
+type Sample = MessageInitShape<typeof evalV1.SampleSchema>;
+
+/**
+ * An in-memory stand-in for the eval and inference services, served over real gRPC on loopback: the gateway's tests
+ * are about its HTTP contract, so the behaviour here is just enough to page, cancel and fail realistically.
+ */
+export class FakePlatformServer {
+  readonly runs: Run[] = [];
+  readonly samples = new Map<string, Sample[]>();
+  readonly createRequests: evalV1.CreateRunRequest[] = [];
+  private readonly server = new Server();
+
+  /** host:port of the server, once started. */
+  address = '';
+
+  private constructor() {}
+
+  static async start(): Promise<FakePlatformServer> {
+    const fake = new FakePlatformServer();
+    fake.server.addService(grpcServiceDefinition(evalV1.EvalService), fake.evalHandlers());
+    fake.server.addService(grpcServiceDefinition(inferenceV1.InferenceService), fake.inferenceHandlers());
+    const port = await new Promise<number>((resolve, reject) => {
+      fake.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    });
+    fake.address = `127.0.0.1:${port}`;
+    return fake;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+
+  /** A finished run stored directly, for cancel conflicts. */
+  addFinishedRun(team: string): Run {
+    const run: Run = {
+      id: randomUUID(),
+      team,
+      model: 'sim:oracle',
+      benchmark: 'gsm8k',
+      benchmarkVersion: '1.0.0',
+      status: evalV1.RunStatus.SUCCEEDED,
+      createdAt: timestampFromDate(new Date()),
+      finishedAt: timestampFromDate(new Date()),
+    };
+    this.runs.unshift(run);
+    return run;
+  }
+
+  private find(team: string, id: string): Run {
+    const run = this.runs.find((r) => r.id === id && r.team === team);
+    if (!run) throw new PlatformError(PlatformErrorCode.RUN_NOT_FOUND, `run ${id} not found`);
+    return run;
+  }
+
+  private evalHandlers() {
+    return {
+      CreateRun: unary((req: evalV1.CreateRunRequest) => {
+        this.createRequests.push(req);
+        const failure = FAILING_MODELS[req.model];
+        if (failure) throw failure;
+        const items = req.config?.limit || 3;
+        const perItem = req.config?.samplesPerItem || 1;
+        const run: Run = {
+          id: randomUUID(),
+          team: req.team,
+          model: req.model,
+          benchmark: req.benchmark,
+          benchmarkVersion: '1.0.0',
+          status: evalV1.RunStatus.QUEUED,
+          config: req.config,
+          spec: { benchmark: `${req.benchmark}@1.0.0`, datasetSha256: 'ab'.repeat(32), items },
+          summary: {
+            metrics: [{ name: 'accuracy', value: 0.5, ciLow: 0.1, ciHigh: 0.9, method: 'wilson', n: 2 }],
+            counts: { total: items * perItem, pending: items * perItem - 2, scored: 1, errored: 1 },
+            promptTokens: 120n,
+            completionTokens: 2n ** 40n,
+            elapsedSeconds: 2,
+            completionTokensPerSecond: 21.5,
+          },
+          createdAt: timestampFromDate(new Date()),
+        };
+        this.runs.unshift(run);
+        const samples: Sample[] = [];
+        for (let item = 0; item < items; item++) {
+          for (let s = 0; s < perItem; s++) {
+            const index = samples.length;
+            const status = index === 0 ? evalV1.SampleStatus.SCORED : index === 1 ? evalV1.SampleStatus.ERRORED : evalV1.SampleStatus.PENDING;
+            samples.push({
+              id: randomUUID(),
+              itemId: `${req.benchmark}/${item}`,
+              itemIndex: item,
+              sampleIndex: s,
+              status,
+              prompt: `question ${item}`,
+              completion: status === evalV1.SampleStatus.SCORED ? 'The answer is 42.' : '',
+              ...(status === evalV1.SampleStatus.SCORED ? { score: 1, passed: true, detail: { extracted: '42', target: '42' } } : {}),
+              error: status === evalV1.SampleStatus.ERRORED ? 'sandbox timed out after 10s' : '',
+              promptTokens: 40,
+              completionTokens: status === evalV1.SampleStatus.SCORED ? 6 : 0,
+              latencyMs: 12,
+            });
+          }
+        }
+        this.samples.set(run.id!, samples);
+        return { run };
+      }),
+      GetRun: unary((req: evalV1.GetRunRequest) => ({ run: this.find(req.team, req.id) })),
+      ListRuns: unary((req: evalV1.ListRunsRequest) => {
+        const mine = this.runs.filter((r) => r.team === req.team);
+        return page(mine, req.pageSize, req.pageToken, (runs, nextPageToken) => ({ runs, nextPageToken }));
+      }),
+      ListSamples: unary((req: evalV1.ListSamplesRequest) => {
+        this.find(req.team, req.runId);
+        const all = (this.samples.get(req.runId) ?? []).filter((s) => !req.status || s.status === req.status);
+        return page(all, req.pageSize, req.pageToken, (samples, nextPageToken) => ({ samples, nextPageToken }));
+      }),
+      CancelRun: unary((req: evalV1.CancelRunRequest) => {
+        const run = this.find(req.team, req.id);
+        if (run.status !== evalV1.RunStatus.QUEUED && run.status !== evalV1.RunStatus.RUNNING) {
+          throw new PlatformError(PlatformErrorCode.RUN_NOT_CANCELLABLE, `run ${req.id} has already finished`);
+        }
+        run.status = evalV1.RunStatus.CANCELLED;
+        run.finishedAt = timestampFromDate(new Date());
+        return { run };
+      }),
+      ListBenchmarks: unary(() => ({
+        benchmarks: [
+          { name: 'gsm8k', version: '1.0.0', metric: 'accuracy', items: 1319, dataset: 'gsm8k/test.jsonl' },
+          { name: 'humaneval', version: '1.0.0', metric: 'pass@k', items: 164, dataset: 'humaneval/HumanEval.jsonl.gz' },
+        ],
+      })),
+    };
+  }
+
+  private inferenceHandlers() {
+    const unimplemented = unary(() => {
+      throw new PlatformError(PlatformErrorCode.INTERNAL, 'not part of the fake');
+    });
+    return {
+      Generate: unimplemented,
+      GenerateStream: unimplemented,
+      ListModels: unary(() => ({
+        models: [
+          create(inferenceV1.ModelInfoSchema, { name: 'sim:oracle', kind: 'sim', endpoints: 2, readyEndpoints: 1, chat: true }),
+          { name: 'llama-3-8b', kind: 'openai', endpoints: 1, readyEndpoints: 1, chat: false },
+        ],
+      })),
+    };
+  }
+}
+
+/** A grpc-js unary handler from a plain function; domain errors travel as the shared adapter encodes them. */
+function unary<I>(fn: (request: I) => unknown) {
+  return (call: ServerUnaryCall<I, unknown>, callback: sendUnaryData<unknown>) => {
+    try {
+      callback(null, fn(call.request));
+    } catch (err) {
+      callback(err instanceof PlatformError ? toGrpcError(err) : (err as Error));
+    }
+  };
+}
+
+function page<T, R>(all: T[], pageSize: number, token: string, shape: (items: T[], next: string) => R): R {
+  const offset = token ? Number(token) : 0;
+  if (!Number.isInteger(offset) || offset < 0) throw PlatformError.invalid('page_token', 'not a token this service issued');
+  const size = pageSize || 50;
+  const items = all.slice(offset, offset + size);
+  return shape(items, offset + size < all.length ? String(offset + size) : '');
+}

@@ -1,0 +1,433 @@
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type SandboxLimits } from '@lemur/sandbox-policy';
+
+/** Which cgroup hierarchy bounds the runs. */
+export type CgroupMode = 'v2' | 'v1' | 'none';
+
+/** Counters read before and after a run; their difference tells which cgroup limit fired. */
+export interface CgroupCounters {
+  oomKills: number;
+  pidsMaxEvents: number;
+}
+
+/** One cgroup (v2) or pair of cgroups (v1 memory + pids) that one run at a time lives in. */
+export interface RunCgroup {
+  /** cgroup.procs files the child writes its pid to before exec. */
+  readonly procsFiles: readonly string[];
+  counters(): Promise<CgroupCounters>;
+  /** SIGKILLs every process in the cgroup, forks in flight included. */
+  kill(): Promise<void>;
+}
+
+/** Creates, limits, recycles and removes per-run cgroups. */
+export interface RunCgroupDriver {
+  readonly mode: CgroupMode;
+  acquire(limits: SandboxLimits): Promise<RunCgroup | null>;
+  /** Kills what is left in the cgroup and keeps it for the next run; false if processes would not die. */
+  release(cgroup: RunCgroup): Promise<boolean>;
+  dispose(): Promise<void>;
+}
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+const GROUP_PREFIX = 'lemur-sbx-';
+
+/** Own cgroup path per hierarchy, from /proc/self/cgroup: key is the controller list ('' for v2). */
+async function ownCgroupPaths(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const line of (await readFile('/proc/self/cgroup', 'utf8')).split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (!m) continue;
+    for (const ctrl of (m[1] ?? '').split(',')) out.set(ctrl, m[2] ?? '/');
+  }
+  return out;
+}
+
+async function readCounter(file: string, key: string): Promise<number> {
+  try {
+    const text = await readFile(file, 'utf8');
+    const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function readPids(procsFile: string): Promise<number[]> {
+  try {
+    return (await readFile(procsFile, 'utf8'))
+      .split('\n')
+      .filter((s) => s !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Kills until the cgroup is empty: a fork can land between reading cgroup.procs and the kill, hence the loop. */
+async function killUntilEmpty(procsFile: string, attempts = 50): Promise<boolean> {
+  for (let i = 0; i < attempts; i++) {
+    const pids = await readPids(procsFile);
+    if (pids.length === 0) return true;
+    killAll(pids);
+    await sleep(i < 5 ? 1 : 10);
+  }
+  return (await readPids(procsFile)).length === 0;
+}
+
+async function rmdirRetry(dir: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || i >= 50) throw err;
+      await sleep(10);
+    }
+  }
+}
+
+/** Removes this service's groups left behind by processes that no longer exist (a crashed earlier run). */
+async function sweepStale(parents: string[], childrenOf: (groupDir: string) => Promise<string[]>): Promise<void> {
+  for (const parent of parents) {
+    let names: string[];
+    try {
+      names = await readdir(parent);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!name.startsWith(GROUP_PREFIX)) continue;
+      const pid = Number(name.slice(GROUP_PREFIX.length));
+      if (!Number.isInteger(pid) || existsSync(`/proc/${pid}`)) continue;
+      const groupDir = join(parent, name);
+      try {
+        for (const child of await childrenOf(groupDir)) {
+          await killUntilEmpty(join(child, 'cgroup.procs'));
+          await rmdirRetry(child);
+        }
+        await rmdirRetry(groupDir);
+      } catch {
+        // best effort: another process may be sweeping the same group
+      }
+    }
+  }
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+}
+
+abstract class PooledDriver<G extends RunCgroup> implements RunCgroupDriver {
+  abstract readonly mode: CgroupMode;
+  private readonly idle: G[] = [];
+  private readonly all = new Set<G>();
+  private nextId = 0;
+
+  constructor(private readonly poolSize: number) {}
+
+  protected abstract create(name: string): Promise<G>;
+  protected abstract applyLimits(group: G, limits: SandboxLimits): Promise<void>;
+  protected abstract remove(group: G): Promise<void>;
+
+  async acquire(limits: SandboxLimits): Promise<G> {
+    const group = this.idle.pop() ?? (await this.create(`run-${this.nextId++}`));
+    this.all.add(group);
+    try {
+      await this.applyLimits(group, limits);
+    } catch (err) {
+      await this.discard(group);
+      throw err;
+    }
+    return group;
+  }
+
+  async release(cgroup: RunCgroup): Promise<boolean> {
+    const group = cgroup as G;
+    const empty = await this.emptyOut(group);
+    if (!empty) {
+      this.all.delete(group);
+      return false;
+    }
+    if (this.idle.length < this.poolSize) this.idle.push(group);
+    else await this.discard(group);
+    return true;
+  }
+
+  async dispose(): Promise<void> {
+    const groups = [...this.all];
+    this.idle.length = 0;
+    for (const g of groups) {
+      await this.emptyOut(g);
+      await this.discard(g);
+    }
+    await this.removeParents();
+  }
+
+  protected abstract emptyOut(group: G): Promise<boolean>;
+  protected abstract removeParents(): Promise<void>;
+
+  private async discard(group: G): Promise<void> {
+    this.all.delete(group);
+    await this.remove(group);
+  }
+}
+
+interface V1Group extends RunCgroup {
+  memoryDir: string;
+  pidsDir: string;
+  limitsKey: string;
+}
+
+/** cgroup v1: one memory and one pids group per run, nested under this process's own groups. */
+class CgroupV1Driver extends PooledDriver<V1Group> {
+  readonly mode = 'v1' as const;
+  private readonly hasMemsw: boolean;
+
+  constructor(
+    private readonly memoryParent: string,
+    private readonly pidsParent: string,
+    poolSize: number,
+  ) {
+    super(poolSize);
+    this.hasMemsw = existsSync(join(memoryParent, 'memory.memsw.limit_in_bytes'));
+  }
+
+  protected async create(name: string): Promise<V1Group> {
+    const memoryDir = join(this.memoryParent, name);
+    const pidsDir = join(this.pidsParent, name);
+    await mkdir(memoryDir, { recursive: true });
+    await mkdir(pidsDir, { recursive: true });
+    const memoryProcs = join(memoryDir, 'cgroup.procs');
+    const pidsProcs = join(pidsDir, 'cgroup.procs');
+    return {
+      memoryDir,
+      pidsDir,
+      limitsKey: '',
+      procsFiles: [memoryProcs, pidsProcs],
+      counters: async () => ({
+        oomKills: await readCounter(join(memoryDir, 'memory.oom_control'), 'oom_kill'),
+        pidsMaxEvents: await readCounter(join(pidsDir, 'pids.events'), 'max'),
+      }),
+      kill: async () => {
+        // v1 has no cgroup.kill: SIGKILL whatever is listed, then again for anything forked meanwhile.
+        killAll([...(await readPids(pidsProcs)), ...(await readPids(memoryProcs))]);
+      },
+    };
+  }
+
+  protected async applyLimits(g: V1Group, limits: SandboxLimits): Promise<void> {
+    const key = `${limits.memoryBytes}/${limits.processes}`;
+    if (g.limitsKey === key) return;
+    const mem = String(limits.memoryBytes);
+    // memsw must stay >= limit_in_bytes, so the write order depends on the direction of the change.
+    const memFile = join(g.memoryDir, 'memory.limit_in_bytes');
+    const swFile = join(g.memoryDir, 'memory.memsw.limit_in_bytes');
+    if (this.hasMemsw) {
+      try {
+        await writeFile(memFile, mem);
+        await writeFile(swFile, mem);
+      } catch {
+        await writeFile(swFile, mem);
+        await writeFile(memFile, mem);
+      }
+    } else {
+      await writeFile(memFile, mem);
+      await writeFile(join(g.memoryDir, 'memory.swappiness'), '0').catch(() => undefined);
+    }
+    await writeFile(join(g.pidsDir, 'pids.max'), String(limits.processes));
+    g.limitsKey = key;
+  }
+
+  protected async emptyOut(g: V1Group): Promise<boolean> {
+    const pids = await killUntilEmpty(join(g.pidsDir, 'cgroup.procs'));
+    const mem = await killUntilEmpty(join(g.memoryDir, 'cgroup.procs'));
+    return pids && mem;
+  }
+
+  protected async remove(g: V1Group): Promise<void> {
+    await rmdirRetry(g.memoryDir);
+    await rmdirRetry(g.pidsDir);
+  }
+
+  protected async removeParents(): Promise<void> {
+    await rmdirRetry(this.memoryParent).catch(() => undefined);
+    await rmdirRetry(this.pidsParent).catch(() => undefined);
+  }
+}
+
+interface V2Group extends RunCgroup {
+  dir: string;
+  limitsKey: string;
+}
+
+/** cgroup v2: one group per run with memory.max, memory.swap.max=0 and pids.max; killed with cgroup.kill. */
+class CgroupV2Driver extends PooledDriver<V2Group> {
+  readonly mode = 'v2' as const;
+
+  constructor(
+    private readonly parent: string,
+    poolSize: number,
+  ) {
+    super(poolSize);
+  }
+
+  protected async create(name: string): Promise<V2Group> {
+    const dir = join(this.parent, name);
+    await mkdir(dir, { recursive: true });
+    const procs = join(dir, 'cgroup.procs');
+    return {
+      dir,
+      limitsKey: '',
+      procsFiles: [procs],
+      counters: async () => ({
+        oomKills: await readCounter(join(dir, 'memory.events'), 'oom_kill'),
+        pidsMaxEvents: await readCounter(join(dir, 'pids.events'), 'max'),
+      }),
+      kill: async () => {
+        try {
+          await writeFile(join(dir, 'cgroup.kill'), '1');
+        } catch {
+          killAll(await readPids(procs));
+        }
+      },
+    };
+  }
+
+  protected async applyLimits(g: V2Group, limits: SandboxLimits): Promise<void> {
+    const key = `${limits.memoryBytes}/${limits.processes}`;
+    if (g.limitsKey === key) return;
+    await writeFile(join(g.dir, 'memory.max'), String(limits.memoryBytes));
+    await writeFile(join(g.dir, 'memory.swap.max'), '0').catch(() => undefined);
+    await writeFile(join(g.dir, 'pids.max'), String(limits.processes));
+    g.limitsKey = key;
+  }
+
+  protected async emptyOut(g: V2Group): Promise<boolean> {
+    await g.kill();
+    return killUntilEmpty(join(g.dir, 'cgroup.procs'));
+  }
+
+  protected async remove(g: V2Group): Promise<void> {
+    await rmdirRetry(g.dir);
+  }
+
+  protected async removeParents(): Promise<void> {
+    await rmdirRetry(this.parent).catch(() => undefined);
+  }
+}
+
+class NoCgroupDriver implements RunCgroupDriver {
+  readonly mode = 'none' as const;
+  async acquire(): Promise<null> {
+    return null;
+  }
+  async release(): Promise<boolean> {
+    return true;
+  }
+  async dispose(): Promise<void> {}
+}
+
+/** Options for cgroup detection. */
+export interface CgroupDetectOptions {
+  /** Force a mode; 'auto' tries v2, then v1, then none. */
+  mode?: CgroupMode | 'auto';
+  /** Idle per-run groups kept for reuse (creating and removing a group costs milliseconds per run). */
+  poolSize?: number;
+}
+
+/** Result of detection: the driver, and why a better mode was not usable. */
+export interface CgroupDetection {
+  driver: RunCgroupDriver;
+  reasons: string[];
+}
+
+async function tryV2(poolSize: number, reasons: string[]): Promise<RunCgroupDriver | null> {
+  const mount = existsSync(join(CGROUP_ROOT, 'cgroup.controllers'))
+    ? CGROUP_ROOT
+    : existsSync(join(CGROUP_ROOT, 'unified', 'cgroup.controllers'))
+      ? join(CGROUP_ROOT, 'unified')
+      : null;
+  if (mount === null) {
+    reasons.push('v2: no cgroup2 mount at /sys/fs/cgroup or /sys/fs/cgroup/unified');
+    return null;
+  }
+  const own = (await ownCgroupPaths()).get('') ?? '/';
+  const ownDir = join(mount, own);
+  const controllers = (await readFile(join(ownDir, 'cgroup.controllers'), 'utf8').catch(() => '')).split(/\s+/);
+  if (!controllers.includes('memory') || !controllers.includes('pids')) {
+    reasons.push(`v2: memory/pids controllers not available in ${ownDir} (have: ${controllers.join(' ') || 'none'})`);
+    return null;
+  }
+  const parent = join(ownDir, `${GROUP_PREFIX}${process.pid}`);
+  try {
+    await sweepStale([ownDir], subdirs);
+    // The no-internal-process rule: controllers can be enabled only for children of a group without processes
+    // (or the root). A service under systemd gets such a subtree with Delegate=yes.
+    await appendFile(join(ownDir, 'cgroup.subtree_control'), '+memory +pids');
+    await mkdir(parent, { recursive: true });
+    await appendFile(join(parent, 'cgroup.subtree_control'), '+memory +pids');
+    return new CgroupV2Driver(parent, poolSize);
+  } catch (err) {
+    await rmdir(parent).catch(() => undefined);
+    reasons.push(`v2: cannot delegate memory+pids under ${ownDir}: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+async function tryV1(poolSize: number, reasons: string[]): Promise<RunCgroupDriver | null> {
+  const memRoot = join(CGROUP_ROOT, 'memory');
+  const pidsRoot = join(CGROUP_ROOT, 'pids');
+  if (!existsSync(join(memRoot, 'memory.limit_in_bytes')) || !existsSync(join(pidsRoot, 'cgroup.procs'))) {
+    reasons.push('v1: /sys/fs/cgroup/memory or /sys/fs/cgroup/pids is not mounted');
+    return null;
+  }
+  const own = await ownCgroupPaths();
+  // Nest under our own groups so the runs stay inside whatever limits this service itself runs under.
+  const memOwn = join(memRoot, own.get('memory') ?? '/');
+  const pidsOwn = join(pidsRoot, own.get('pids') ?? '/');
+  const name = `${GROUP_PREFIX}${process.pid}`;
+  try {
+    await sweepStale([memOwn, pidsOwn], subdirs);
+    await mkdir(join(memOwn, name), { recursive: true });
+    await mkdir(join(pidsOwn, name), { recursive: true });
+    return new CgroupV1Driver(join(memOwn, name), join(pidsOwn, name), poolSize);
+  } catch (err) {
+    await rmdir(join(memOwn, name)).catch(() => undefined);
+    await rmdir(join(pidsOwn, name)).catch(() => undefined);
+    reasons.push(`v1: cannot create groups under ${memOwn} and ${pidsOwn}: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+/** Finds the best usable cgroup hierarchy: v2, then v1 (hybrid hosts), then none. */
+export async function detectRunCgroups(opts: CgroupDetectOptions = {}): Promise<CgroupDetection> {
+  const mode = opts.mode ?? 'auto';
+  const poolSize = opts.poolSize ?? 8;
+  const reasons: string[] = [];
+  if (mode === 'auto' || mode === 'v2') {
+    const d = await tryV2(poolSize, reasons);
+    if (d) return { driver: d, reasons };
+  }
+  if (mode === 'auto' || mode === 'v1') {
+    const d = await tryV1(poolSize, reasons);
+    if (d) return { driver: d, reasons };
+  }
+  if (mode === 'none') reasons.push('cgroups disabled by configuration');
+  return { driver: new NoCgroupDriver(), reasons };
+}

@@ -1,0 +1,103 @@
+import { constants, existsSync, lstatSync, mkdirSync, chmodSync, statfsSync } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
+import { MAX_WORKSPACE_FILES, workspacePathSegments } from '@lemur/sandbox-policy';
+
+/** A file placed in the workspace before the program starts. */
+export interface WorkspaceFile {
+  /** Path relative to /workspace. */
+  path: string;
+  content: string | Uint8Array;
+}
+
+/** Owner of the per-run workspace: the sandbox user when the service drops privileges. */
+export interface WorkspaceOwner {
+  uid: number;
+  gid: number;
+}
+
+const TMPFS_MAGIC = 0x01021994;
+
+/**
+ * Picks the directory that holds per-run workspaces. A tmpfs is preferred: pages the program writes there are
+ * charged to its memory cgroup, so the memory limit also bounds how much it can store.
+ */
+export function defaultWorkspaceRoot(): string {
+  try {
+    if (existsSync('/dev/shm') && statfsSync('/dev/shm').type === TMPFS_MAGIC) return '/dev/shm';
+  } catch {
+    // fall through to the OS temp dir
+  }
+  return tmpdir();
+}
+
+/** Creates and removes the fresh per-run workspace directories under one private parent. */
+export class RunWorkspaces {
+  private readonly base: string;
+
+  constructor(root: string, private readonly owner: WorkspaceOwner | null) {
+    const uid = process.getuid?.() ?? 0;
+    this.base = join(root, `lemur-sandbox-${uid}`);
+    if (!existsSync(this.base)) mkdirSync(this.base, { mode: 0o711 });
+    const st = lstatSync(this.base);
+    // The root may be world-writable (/dev/shm, /tmp): refuse a parent someone else planted.
+    if (!st.isDirectory() || st.uid !== uid) {
+      throw new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, `${this.base} is not a directory owned by uid ${uid}; remove it`);
+    }
+    // Only traversal for others: the sandbox user reaches its own run dir but cannot list the others.
+    chmodSync(this.base, 0o711);
+  }
+
+  /** Makes a fresh workspace owned by the sandbox user and writes the request's files into it. */
+  async create(files: readonly WorkspaceFile[] = []): Promise<string> {
+    if (files.length > MAX_WORKSPACE_FILES) throw PlatformError.invalid('files', `at most ${MAX_WORKSPACE_FILES} files per request`);
+    const planned = files.map((f) => ({ segments: workspacePathSegments(f.path), content: f.content }));
+    const dir = await mkdtemp(join(this.base, 'run-'));
+    try {
+      await chmod(dir, 0o700);
+      for (const f of planned) await this.writeFile(dir, f.segments, f.content);
+      if (this.owner) await chown(dir, this.owner.uid, this.owner.gid);
+      return dir;
+    } catch (err) {
+      await this.remove(dir);
+      throw err;
+    }
+  }
+
+  /** Deletes a workspace; symlinks the program left are unlinked, never followed. */
+  async remove(dir: string): Promise<void> {
+    try {
+      await rm(dir, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // A non-root service cannot descend into directories the program chmod'ed to 000: give them back first.
+      await this.restorePermissions(dir);
+      await rm(dir, { recursive: true, force: true, maxRetries: 2 });
+    }
+  }
+
+  private async writeFile(dir: string, segments: string[], content: string | Uint8Array): Promise<void> {
+    let current = dir;
+    for (const seg of segments.slice(0, -1)) {
+      current = join(current, seg);
+      await mkdir(current, { recursive: true, mode: 0o755 });
+      if (this.owner) await chown(current, this.owner.uid, this.owner.gid);
+    }
+    const file = join(current, segments[segments.length - 1] ?? '');
+    // O_EXCL|O_NOFOLLOW: a duplicate path in the request must not overwrite or follow anything.
+    const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    try {
+      await handle.writeFile(content);
+      if (this.owner) await handle.chown(this.owner.uid, this.owner.gid);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async restorePermissions(dir: string): Promise<void> {
+    await chmod(dir, 0o700).catch(() => undefined);
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (e.isDirectory()) await this.restorePermissions(join(dir, e.name));
+  }
+}
