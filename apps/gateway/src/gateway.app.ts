@@ -10,7 +10,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import fastify from 'fastify';
 import type { GatewayConfig } from './config/gateway.config';
 import { GatewayModule } from './gateway.module';
-import { HttpExceptionFilter, errorResponse } from './http/http-exception.filter';
+import { HttpExceptionFilter } from './http/http-exception.filter';
 import { instrumentHttp } from './http/http.metrics';
 
 /** A running gateway. */
@@ -19,20 +19,19 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Starts the REST gateway in front of the eval and inference services. */
-export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
-  const logger = createLogger('gateway', config.logLevel);
+/** Starts the REST gateway in front of the eval and inference services; `logDestination` lets tests read its log. */
+export async function startGateway(config: GatewayConfig, opts: { logDestination?: NodeJS.WritableStream } = {}): Promise<RunningGateway> {
+  const logger = createLogger('gateway', config.logLevel, opts.logDestination);
   const registry = createMetricsRegistry('gateway');
   const version = (JSON.parse(readFileSync(resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
   const evalClient = createGrpcClient(evalV1.EvalService, config.evalAddr, { defaultDeadlineMs: config.rpcDeadlineMs });
   const inferenceClient = createGrpcClient(inferenceV1.InferenceService, config.inferenceAddr, { defaultDeadlineMs: config.rpcDeadlineMs });
 
   const instance = fastify({ bodyLimit: config.bodyLimitBytes, logger: false });
-  // Fastify rejects bodies (too large, not JSON) before Nest sees the request; give those the same error shape.
-  instance.setErrorHandler((error, _request, reply) => {
-    const { status, body } = errorResponse(error, logger);
-    void reply.status(status).send(body);
-  });
+  // No setErrorHandler here: Nest installs its own on this instance and sends Fastify's rejections (bad JSON, body
+  // too large) through HttpExceptionFilter, so every error has one shape.
+  // The API speaks JSON only; without this, Fastify would hand text/plain bodies to the handlers as strings.
+  instance.removeContentTypeParser('text/plain');
   instrumentHttp(instance, registry);
 
   const app = await NestFactory.create<NestFastifyApplication>(

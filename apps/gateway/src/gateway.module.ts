@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { EVAL_CLIENT, INFERENCE_CLIENT } from './gateway.tokens';
-import { HealthController, PLATFORM_VERSION } from './health/health.controller';
+import { EVAL_CLIENT, INFERENCE_CLIENT, PLATFORM_VERSION } from './gateway.tokens';
+import { HealthController } from './health/health.controller';
 import { RunsController, type EvalClient, type InferenceClient } from './runs/runs.controller';
 
 /** The gateway: REST over the eval and inference services. */

@@ -93,7 +93,7 @@ export class FakePlatformServer {
           spec: { benchmark: `${req.benchmark}@1.0.0`, datasetSha256: 'ab'.repeat(32), items },
           summary: {
             metrics: [{ name: 'accuracy', value: 0.5, ciLow: 0.1, ciHigh: 0.9, method: 'wilson', n: 2 }],
-            counts: { total: items * perItem, pending: items * perItem - 2, scored: 1, errored: 1 },
+            counts: { total: items * perItem, pending: Math.max(0, items * perItem - 2), scored: 1, errored: 1 },
             promptTokens: 120n,
             completionTokens: 2n ** 40n,
             elapsedSeconds: 2,

@@ -1,7 +1,9 @@
 import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/config/gateway.config';
 import { startGateway, type RunningGateway } from '../src/gateway.app';
+import { responseSchemas } from '../src/runs/run-response.schema';
 import { FakePlatformServer, INTERNAL_SECRET } from './fake-platform.grpc-server';
 
 interface ErrorJson {
@@ -31,6 +33,13 @@ const MISSING_RUN = '00000000-0000-4000-8000-000000000000';
 
 let fake: FakePlatformServer;
 let gateway: RunningGateway;
+const logLines: Record<string, unknown>[] = [];
+const logSink = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
+    done();
+  },
+});
 
 async function call(method: string, path: string, opts: { body?: unknown; raw?: string; team?: string } = {}) {
   const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
@@ -40,17 +49,19 @@ async function call(method: string, path: string, opts: { body?: unknown; raw?: 
     ...(body === undefined ? {} : { body }),
   });
   const text = await response.text();
-  return { status: response.status, text, json: (text ? JSON.parse(text) : undefined) as unknown, headers: response.headers };
+  const isJson = response.headers.get('content-type')?.includes('application/json') ?? false;
+  return { status: response.status, text, json: (isJson ? JSON.parse(text) : undefined) as unknown, headers: response.headers };
 }
 
 async function createRun(body: Record<string, unknown>, team?: string): Promise<RunJson> {
   const response = await call('POST', '/v1/runs', { body, ...(team ? { team } : {}) });
   expect(response.status, response.text).toBe(201);
-  return (response.json as { run: RunJson }).run;
+  return responseSchemas.RunEnvelope.parse(response.json).run as RunJson;
 }
 
+/** The error of an answer, checked against the one error shape the OpenAPI document promises. */
 function errorOf(response: { json: unknown }): ErrorJson['error'] {
-  return (response.json as ErrorJson).error;
+  return responseSchemas.Error.strict().parse(response.json).error;
 }
 
 /** A loopback port with nothing listening on it. */
@@ -70,8 +81,9 @@ beforeAll(async () => {
       EVAL_ADDR: fake.address,
       INFERENCE_ADDR: fake.address,
       GATEWAY_BODY_LIMIT_BYTES: String(BODY_LIMIT),
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: 'error',
     }),
+    { logDestination: logSink },
   );
 });
 
@@ -87,7 +99,7 @@ describe('runs over REST', () => {
       body: { model: 'sim:oracle', benchmark: 'gsm8k', limit: 4, samples: 2, concurrency: 8, temperature: 0.7, maxTokens: 256, topP: 0.9, seed: 7, chat: true },
     });
     expect(response.status, response.text).toBe(201);
-    const { run } = response.json as { run: RunJson };
+    const { run } = responseSchemas.RunEnvelope.parse(response.json) as { run: RunJson };
     expect(run).toMatchObject({
       team: 'research',
       model: 'sim:oracle',
@@ -125,7 +137,7 @@ describe('runs over REST', () => {
     do {
       const response = await call('GET', `/v1/runs?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { team });
       expect(response.status, response.text).toBe(200);
-      const page = response.json as { runs: RunJson[]; nextCursor: string | null };
+      const page = responseSchemas.RunPage.parse(response.json) as { runs: RunJson[]; nextCursor: string | null };
       expect(page.runs.length).toBeLessThanOrEqual(2);
       seen.push(...page.runs.map((r) => r.id));
       cursor = page.nextCursor;
@@ -142,7 +154,7 @@ describe('runs over REST', () => {
     do {
       const response = await call('GET', `/v1/runs/${run.id}/samples?limit=4${cursor ? `&cursor=${cursor}` : ''}`);
       expect(response.status, response.text).toBe(200);
-      const page = response.json as { samples: typeof all; nextCursor: string | null };
+      const page = responseSchemas.SamplePage.parse(response.json);
       all.push(...page.samples);
       cursor = page.nextCursor;
     } while (cursor);
@@ -170,6 +182,7 @@ describe('runs over REST', () => {
     const run = await createRun({ model: 'sim:oracle', benchmark: 'gsm8k' });
     const cancelled = await call('POST', `/v1/runs/${run.id}/cancel`);
     expect(cancelled.status, cancelled.text).toBe(200);
+    responseSchemas.RunEnvelope.parse(cancelled.json);
     expect((cancelled.json as { run: RunJson }).run).toMatchObject({ id: run.id, status: 'cancelled' });
     expect((cancelled.json as { run: RunJson }).run.finishedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
 
@@ -184,9 +197,11 @@ describe('runs over REST', () => {
   it('lists benchmarks and models', async () => {
     const benchmarks = await call('GET', '/v1/benchmarks');
     expect(benchmarks.status).toBe(200);
+    responseSchemas.BenchmarkList.parse(benchmarks.json);
     expect((benchmarks.json as { benchmarks: { ref: string }[] }).benchmarks.map((b) => b.ref)).toEqual(['gsm8k@1.0.0', 'humaneval@1.0.0']);
     const models = await call('GET', '/v1/models');
     expect(models.status).toBe(200);
+    responseSchemas.ModelList.parse(models.json);
     expect((models.json as { models: unknown[] }).models).toEqual([
       { name: 'sim:oracle', kind: 'sim', chat: true, endpoints: 2, readyEndpoints: 1 },
       { name: 'llama-3-8b', kind: 'openai', chat: false, endpoints: 1, readyEndpoints: 1 },
@@ -221,6 +236,15 @@ describe('validation at the boundary', () => {
       expect(response.status, `${raw}: ${response.text}`).toBe(400);
       expect(errorOf(response).code).toBe('INVALID_ARGUMENT');
     }
+  });
+
+  it('treats a POST without a body as an empty object, and rejects bodies that are not JSON', async () => {
+    const empty = await call('POST', '/v1/runs');
+    expect(empty.status, empty.text).toBe(400);
+    expect(errorOf(empty)).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'model' });
+    const text = await fetch(`${gateway.url}/v1/runs`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'model=x' });
+    expect(text.status).toBe(415);
+    expect(errorOf({ json: await text.json() }).code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('rejects malformed JSON with INVALID_JSON', async () => {
@@ -299,6 +323,8 @@ describe('domain errors from gRPC, mapped once', () => {
     expect(response.text).not.toContain('hunter2');
     expect(response.text).not.toContain(INTERNAL_SECRET);
     expect(response.text).not.toMatch(/\.ts:|at /);
+    const logged = logLines.find((line) => line.errorId === error.errorId);
+    expect(logged).toMatchObject({ level: 50, status: 500, err: { message: expect.stringContaining(INTERNAL_SECRET) as unknown } });
   });
 });
 
@@ -306,7 +332,7 @@ describe('operations endpoints', () => {
   it('reports healthy when eval and inference answer', async () => {
     const response = await call('GET', '/health');
     expect(response.status, response.text).toBe(200);
-    expect(response.json).toMatchObject({ status: 'ok' });
+    expect(responseSchemas.Health.parse(response.json)).toEqual({ status: 'ok', eval: true, inference: true });
   });
 
   it('serves an OpenAPI 3.1 document listing every route', async () => {
@@ -347,6 +373,10 @@ describe('operations endpoints', () => {
     expect(metrics.status).toBe(200);
     expect(sample(metrics.text, labels)).toBe(before + 1);
     expect(metrics.text).not.toContain(MISSING_RUN);
+    await call('GET', '/v1/no-such-route/12345');
+    const after = (await call('GET', '/metrics')).text;
+    expect(after).toContain('route="unmatched",method="GET",status="404"');
+    expect(after).not.toContain('no-such-route');
     expect(metrics.text).toContain('lemur_gateway_http_request_duration_seconds_bucket');
   });
 });
@@ -364,6 +394,7 @@ describe('when a service is down', () => {
   it('reports unhealthy (503) and answers calls to it with 503', async () => {
     const health = await fetch(`${degraded.url}/health`);
     expect(health.status).toBe(503);
+    expect(responseSchemas.Health.parse(await health.json())).toEqual({ status: 'unavailable', eval: true, inference: false });
     const models = await fetch(`${degraded.url}/v1/models`);
     expect(models.status).toBe(503);
     const text = await models.text();

@@ -29,8 +29,8 @@ export class RunFinalizer {
   }
 
   async finishIfDone(runId: string): Promise<void> {
+    if (await this.samples.hasPending(runId)) return;
     const counts = await this.samples.countsByStatus(runId);
-    if (counts.pending > 0) return;
     const run = await this.runs.findById(runId);
     if (!run || (run.status !== 'RUNNING' && run.status !== 'QUEUED')) return;
     const summary = await this.summarize(run, new Date());

@@ -51,9 +51,10 @@ export interface RunStore {
 }
 
 export interface SampleStore {
-  get(id: string): Promise<SampleRecord | null>;
-  /** Counts an attempt and returns the new attempt number. */
-  markAttempt(id: string): Promise<number>;
+  /** Counts an attempt on a pending sample and returns it; null when it is no longer pending (scored, cancelled). */
+  claim(id: string): Promise<SampleRecord | null>;
+  /** Whether any sample of the run is still pending (a cheap index probe). */
+  hasPending(runId: string): Promise<boolean>;
   /** Stores the final result only while the sample is pending; true when this call won (exactly-once scoring). */
   recordResult(id: string, result: SampleResult): Promise<boolean>;
   countsByStatus(runId: string): Promise<SampleCounts>;

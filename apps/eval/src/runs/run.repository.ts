@@ -1,5 +1,5 @@
 // Implements RunStore (run-store.ts) over Prisma: the only place of the eval service that touches the runs tables.
-import { Prisma, type PrismaClient, type Run } from '@lemur/shared-database';
+import { type Prisma, type PrismaClient, type Run } from '@lemur/shared-database';
 import { PlatformError } from '@lemur/shared-errors';
 import type { NewRun, Page, RunStore } from './run-store';
 import type { RunConfigData, RunRecord, RunSpec, RunStatusName } from './run.types';

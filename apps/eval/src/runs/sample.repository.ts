@@ -49,21 +49,18 @@ const json = (value: unknown) => (value === null || value === undefined ? Prisma
 export class SampleRepository implements SampleStore {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async get(id: string): Promise<SampleRecord | null> {
-    const row = await this.prisma.sample.findUnique({
-      where: { id },
+  async claim(id: string): Promise<SampleRecord | null> {
+    const [row] = await this.prisma.sample.updateManyAndReturn({
+      where: { id, status: 'PENDING' },
+      data: { attempts: { increment: 1 }, startedAt: new Date() },
       select: { id: true, runId: true, itemId: true, itemIndex: true, sampleIndex: true, status: true, attempts: true },
     });
     return row ? toRecord(row) : null;
   }
 
-  async markAttempt(id: string): Promise<number> {
-    const row = await this.prisma.sample.update({
-      where: { id },
-      data: { attempts: { increment: 1 }, startedAt: new Date() },
-      select: { attempts: true },
-    });
-    return row.attempts;
+  async hasPending(runId: string): Promise<boolean> {
+    const row = await this.prisma.sample.findFirst({ where: { runId, status: 'PENDING' }, select: { id: true } });
+    return row !== null;
   }
 
   async recordResult(id: string, result: SampleResult): Promise<boolean> {

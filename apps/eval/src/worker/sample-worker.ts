@@ -21,10 +21,12 @@ export class SampleWorker {
   private readonly inFlightByRun = new Map<string, number>();
   private readonly abortByRun = new Map<string, AbortController>();
   private inFlight = 0;
-  private wake: (() => void) | undefined;
+  private wakeSleeper: (() => void) | undefined;
+  private woken = false;
   private activeRuns: { at: number; runs: RunRecord[] } = { at: 0, runs: [] };
   private lastReconcile = 0;
   private readonly tasks = new Set<Promise<void>>();
+  private readonly markedRunning = new Set<string>();
 
   constructor(
     private readonly queue: SampleQueue,
@@ -46,7 +48,7 @@ export class SampleWorker {
   /** Stops taking jobs and waits for the samples in flight (their results are stored). */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.wake();
     await this.loopDone;
     await Promise.allSettled([...this.tasks]);
   }
@@ -78,15 +80,27 @@ export class SampleWorker {
     }
   }
 
+  /** Sleeps until `ms` pass or a slot frees; a slot freed while the loop was busy ends the next sleep at once. */
   private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wakeSleeper = undefined;
+        this.woken = false;
         resolve();
-      }
-      this.wake = done;
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeSleeper = done;
     });
+  }
+
+  private wake(): void {
+    this.woken = true;
+    this.wakeSleeper?.();
   }
 
   private async active(): Promise<RunRecord[]> {
@@ -140,21 +154,24 @@ export class SampleWorker {
           this.abortByRun.delete(run.id);
         } else this.inFlightByRun.set(run.id, left);
         this.tasks.delete(task);
-        this.wake?.();
+        this.wake();
       });
     this.tasks.add(task);
   }
 
   private async handle(run: RunRecord, job: SampleJob, signal: AbortSignal): Promise<void> {
-    const sample = await this.samples.get(job.sampleId);
-    if (!sample || sample.status !== 'PENDING') {
+    const sample = await this.samples.claim(job.sampleId);
+    if (!sample) {
       // Already scored by an earlier attempt whose worker died before completing the job, or cancelled.
       this.metrics.samples.inc({ benchmark: run.benchmark, outcome: 'skipped' });
       await this.queue.complete(job);
       return;
     }
-    if (run.status === 'QUEUED') await this.runs.markRunning(run.id);
-    const attempt = await this.samples.markAttempt(sample.id);
+    if (run.status === 'QUEUED' && !this.markedRunning.has(run.id)) {
+      this.markedRunning.add(run.id);
+      await this.runs.markRunning(run.id);
+    }
+    const attempt = sample.attempts;
     const timer = this.metrics.sampleDuration.startTimer({ benchmark: run.benchmark });
     const outcome = await this.processor.process(run, sample, attempt, signal);
     timer();

@@ -1,11 +1,9 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Registry } from 'prom-client';
-import { EVAL_CLIENT, INFERENCE_CLIENT } from '../gateway.tokens';
+import { EVAL_CLIENT, INFERENCE_CLIENT, PLATFORM_VERSION } from '../gateway.tokens';
 import { openApiDocument } from '../openapi/openapi.document';
 import type { EvalClient, InferenceClient } from '../runs/runs.controller';
-
-export const PLATFORM_VERSION = Symbol('PLATFORM_VERSION');
 
 /** Operational endpoints: readiness, metrics and the API description. */
 @Controller()

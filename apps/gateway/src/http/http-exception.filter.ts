@@ -1,45 +1,79 @@
 import { randomUUID } from 'node:crypto';
-import { PlatformError } from '@lemur/shared-errors';
+import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import type { Logger } from '@lemur/shared-logging';
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { HttpRejection, type ApiErrorBody } from './api-error';
 import { httpStatusFor } from './http-status.mapper';
 
-/** Status and body for anything thrown while serving a request; 5xx bodies carry an errorId and never internals. */
-export function errorResponse(error: unknown, logger: Logger): { status: number; body: ApiErrorBody } {
-  let status = 500;
-  let body: ApiErrorBody['error'] = { code: 'INTERNAL', message: 'internal error' };
-  if (error instanceof PlatformError) {
-    status = httpStatusFor(error.code);
-    body = { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) };
-  } else if (error instanceof HttpRejection) {
-    status = error.status;
-    body = { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) };
-  } else if (error instanceof HttpException) {
-    status = error.getStatus();
-    body = { code: status === 404 ? 'NOT_FOUND' : `HTTP_${status}`, message: error.message };
-  } else if (typeof error === 'object' && error !== null && 'statusCode' in error && typeof error.statusCode === 'number' && error.statusCode < 500) {
-    // Fastify's own rejections: body too large, bad content type, unparsable JSON.
-    const fastifyError = error as { statusCode: number; code?: string; message: string };
-    status = fastifyError.statusCode;
-    const code =
-      fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError
-        ? 'INVALID_JSON'
-        : fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? 'BODY_TOO_LARGE'
-          : `HTTP_${status}`;
-    body = { code, message: fastifyError.message };
-  }
-  if (status >= 500) {
-    const errorId = randomUUID();
-    body = { ...body, ...(body.code === 'INTERNAL' ? { message: 'internal error' } : {}), errorId };
-    logger.error({ err: error, errorId, status }, 'request failed');
-  }
-  return { status, body: { error: body } };
+type ErrorFields = ApiErrorBody['error'];
+
+// Fastify's request-reading failures, by its error code: the client's fault, so their messages are safe to show.
+const FASTIFY_REJECTIONS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_CONTENT_LENGTH',
+};
+
+// What a 5xx says instead of the upstream's own text (which can hold addresses, stack frames or SQL).
+const SERVER_MESSAGES: Partial<Record<string, string>> = {
+  [PlatformErrorCode.NO_READY_ENDPOINT]: 'no inference endpoint for this model is ready; retry shortly or check GET /v1/models',
+  [PlatformErrorCode.UPSTREAM_FAILED]: 'a platform service did not answer; retry shortly, and check GET /health',
+  [PlatformErrorCode.SANDBOX_UNAVAILABLE]: 'the code sandbox is unavailable; retry shortly',
+  [PlatformErrorCode.DEADLINE_EXCEEDED]: 'the platform did not answer in time; retry, or ask for less work at once',
+};
+const INTERNAL_MESSAGE = 'internal error; report the errorId to the platform operators';
+
+interface FastifyLikeError {
+  code: string;
+  statusCode?: number;
+  message: string;
 }
 
-/** Nest's exception filter for every route: one error shape for all of them. */
+function fastifyError(error: unknown): FastifyLikeError | undefined {
+  // Nest's Fastify adapter wraps Fastify's own errors in an HttpException whose cause is the original.
+  const candidate = error instanceof HttpException ? error.cause : error;
+  if (typeof candidate !== 'object' || candidate === null || !('code' in candidate)) return undefined;
+  const code = (candidate as { code: unknown }).code;
+  return typeof code === 'string' && code in FASTIFY_REJECTIONS ? (candidate as FastifyLikeError) : undefined;
+}
+
+function withField(fields: ErrorFields, field: string | undefined): ErrorFields {
+  return field ? { ...fields, field } : fields;
+}
+
+/** Status and client-safe fields for anything thrown while serving a request (before 5xx sanitizing). */
+function classify(error: unknown): { status: number; fields: ErrorFields } {
+  if (error instanceof PlatformError) {
+    return { status: httpStatusFor(error.code), fields: withField({ code: error.code, message: error.message }, error.field) };
+  }
+  if (error instanceof HttpRejection) {
+    return { status: error.status, fields: withField({ code: error.code, message: error.message }, error.field) };
+  }
+  const rejected = fastifyError(error);
+  if (rejected) {
+    return { status: rejected.statusCode ?? 400, fields: { code: FASTIFY_REJECTIONS[rejected.code]!, message: rejected.message } };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    return { status, fields: { code: status === 404 ? 'NOT_FOUND' : `HTTP_${status}`, message: error.message } };
+  }
+  return { status: 500, fields: { code: PlatformErrorCode.INTERNAL, message: INTERNAL_MESSAGE } };
+}
+
+/** Status and body for anything thrown while serving a request; 5xx bodies carry an errorId and never internals. */
+export function errorResponse(error: unknown, logger: Logger): { status: number; body: ApiErrorBody } {
+  const { status, fields } = classify(error);
+  if (status < 500) return { status, body: { error: fields } };
+  const errorId = randomUUID();
+  logger.error({ err: error, errorId, status, code: fields.code }, 'request failed');
+  const code = fields.code in SERVER_MESSAGES ? fields.code : PlatformErrorCode.INTERNAL;
+  return { status, body: { error: { code, message: SERVER_MESSAGES[code] ?? INTERNAL_MESSAGE, errorId } } };
+}
+
+/** Nest's exception filter for every route (and, through Nest's Fastify error handler, for body parsing): one error shape. */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}

@@ -1,11 +1,45 @@
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { evalV1, type inferenceV1 } from '@lemur/proto';
+import type { BenchmarkJson, ModelJson, RunJson, RunStatusName, SampleJson, SampleStatusName } from './run-response.schema';
 
 const iso = (t: Timestamp | undefined) => (t ? timestampDate(t).toISOString() : null);
-const statusName = (status: number, names: Record<number, string>) => (names[status] ?? 'unspecified').toLowerCase();
+
+/** The REST name of a run status; values a newer eval service may add read as `unspecified`, not a crash. */
+export function runStatusName(status: evalV1.RunStatus): RunStatusName {
+  switch (status) {
+    case evalV1.RunStatus.QUEUED:
+      return 'queued';
+    case evalV1.RunStatus.RUNNING:
+      return 'running';
+    case evalV1.RunStatus.SUCCEEDED:
+      return 'succeeded';
+    case evalV1.RunStatus.FAILED:
+      return 'failed';
+    case evalV1.RunStatus.CANCELLED:
+      return 'cancelled';
+    default:
+      return 'unspecified';
+  }
+}
+
+/** The REST name of a sample status. */
+export function sampleStatusName(status: evalV1.SampleStatus): SampleStatusName {
+  switch (status) {
+    case evalV1.SampleStatus.PENDING:
+      return 'pending';
+    case evalV1.SampleStatus.SCORED:
+      return 'scored';
+    case evalV1.SampleStatus.ERRORED:
+      return 'errored';
+    case evalV1.SampleStatus.CANCELLED:
+      return 'cancelled';
+    default:
+      return 'unspecified';
+  }
+}
 
 /** A run as the REST API shows it: plain camelCase JSON, lowercase statuses, ISO times, CIs as [low, high]. */
-export function runJson(run: evalV1.Run) {
+export function runJson(run: evalV1.Run): RunJson {
   const s = run.summary;
   const c = run.config;
   return {
@@ -14,7 +48,7 @@ export function runJson(run: evalV1.Run) {
     model: run.model,
     benchmark: run.benchmark,
     benchmarkVersion: run.benchmarkVersion,
-    status: statusName(run.status, evalV1.RunStatus),
+    status: runStatusName(run.status),
     config: c
       ? {
           limit: c.limit,
@@ -52,13 +86,13 @@ export function runJson(run: evalV1.Run) {
 }
 
 /** A sample with its transcript and the scorer's reasons. */
-export function sampleJson(sample: evalV1.Sample) {
+export function sampleJson(sample: evalV1.Sample): SampleJson {
   return {
     id: sample.id,
     itemId: sample.itemId,
     itemIndex: sample.itemIndex,
     sampleIndex: sample.sampleIndex,
-    status: statusName(sample.status, evalV1.SampleStatus),
+    status: sampleStatusName(sample.status),
     score: sample.score ?? null,
     passed: sample.passed ?? null,
     prompt: sample.prompt,
@@ -71,11 +105,13 @@ export function sampleJson(sample: evalV1.Sample) {
   };
 }
 
-export function modelJson(model: inferenceV1.ModelInfo) {
+/** A model as GET /v1/models lists it. */
+export function modelJson(model: inferenceV1.ModelInfo): ModelJson {
   return { name: model.name, kind: model.kind, chat: model.chat, endpoints: model.endpoints, readyEndpoints: model.readyEndpoints };
 }
 
-export function benchmarkJson(b: evalV1.BenchmarkInfo) {
+/** A benchmark as GET /v1/benchmarks lists it, with its `name@version` ref. */
+export function benchmarkJson(b: evalV1.BenchmarkInfo): BenchmarkJson {
   return { name: b.name, version: b.version, ref: `${b.name}@${b.version}`, metric: b.metric, items: b.items, dataset: b.dataset };
 }
 

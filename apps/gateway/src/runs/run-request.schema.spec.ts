@@ -1,6 +1,6 @@
-import { PlatformError } from '@lemur/shared-errors';
+import type { PlatformError } from '@lemur/shared-errors';
 import { describe, expect, it } from 'vitest';
-import { createRunBody, listSamplesQuery, runIdParam, validate } from './run-request.schema';
+import { createRunBody, listSamplesQuery, runPathParams, validate } from './run-request.schema';
 
 function rejection(fn: () => unknown): PlatformError {
   try {
@@ -32,6 +32,8 @@ describe('run request validation', () => {
   it('coerces query strings and rejects unknown statuses', () => {
     expect(validate(listSamplesQuery, { limit: '20', status: 'errored' }, 'query')).toEqual({ limit: 20, status: 'errored' });
     expect(rejection(() => validate(listSamplesQuery, { status: 'weird' }, 'query')).field).toBe('status');
-    expect(rejection(() => validate(runIdParam, 'abc', 'path')).message).toMatch(/UUID/);
+    const badId = rejection(() => validate(runPathParams, { id: 'abc' }, 'path'));
+    expect(badId.field).toBe('id');
+    expect(badId.message).toMatch(/UUID/);
   });
 });

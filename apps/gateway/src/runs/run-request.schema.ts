@@ -11,7 +11,7 @@ export const createRunBody = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.int().min(1).max(32768).optional(),
   topP: z.number().gt(0).max(1).optional(),
-  seed: z.int().min(0).optional(),
+  seed: z.int().optional().describe('Sampling seed, for reproducible completions where the model supports it'),
   chat: z.boolean().optional().describe('Use the chat API instead of the completion API'),
 });
 export type CreateRunBody = z.infer<typeof createRunBody>;
@@ -31,8 +31,10 @@ export const listSamplesQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
 });
 
-/** A run id in a path. */
-export const runIdParam = z.uuid({ message: 'must be a run id (UUID)' });
+/** Path parameters of /v1/runs/:id and below. */
+export const runPathParams = z.strictObject({
+  id: z.uuid({ message: 'must be a run id (UUID)' }),
+});
 
 /** Validates `input` against `schema`; the first problem becomes a 400 naming its field. */
 export function validate<T extends z.ZodType>(schema: T, input: unknown, where: 'body' | 'query' | 'path'): z.infer<T> {

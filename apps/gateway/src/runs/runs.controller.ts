@@ -1,11 +1,18 @@
-import { evalV1, inferenceV1 } from '@lemur/proto';
+import type { evalV1, inferenceV1 } from '@lemur/proto';
+import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import type { GrpcClient } from '@lemur/shared-grpc';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { EVAL_CLIENT, INFERENCE_CLIENT } from '../gateway.tokens';
 import { benchmarkJson, modelJson, runJson, sampleJson, sampleStatusValue } from './run-json.mapper';
-import { createRunBody, listRunsQuery, listSamplesQuery, runIdParam, validate } from './run-request.schema';
+import { createRunBody, listRunsQuery, listSamplesQuery, runPathParams, validate } from './run-request.schema';
 import { teamOf } from './team-context';
+
+/** The eval service always answers with a run; if it ever does not, that is our bug (500), not the client's. */
+function requireRun(run: evalV1.Run | undefined): evalV1.Run {
+  if (!run) throw new PlatformError(PlatformErrorCode.INTERNAL, 'the eval service answered without a run');
+  return run;
+}
 
 export type EvalClient = GrpcClient<(typeof evalV1.EvalService)['method']>;
 export type InferenceClient = GrpcClient<(typeof inferenceV1.InferenceService)['method']>;
@@ -37,7 +44,7 @@ export class RunsController {
         ...(b.seed !== undefined ? { seed: BigInt(b.seed) } : {}),
       },
     });
-    return { run: runJson(run!) };
+    return { run: runJson(requireRun(run)) };
   }
 
   @Get('runs')
@@ -48,17 +55,17 @@ export class RunsController {
   }
 
   @Get('runs/:id')
-  async getRun(@Req() req: FastifyRequest, @Param('id') id: string) {
-    const { run } = await this.evalClient.getRun({ team: teamOf(req), id: validate(runIdParam, id, 'path') });
-    return { run: runJson(run!) };
+  async getRun(@Req() req: FastifyRequest, @Param() params: unknown) {
+    const { run } = await this.evalClient.getRun({ team: teamOf(req), id: validate(runPathParams, params, 'path').id });
+    return { run: runJson(requireRun(run)) };
   }
 
   @Get('runs/:id/samples')
-  async listSamples(@Req() req: FastifyRequest, @Param('id') id: string, @Query() query: unknown) {
+  async listSamples(@Req() req: FastifyRequest, @Param() params: unknown, @Query() query: unknown) {
     const q = validate(listSamplesQuery, query, 'query');
     const page = await this.evalClient.listSamples({
       team: teamOf(req),
-      runId: validate(runIdParam, id, 'path'),
+      runId: validate(runPathParams, params, 'path').id,
       status: sampleStatusValue(q.status),
       pageSize: q.limit,
       pageToken: q.cursor ?? '',
@@ -68,9 +75,9 @@ export class RunsController {
 
   @Post('runs/:id/cancel')
   @HttpCode(200)
-  async cancelRun(@Req() req: FastifyRequest, @Param('id') id: string) {
-    const { run } = await this.evalClient.cancelRun({ team: teamOf(req), id: validate(runIdParam, id, 'path') });
-    return { run: runJson(run!) };
+  async cancelRun(@Req() req: FastifyRequest, @Param() params: unknown) {
+    const { run } = await this.evalClient.cancelRun({ team: teamOf(req), id: validate(runPathParams, params, 'path').id });
+    return { run: runJson(requireRun(run)) };
   }
 
   @Get('benchmarks')
