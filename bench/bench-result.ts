@@ -4,5 +4,7 @@ export interface BenchResult {
   ratio: number;
   target: string;
   ok: boolean;
+  /** What the ratio is measured against, in the same run. */
+  baseline?: string;
   detail: string;
 }

@@ -8,7 +8,10 @@ async function main(): Promise<void> {
   for (const bench of [sandboxOverhead, evalThroughput]) {
     const result = await bench();
     results.push(result);
-    console.log(`${result.ok ? 'ok  ' : 'MISS'} ${result.name}: ${result.ratio.toFixed(3)} (target ${result.target})\n     ${result.detail}`);
+    console.log(
+      `${result.ok ? 'ok  ' : 'MISS'} ${result.name}: ${result.ratio.toFixed(3)} (target ${result.target})` +
+        `${result.baseline ? `\n     baseline: ${result.baseline}` : ''}\n     ${result.detail}`,
+    );
   }
   if (results.some((r) => !r.ok)) process.exitCode = 1;
 }

@@ -127,7 +127,7 @@ class OutputSink {
 }
 
 /**
- * Runs untrusted Python and bash on this host: empty environment → cgroup join → setpriv (when root) → prlimit →
+ * Runs untrusted Python and bash on this host: empty environment, dropped to the sandbox user → sh (cgroup join, rlimits) →
  * bwrap (all namespaces, read-only root, seccomp) → interpreter, one fresh workspace and cgroup per run.
  */
 export class LocalSandboxBackend {
@@ -139,7 +139,11 @@ export class LocalSandboxBackend {
     private readonly workspaces: RunWorkspaces,
     private readonly binaries: SandboxBinaries,
     private readonly logger: Logger,
+    /** uid/gid the chain is spawned with (privileges dropped by the spawn itself), or null to use setpriv / stay as is. */
+    private readonly spawnAs: WorkspaceOwner | null,
   ) {}
+
+  private readonly pendingReleases = new Set<Promise<void>>();
 
   /** Checks the host (bwrap, sandbox user, seccomp filter, cgroups) and returns a ready backend, or fails saying what to run. */
   static async detect(opts: LocalSandboxOptions = {}): Promise<LocalSandboxBackend> {
@@ -154,7 +158,7 @@ export class LocalSandboxBackend {
     } catch (err) {
       throw unavailable(`bubblewrap not found at ${binaries.bwrap}`, err);
     }
-    for (const bin of [binaries.prlimit, binaries.sh]) if (!existsSync(bin)) throw unavailable(`${bin} not found`);
+    if (!existsSync(binaries.sh)) throw unavailable(`${binaries.sh} not found`);
 
     const isRoot = process.getuid?.() === 0;
     let user: string | null = null;
@@ -176,14 +180,16 @@ export class LocalSandboxBackend {
       throw unavailable(`seccomp filter ${filterPath ?? `${SANDBOX_STATE_SUBDIR}/seccomp.bpf`} not found`);
     }
 
-    const { driver, reasons } = await detectRunCgroups({ mode: opts.cgroup ?? 'auto', poolSize: opts.cgroupPoolSize ?? 8 });
+    const { driver, reasons } = await detectRunCgroups({ mode: opts.cgroup ?? 'auto', poolSize: opts.cgroupPoolSize ?? 8, procsOwner: owner });
     if (driver.mode === 'none') {
       logger.warn({ reasons }, 'no usable cgroups: memory and process limits are per-process rlimits only');
     }
     const workspaces = new RunWorkspaces(opts.workspaceRoot ?? defaultWorkspaceRoot(), owner);
     const caps: LocalSandboxCapabilities = { cgroup: driver.mode, seccomp: seccomp !== null, user, bwrapVersion };
     logger.info({ ...caps }, 'local sandbox ready');
-    return new LocalSandboxBackend(caps, policy, seccomp, driver, workspaces, binaries, logger);
+    // v2 migration needs write access at the common ancestor, i.e. root: only there does the chain keep setpriv.
+    const spawnAs = owner !== null && driver.mode !== 'v2' ? owner : null;
+    return new LocalSandboxBackend(caps, policy, seccomp, driver, workspaces, binaries, logger, spawnAs);
   }
 
   /** What this host enforces. */
@@ -209,16 +215,27 @@ export class LocalSandboxBackend {
       cgroup = await this.cgroups.acquire(limits);
       return await this.run(req, limits, workspace, cgroup);
     } finally {
-      if (cgroup !== null) {
-        const emptied = await this.cgroups.release(cgroup);
-        if (!emptied) this.logger.error({ procs: cgroup.procsFiles }, 'sandbox cgroup still has processes after SIGKILL; leaving it');
-      }
       await this.workspaces.remove(workspace);
+      if (cgroup !== null) this.releaseInBackground(cgroup);
     }
+  }
+
+  // The PID namespace is gone once bwrap has exited (its init reaps every process before dying), so emptying and
+  // recycling the cgroup need not delay the caller; the pool simply gets the group back a little later.
+  private releaseInBackground(cgroup: RunCgroup): void {
+    const p = this.cgroups
+      .release(cgroup)
+      .then((emptied) => {
+        if (!emptied) this.logger.error({ procs: cgroup.procsFiles }, 'sandbox cgroup still has processes after SIGKILL; leaving it');
+      })
+      .catch((err: unknown) => this.logger.error({ err }, 'cannot recycle sandbox cgroup'))
+      .finally(() => this.pendingReleases.delete(p));
+    this.pendingReleases.add(p);
   }
 
   /** Removes this backend's cgroups; runs in flight must have finished. */
   async dispose(): Promise<void> {
+    await Promise.all([...this.pendingReleases]);
     await this.cgroups.dispose();
   }
 
@@ -228,6 +245,7 @@ export class LocalSandboxBackend {
       limits,
       workspaceDir: workspace,
       runAsUser: this.caps.user,
+      privilegeDrop: this.spawnAs !== null ? 'spawn' : 'setpriv',
       seccompFd: this.seccomp !== null ? SECCOMP_FD : null,
       codeFd: CODE_FD,
       cgroupProcsFiles: cgroup?.procsFiles ?? [],
@@ -244,7 +262,13 @@ export class LocalSandboxBackend {
 
     const started = performance.now();
     // env {}: bwrap's own PID-1 reaper keeps the environment it was started with, readable at /proc/1/environ.
-    const child = spawn(command.file, command.args, { env: {}, stdio, detached: true });
+    const child = spawn(command.file, command.args, {
+      env: {},
+      stdio,
+      detached: true,
+      // libuv clears supplementary groups, then setgid/setuid, before exec; bwrap itself sets no_new_privs.
+      ...(this.spawnAs ? { uid: this.spawnAs.uid, gid: this.spawnAs.gid } : {}),
+    });
     const stdout = new OutputSink(limits.outputBytes);
     const stderr = new OutputSink(limits.outputBytes);
     let killedFor: 'wall_time' | 'output' | null = null;
@@ -268,8 +292,10 @@ export class LocalSandboxBackend {
     child.stderr?.on('data', (c: Buffer) => {
       if (!stderr.push(c)) kill('output');
     });
-    feed(child.stdio[SECCOMP_FD] as Writable | null, this.seccomp);
-    feed(child.stdio[CODE_FD] as Writable | null, Buffer.from(req.code, 'utf8'));
+    // Node types stdio as a 5-tuple; the extra descriptors are there at runtime.
+    const extraFds = child.stdio as unknown as readonly (Writable | null | undefined)[];
+    feed(extraFds[SECCOMP_FD], this.seccomp);
+    feed(extraFds[CODE_FD], Buffer.from(req.code, 'utf8'));
     if (req.stdin !== undefined) feed(child.stdin, Buffer.from(req.stdin, 'utf8'));
 
     let exit: { code: number | null; signal: NodeJS.Signals | null };

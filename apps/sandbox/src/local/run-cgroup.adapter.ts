@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
+import { appendFile, chown, mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type SandboxLimits } from '@lemur/sandbox-policy';
@@ -203,6 +203,7 @@ class CgroupV1Driver extends PooledDriver<V1Group> {
     private readonly memoryParent: string,
     private readonly pidsParent: string,
     poolSize: number,
+    private readonly procsOwner: { uid: number; gid: number } | null,
   ) {
     super(poolSize);
     this.hasMemsw = existsSync(join(memoryParent, 'memory.memsw.limit_in_bytes'));
@@ -215,6 +216,11 @@ class CgroupV1Driver extends PooledDriver<V1Group> {
     await mkdir(pidsDir, { recursive: true });
     const memoryProcs = join(memoryDir, 'cgroup.procs');
     const pidsProcs = join(pidsDir, 'cgroup.procs');
+    if (this.procsOwner) {
+      // v1 lets a process move itself into a group whose cgroup.procs it may write, so the chain can start as the
+      // sandbox user (no setpriv hop). cgroupfs is not mounted inside the sandbox, so the program cannot use this.
+      for (const f of [memoryProcs, pidsProcs]) await chown(f, this.procsOwner.uid, this.procsOwner.gid);
+    }
     return {
       memoryDir,
       pidsDir,
@@ -349,6 +355,8 @@ export interface CgroupDetectOptions {
   mode?: CgroupMode | 'auto';
   /** Idle per-run groups kept for reuse (creating and removing a group costs milliseconds per run). */
   poolSize?: number;
+  /** v1 only: let this uid/gid join the per-run groups itself (see CgroupV1Driver). */
+  procsOwner?: { uid: number; gid: number } | null;
 }
 
 /** Result of detection: the driver, and why a better mode was not usable. */
@@ -390,7 +398,7 @@ async function tryV2(poolSize: number, reasons: string[]): Promise<RunCgroupDriv
   }
 }
 
-async function tryV1(poolSize: number, reasons: string[]): Promise<RunCgroupDriver | null> {
+async function tryV1(poolSize: number, procsOwner: { uid: number; gid: number } | null, reasons: string[]): Promise<RunCgroupDriver | null> {
   const memRoot = join(CGROUP_ROOT, 'memory');
   const pidsRoot = join(CGROUP_ROOT, 'pids');
   if (!existsSync(join(memRoot, 'memory.limit_in_bytes')) || !existsSync(join(pidsRoot, 'cgroup.procs'))) {
@@ -406,7 +414,7 @@ async function tryV1(poolSize: number, reasons: string[]): Promise<RunCgroupDriv
     await sweepStale([memOwn, pidsOwn], subdirs);
     await mkdir(join(memOwn, name), { recursive: true });
     await mkdir(join(pidsOwn, name), { recursive: true });
-    return new CgroupV1Driver(join(memOwn, name), join(pidsOwn, name), poolSize);
+    return new CgroupV1Driver(join(memOwn, name), join(pidsOwn, name), poolSize, procsOwner);
   } catch (err) {
     await rmdir(join(memOwn, name)).catch(() => undefined);
     await rmdir(join(pidsOwn, name)).catch(() => undefined);
@@ -425,7 +433,7 @@ export async function detectRunCgroups(opts: CgroupDetectOptions = {}): Promise<
     if (d) return { driver: d, reasons };
   }
   if (mode === 'auto' || mode === 'v1') {
-    const d = await tryV1(poolSize, reasons);
+    const d = await tryV1(poolSize, opts.procsOwner ?? null, reasons);
     if (d) return { driver: d, reasons };
   }
   if (mode === 'none') reasons.push('cgroups disabled by configuration');
