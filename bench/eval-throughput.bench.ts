@@ -53,7 +53,7 @@ export async function run(): Promise<BenchResult> {
     const created = await client.createRun({ model: 'sim:oracle', benchmark: 'gsm8k', limit: ITEMS, concurrency: CONCURRENCY });
     let finished = created;
     while (!['succeeded', 'failed', 'cancelled'].includes(finished.status)) {
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 1_000));
       finished = await client.getRun(created.id);
     }
     const elapsed = finished.summary?.elapsedSeconds ?? Number.NaN;

@@ -1,8 +1,10 @@
 import type { Logger } from '@lemur/shared-logging';
 import type { SampleQueue } from '../queue/sample-queue';
-import type { RunStore, SampleStore } from './run-store';
-import { summarizeRun, type RunSummaryData } from './run-summary';
+import type { RunStore, SampleCounts, SampleStore } from './run-store';
+import { summarizeRun, type RunSummaryData, type ScoredSampleRow } from './run-summary';
 import type { RunRecord } from './run.types';
+
+const LIVE_ROWS_TTL_MS = 1_000;
 
 /** Computes run summaries and closes a run once none of its samples is pending. */
 export class RunFinalizer {
@@ -14,9 +16,32 @@ export class RunFinalizer {
     private readonly onFinished: (status: string) => void = () => undefined,
   ) {}
 
-  /** The live summary of a run (metrics so far while it runs). */
+  private readonly rowsCache = new Map<string, { at: number; rows: Promise<ScoredSampleRow[]> }>();
+
+  /**
+   * The live summary of a running run: counts are always fresh; the per-sample rows behind the metrics are re-read at
+   * most once a second, so clients polling progress do not make the database re-send every row on each poll.
+   */
+  async liveSummary(run: RunRecord): Promise<RunSummaryData> {
+    const now = Date.now();
+    let cached = this.rowsCache.get(run.id);
+    if (!cached || now - cached.at > LIVE_ROWS_TTL_MS) {
+      cached = { at: now, rows: this.samples.scoredRows(run.id) };
+      cached.rows.catch(() => this.rowsCache.delete(run.id));
+      this.rowsCache.set(run.id, cached);
+      for (const [id, entry] of this.rowsCache) if (now - entry.at > 60_000) this.rowsCache.delete(id);
+    }
+    const [counts, scored] = await Promise.all([this.samples.countsByStatus(run.id), cached.rows]);
+    return this.build(run, counts, scored, run.finishedAt);
+  }
+
+  /** The exact summary of a run, from all its samples as stored now. */
   async summarize(run: RunRecord, finishedAt: Date | null = run.finishedAt): Promise<RunSummaryData> {
     const [counts, scored] = await Promise.all([this.samples.countsByStatus(run.id), this.samples.scoredRows(run.id)]);
+    return this.build(run, counts, scored, finishedAt);
+  }
+
+  private build(run: RunRecord, counts: SampleCounts, scored: ScoredSampleRow[], finishedAt: Date | null): RunSummaryData {
     return summarizeRun({
       metric: run.spec.metric,
       samplesPerItem: run.config.samplesPerItem,

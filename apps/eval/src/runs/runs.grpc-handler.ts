@@ -8,6 +8,7 @@ import { RUN_STORE, SAMPLE_STORE } from '../eval.tokens';
 import { RunFinalizer } from './run-finalizer';
 import type { RunStore, SampleStore } from './run-store';
 import { toRunMessage, toSampleMessage, sampleStatusFilter } from './run.mapper';
+import type { RunSummaryData } from './run-summary';
 import type { RunRecord } from './run.types';
 import { StartRunUseCase } from './start-run/start-run.usecase';
 
@@ -116,7 +117,8 @@ export class RunsGrpcHandler {
   }
 
   private async message(run: RunRecord, team: string) {
-    const summary = run.status === 'SUCCEEDED' || run.status === 'FAILED' ? (run.summary as never) : await this.finalizer.summarize(run);
-    return toRunMessage(run, team, summary ?? (await this.finalizer.summarize(run)));
+    // A finished run's summary was computed from all its samples when it finished; others are summarized live.
+    const stored = run.status === 'SUCCEEDED' || run.status === 'FAILED' ? (run.summary as RunSummaryData | null) : null;
+    return toRunMessage(run, team, stored ?? (await this.finalizer.liveSummary(run)));
   }
 }

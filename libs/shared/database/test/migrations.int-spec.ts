@@ -73,7 +73,7 @@ describe('applyMigrations', () => {
   it('fails with a next step when the folder has no migrations', async () => {
     const url = await freshDatabaseUrl();
     await expect(applyMigrations(url, { migrationsDir: join(defaultMigrationsDir(), 'does-not-exist') })).rejects.toThrow(
-      /no migrations .* prisma-migrate-diff/,
+      /no migrations .*prisma-migrate-diff/,
     );
   });
 
