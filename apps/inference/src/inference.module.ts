@@ -22,7 +22,7 @@ export class InferenceModule {
             new GenerateService(deps.models, new GenerateMetrics(deps.registry), deps.logger.child({ context: 'GenerateService' }), {
               maxAttempts: deps.config.maxAttempts,
               upstreamTimeoutMs: deps.config.upstreamTimeoutMs,
-              idleTimeoutMs: 60_000,
+              idleTimeoutMs: deps.config.streamIdleMs,
             }),
         },
       ],

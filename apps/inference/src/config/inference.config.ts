@@ -6,6 +6,7 @@ const schema = z.object({
   INFERENCE_METRICS_PORT: portSchema.default(9461),
   LEMUR_MODELS_FILE: z.string().min(1, 'path of the model registry file (JSON) is required'),
   INFERENCE_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
+  INFERENCE_STREAM_IDLE_MS: z.coerce.number().int().min(100).default(60_000),
   INFERENCE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   LOG_LEVEL: logLevelSchema,
 });
@@ -17,6 +18,8 @@ export interface InferenceConfig {
   modelsFile: string;
   upstreamTimeoutMs: number;
   maxAttempts: number;
+  /** A stream that sends nothing for this long is ended with an error (a stalled replica). */
+  streamIdleMs: number;
   logLevel: string;
   /** Environment variables a model entry may name for its API key (`apiKeyEnv`). */
   secrets: Record<string, string | undefined>;
@@ -30,6 +33,7 @@ export function loadInferenceConfig(env: Record<string, string | undefined> = pr
     modelsFile: parsed.LEMUR_MODELS_FILE,
     upstreamTimeoutMs: parsed.INFERENCE_UPSTREAM_TIMEOUT_MS,
     maxAttempts: parsed.INFERENCE_MAX_ATTEMPTS,
+    streamIdleMs: parsed.INFERENCE_STREAM_IDLE_MS,
     logLevel: parsed.LOG_LEVEL,
     secrets: env,
   };
