@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { credentials, loadPackageDefinition, type GrpcObject } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { inferenceV1 } from '@lemur/proto';
-import { PlatformError } from '@lemur/shared-errors';
+import { type PlatformError } from '@lemur/shared-errors';
 import { createGrpcClient, type GrpcClient, type RunningGrpcApp } from '@lemur/shared-grpc';
 import { startSimulatorProcess, type SimulatorProcess } from '@lemur/shared-testing';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
