@@ -1,0 +1,112 @@
+import { createServer } from 'node:net';
+import { sandboxV1 } from '@lemur/proto';
+import { type PlatformError } from '@lemur/shared-errors';
+import { createGrpcClient, type GrpcClient, type RunningGrpcApp } from '@lemur/shared-grpc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSandboxConfig } from '../src/config/sandbox.config';
+import { startSandbox } from '../src/sandbox.app';
+
+type Client = GrpcClient<(typeof sandboxV1.SandboxService)['method']>;
+
+function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+describe('sandbox service over real gRPC on the local bubblewrap backend', () => {
+  let app: RunningGrpcApp;
+  let client: Client;
+
+  beforeAll(async () => {
+    // A secret in the service's own environment must never reach sandboxed code.
+    process.env.LEMUR_TEST_SECRET = 'hunter2-secret';
+    const port = await freePort();
+    app = await startSandbox(
+      loadSandboxConfig({ SANDBOX_GRPC_URL: `127.0.0.1:${port}`, SANDBOX_METRICS_PORT: '0', SANDBOX_MAX_CONCURRENT: '2', LOG_LEVEL: 'silent' }),
+    );
+    client = createGrpcClient(sandboxV1.SandboxService, app.grpcUrl, { defaultDeadlineMs: 30_000 });
+  }, 30_000);
+
+  afterAll(async () => {
+    client?.close();
+    await app?.close();
+  });
+
+  it('runs Python as an unprivileged user and reports exit code and output', async () => {
+    const result = await client.execute({
+      language: sandboxV1.Language.PYTHON,
+      code: 'import os, sys\nprint(os.getuid() != 0, 6 * 7)\nprint("oops", file=sys.stderr)\nsys.exit(3)',
+    });
+    expect(result).toMatchObject({ exitCode: 3, stdout: 'True 42\n', stderr: 'oops\n', timedOut: false, limitHit: sandboxV1.LimitHit.NONE });
+  });
+
+  it('runs bash with stdin and workspace files', async () => {
+    const result = await client.execute({
+      language: sandboxV1.Language.BASH,
+      code: 'read name; echo "hi $name"; cat data/in.txt',
+      stdin: 'lemur\n',
+      files: [{ path: 'data/in.txt', content: new TextEncoder().encode('from a file\n') }],
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('hi lemur\nfrom a file\n');
+  });
+
+  it('says which limit ended a run', async () => {
+    const slow = await client.execute({ language: sandboxV1.Language.PYTHON, code: 'while True: pass', limits: { wallMs: 1_000, cpuMs: 5_000 } });
+    expect(slow.timedOut).toBe(true);
+    expect(slow.limitHit).toBe(sandboxV1.LimitHit.WALL_TIME);
+    const loud = await client.execute({ language: sandboxV1.Language.PYTHON, code: 'print("x" * 100000)', limits: { outputBytes: 1_000 } });
+    expect(loud.stdoutTruncated).toBe(true);
+    expect(loud.stdout.length).toBe(1_000);
+    expect(loud.limitHit).toBe(sandboxV1.LimitHit.OUTPUT);
+  });
+
+  it('keeps the network and secrets out of reach', async () => {
+    const result = await client.execute({
+      language: sandboxV1.Language.PYTHON,
+      code: [
+        'import os, socket',
+        'print(sorted(os.listdir("/sys/class/net")) if os.path.exists("/sys/class/net") else ["lo"])',
+        's = socket.socket()',
+        's.settimeout(2)',
+        'try:',
+        '    s.connect(("127.0.0.1", 5432)); print("connected")',
+        'except OSError as e:',
+        '    print("refused")',
+        'print(dict(os.environ))',
+        'print(open("/proc/1/environ", "rb").read())',
+      ].join('\n'),
+    });
+    expect(result.stdout).toContain('refused');
+    expect(result.stdout).not.toContain('connected');
+    expect(result.stdout.split('\n')[0]).toBe("['lo']");
+    expect(result.stdout).not.toContain('hunter2-secret');
+  });
+
+  it('rejects bad requests with the field named', async () => {
+    const cases: [Parameters<Client['execute']>[0], string][] = [
+      [{ code: 'print(1)' }, 'language'],
+      [{ language: sandboxV1.Language.PYTHON, code: 'x', limits: { wallMs: 10_000_000 } }, 'limits.wallMs'],
+    ];
+    for (const [request, field] of cases) {
+      const err = await client.execute(request).then(
+        () => null,
+        (e: unknown) => e as PlatformError,
+      );
+      expect(err?.code).toBe('INVALID_ARGUMENT');
+      expect(err?.field).toBe(field);
+    }
+  });
+
+  it('reports its isolation', async () => {
+    const caps = await client.getCapabilities({});
+    expect(caps.backend).toBe('local');
+    expect(caps.seccomp).toBe(true);
+    expect(['v2', 'v1', 'none']).toContain(caps.cgroup);
+    expect(caps.isolation).toMatch(/^bubblewrap /);
+  });
+});
