@@ -114,6 +114,36 @@ describe('the local platform, end to end through real services', () => {
     }
   }, 240_000);
 
+  it('keeps at most `concurrency` samples of a run in flight, and uses them', async () => {
+    const run = await client.createRun({ model: 'sim:oracle', benchmark: 'gsm8k', limit: 60, concurrency: 3 });
+    const done = await waitFinal(client, run.id);
+    expect(done.summary?.counts.scored).toBe(60);
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      // Peak overlap of the samples' [claimed, stored] intervals.
+      const { rows } = await sql.query<{ peak: number }>(
+        `WITH edges AS (
+           SELECT started_at AS at, 1 AS delta FROM sample WHERE run_id = $1
+           UNION ALL SELECT finished_at, -1 FROM sample WHERE run_id = $1)
+         SELECT max(running)::int AS peak FROM (
+           SELECT sum(delta) OVER (ORDER BY at, delta) AS running FROM edges) t`,
+        [run.id],
+      );
+      expect(rows[0]!.peak).toBeLessThanOrEqual(3);
+      expect(rows[0]!.peak).toBeGreaterThanOrEqual(2);
+    } finally {
+      await sql.end();
+    }
+  }, 120_000);
+
+  it('scores chat-API answers too (HumanEval code extracted from a fenced block, no completion stop strings)', async () => {
+    const run = await client.createRun({ model: 'sim:oracle', benchmark: 'humaneval', limit: 20, chat: true });
+    const done = await waitFinal(client, run.id);
+    expect(done.summary?.counts).toMatchObject({ total: 20, scored: 20, errored: 0 });
+    expect(metric(done, 'pass@1').value).toBe(1);
+  }, 120_000);
+
   it('rejects bad input with a clear error and stores nothing', async () => {
     const before = (await client.listRuns(500)).runs.length;
     const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
@@ -152,6 +182,12 @@ describe('the local platform, end to end through real services', () => {
       metrics: { accuracy: { value: 0 } },
     });
     expect(typeof result.runId).toBe('string');
+    const cli = (...args: string[]) =>
+      execFileAsync(join(repoRoot, 'bin/lemur'), [...args, '--server', platform.gatewayUrl], { cwd: repoRoot, env: { ...process.env, LEMUR_HOME: home } });
+    const shown = JSON.parse((await cli('runs', 'show', String(result.runId), '--json')).stdout) as Record<string, unknown>;
+    expect(shown).toMatchObject({ runId: result.runId, samples: 7 });
+    const listed = JSON.parse((await cli('runs', 'list', '--limit', '3', '--json')).stdout) as { runId: string }[];
+    expect(listed[0]!.runId).toBe(result.runId);
   }, 60_000);
 
   it('explains bad CLI flags without touching the platform', async () => {
