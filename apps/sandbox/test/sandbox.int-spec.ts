@@ -59,7 +59,7 @@ describe('sandbox service over real gRPC on the local bubblewrap backend', () =>
     const slow = await client.execute({ language: sandboxV1.Language.PYTHON, code: 'while True: pass', limits: { wallMs: 1_000, cpuMs: 5_000 } });
     expect(slow.timedOut).toBe(true);
     expect(slow.limitHit).toBe(sandboxV1.LimitHit.WALL_TIME);
-    const loud = await client.execute({ language: sandboxV1.Language.PYTHON, code: 'print("x" * 100000)', limits: { outputBytes: 1_000 } });
+    const loud = await client.execute({ language: sandboxV1.Language.PYTHON, code: 'print("x" * 100000)', limits: { outputBytes: 1_000n } });
     expect(loud.stdoutTruncated).toBe(true);
     expect(loud.stdout.length).toBe(1_000);
     expect(loud.limitHit).toBe(sandboxV1.LimitHit.OUTPUT);
