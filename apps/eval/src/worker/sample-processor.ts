@@ -74,8 +74,8 @@ export class SampleProcessor {
             ...(verdict.execution ? { execution: verdict.execution } : {}),
             finishReason: response.choices[0]?.finishReason ?? '',
           },
+          // The prompt is stored once, in its own column; the transcript holds the turns that followed it.
           transcript: [
-            { role: 'prompt', content: prompt },
             {
               role: 'model',
               content: completion,

@@ -27,6 +27,7 @@ export class SampleWorker {
   private lastReconcile = 0;
   private readonly tasks = new Set<Promise<void>>();
   private readonly markedRunning = new Set<string>();
+  private readonly drainedRuns = new Set<string>();
 
   constructor(
     private readonly queue: SampleQueue,
@@ -70,6 +71,7 @@ export class SampleWorker {
           const jobs = await this.queue.fetch(run.id, free);
           fetched += jobs.length;
           for (const job of jobs) this.launch(run, job);
+          if (jobs.length < free) await this.onQueueDrained(run.id);
         }
         cursor += 1;
       } catch (err) {
@@ -110,6 +112,8 @@ export class SampleWorker {
       // Abort work of runs that were cancelled since the last look.
       const ids = new Set(runs.map((r) => r.id));
       for (const [runId, controller] of this.abortByRun) if (!ids.has(runId)) controller.abort();
+      for (const runId of this.drainedRuns) if (!ids.has(runId)) this.drainedRuns.delete(runId);
+      for (const runId of this.markedRunning) if (!ids.has(runId)) this.markedRunning.delete(runId);
       this.activeRuns = { at: now, runs };
     }
     return this.activeRuns.runs;
@@ -130,6 +134,14 @@ export class SampleWorker {
         await this.finalizer.finishIfDone(run.id);
       }
     }
+  }
+
+  /** The run's queue had no more jobs for this worker: from now on each finished sample may be the run's last. */
+  private async onQueueDrained(runId: string): Promise<void> {
+    const first = !this.drainedRuns.has(runId);
+    this.drainedRuns.add(runId);
+    // The last sample may have been finished by a worker that never saw the queue empty; close the run here then.
+    if (first && (this.inFlightByRun.get(runId) ?? 0) === 0) await this.finalizer.finishIfDone(runId);
   }
 
   private launch(run: RunRecord, job: SampleJob): void {
@@ -187,6 +199,7 @@ export class SampleWorker {
       outcome: won ? outcome.result.status.toLowerCase() : 'skipped',
     });
     await this.queue.complete(job);
-    if (won) await this.finalizer.finishIfDone(run.id);
+    // While the run still has queued jobs it cannot be done; only look once this worker found its queue empty.
+    if (won && this.drainedRuns.has(run.id)) await this.finalizer.finishIfDone(run.id);
   }
 }

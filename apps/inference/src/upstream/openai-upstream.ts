@@ -1,4 +1,9 @@
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
+import { Agent, request, type Dispatcher } from 'undici';
+
+// One keep-alive pool per replica origin for the whole process; undici's request costs a fraction of fetch's CPU,
+// which matters on the hot path of every evaluation sample.
+const agent = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
 
 /** One OpenAI-compatible call to one replica. */
 export interface UpstreamRequest {
@@ -54,12 +59,13 @@ function body(req: UpstreamRequest, stream: boolean): string {
   return JSON.stringify(req.messages ? { ...common, messages: req.messages } : { ...common, prompt: req.prompt ?? '' });
 }
 
-async function post(req: UpstreamRequest, stream: boolean): Promise<Response> {
+async function post(req: UpstreamRequest, stream: boolean): Promise<Dispatcher.ResponseData> {
   const path = req.messages ? '/v1/chat/completions' : '/v1/completions';
-  let response: Response;
+  let response: Dispatcher.ResponseData;
   try {
-    response = await fetch(`${req.baseUrl}${path}`, {
+    response = await request(`${req.baseUrl}${path}`, {
       method: 'POST',
+      dispatcher: agent,
       headers: {
         'content-type': 'application/json',
         ...(req.apiKey ? { authorization: `Bearer ${req.apiKey}` } : {}),
@@ -71,8 +77,8 @@ async function post(req: UpstreamRequest, stream: boolean): Promise<Response> {
     if (req.signal.aborted) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
     throw new UpstreamError(`cannot reach ${req.baseUrl}: ${(err as Error).message}`, true, undefined, { cause: err });
   }
-  if (response.ok) return response;
-  const text = await response.text().catch(() => '');
+  if (response.statusCode >= 200 && response.statusCode < 300) return response;
+  const text = await response.body.text().catch(() => '');
   const message = (() => {
     try {
       return (JSON.parse(text) as { error?: { message?: string }; message?: string }).error?.message ?? text;
@@ -80,10 +86,13 @@ async function post(req: UpstreamRequest, stream: boolean): Promise<Response> {
       return text;
     }
   })().slice(0, 500);
-  if (response.status >= 500 || response.status === 429) {
-    throw new UpstreamError(`replica ${req.baseUrl} answered ${response.status}: ${message}`, true, response.status);
+  if (response.statusCode >= 500 || response.statusCode === 429) {
+    throw new UpstreamError(`replica ${req.baseUrl} answered ${response.statusCode}: ${message}`, true, response.statusCode);
   }
-  throw new PlatformError(PlatformErrorCode.INVALID_ARGUMENT, `model server rejected the request (${response.status}): ${message}`);
+  throw new PlatformError(
+    PlatformErrorCode.INVALID_ARGUMENT,
+    `model server rejected the request (${response.statusCode}): ${message}`,
+  );
 }
 
 interface WireChoice {
@@ -109,7 +118,7 @@ export async function completeUpstream(
   const response = await post(req, false);
   let json: { choices?: WireChoice[]; usage?: WireUsage };
   try {
-    json = (await response.json()) as typeof json;
+    json = (await response.body.json()) as typeof json;
   } catch (err) {
     if (req.signal.aborted) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
     throw new UpstreamError(`replica ${req.baseUrl} sent an unreadable body`, true, undefined, { cause: err });
@@ -139,7 +148,7 @@ export async function* streamUpstream(req: UpstreamRequest): AsyncGenerator<Upst
   let buffer = '';
   try {
     arm();
-    for await (const bytes of response.body as AsyncIterable<Uint8Array>) {
+    for await (const bytes of response.body as AsyncIterable<Buffer>) {
       arm();
       buffer += decoder.decode(bytes, { stream: true });
       let boundary: number;
