@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   const hasHistory = migrationsList.migrationDirectories.length > 0;
   if (hasHistory) process.stderr.write(`replaying ${migrationsList.migrationDirectories.length} migration(s) on a shadow database at ${redactDatabaseUrl(databaseUrl)}\n`);
 
-  const engine = await openSchemaEngine(databaseUrl, [[schemaPath, schema]]);
+  const { engine, close } = await openSchemaEngine(databaseUrl, [[schemaPath, schema]]);
   let script: string;
   try {
     const result = await engine.diff({
@@ -81,7 +81,7 @@ async function main(): Promise<number> {
     });
     script = result.stdout ?? '';
   } finally {
-    engine.free();
+    await close();
   }
 
   const isEmpty = script.split('\n').every((line) => line.trim() === '' || line.trim().startsWith('--'));

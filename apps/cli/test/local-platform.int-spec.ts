@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -189,6 +189,28 @@ describe('the local platform, end to end through real services', () => {
     const listed = JSON.parse((await cli('runs', 'list', '--limit', '3', '--json')).stdout) as { runId: string }[];
     expect(listed[0]!.runId).toBe(result.runId);
   }, 60_000);
+
+  it('evaluates a scripted simulator model from a rules file, starting its own local platform', async () => {
+    const rules = join(home, 'rules.jsonl');
+    writeFileSync(
+      rules,
+      [
+        JSON.stringify({ match: 'Janet', completion: ' She sells 16 - 3 - 4 = 9 eggs for $18. So the answer is 18.' }),
+        JSON.stringify({ match: '/robe takes \\d+ bolts/i', completion: ' So the answer is 4.' }),
+      ].join('\n'),
+    );
+    // Its own database: the workers of the platform above would take this run's samples, and they do not serve this model.
+    const own = await createTestDatabase();
+    const { stdout } = await execFileAsync(
+      join(repoRoot, 'bin/lemur'),
+      ['run', '--model', `sim:scripted=${rules}`, '--benchmark', 'gsm8k', '--limit', '3', '--json'],
+      { cwd: repoRoot, env: { ...process.env, DATABASE_URL: own.url, LEMUR_HOME: home } },
+    ).finally(() => own.drop());
+    const result = JSON.parse(stdout) as { metrics: { accuracy: { value: number } }; samples: number; errors: number };
+    // Janet's ducks (18) is right, the robe (3, not 4) is wrong, the third item matches no rule.
+    expect(result).toMatchObject({ samples: 3, errors: 0 });
+    expect(result.metrics.accuracy.value).toBeCloseTo(1 / 3, 10);
+  }, 120_000);
 
   it('explains bad CLI flags without touching the platform', async () => {
     const failure = await execFileAsync(join(repoRoot, 'bin/lemur'), ['run', '--model', 'sim:oracle', '--benchmark', 'gsm8k', '--limit', '-3'], {

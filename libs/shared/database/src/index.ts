@@ -22,6 +22,6 @@ export {
   readMigrationsList,
 } from './migrations';
 export { createPrismaClient, type PrismaClientOptions } from './prisma-client';
-export { openSchemaEngine } from './schema-engine';
+export { openSchemaEngine, type SchemaEngineSession } from './schema-engine';
 export { Prisma, PrismaClient, RunStatus, SampleStatus } from './generated/prisma/client';
 export type { Model, Run, Sample, Team } from './generated/prisma/client';

@@ -85,7 +85,7 @@ export async function applyMigrations(databaseUrl: string, options: ApplyMigrati
   await lockClient.connect();
   try {
     await lockClient.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK_KEY]);
-    const engine = await openSchemaEngine(databaseUrl, datamodels, options.onLog);
+    const { engine, close } = await openSchemaEngine(databaseUrl, datamodels, options.onLog);
     try {
       const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_EXTERNAL_ENTITIES });
       return appliedMigrationNames;
@@ -96,7 +96,7 @@ export async function applyMigrations(databaseUrl: string, options: ApplyMigrati
         { cause: err },
       );
     } finally {
-      engine.free();
+      await close();
     }
   } finally {
     // Ending the session releases the advisory lock even if the unlock query is never sent.

@@ -81,41 +81,72 @@ function migrationAdapter(databaseUrl: string): PrismaPg {
 class PostgresMigrationAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   readonly provider = 'postgres' as const;
   readonly adapterName = '@prisma/adapter-pg';
+  private readonly open = new Set<SqlDriverAdapter>();
 
   constructor(private readonly databaseUrl: string) {}
 
   connect(): Promise<SqlDriverAdapter> {
-    return migrationAdapter(this.databaseUrl).connect();
+    return this.track(migrationAdapter(this.databaseUrl).connect());
   }
 
-  async connectToShadowDb(): Promise<SqlDriverAdapter> {
+  connectToShadowDb(): Promise<SqlDriverAdapter> {
     const shadowUrl = withDatabaseName(this.databaseUrl, `prisma_migrate_shadow_db_${randomUUID()}`);
-    await ensureDatabase(shadowUrl);
-    const adapter = await migrationAdapter(shadowUrl).connect();
+    return this.track(
+      ensureDatabase(shadowUrl).then(() => migrationAdapter(shadowUrl).connect()),
+      () => dropDatabase(shadowUrl),
+    );
+  }
+
+  /** Closes every pool the engine opened and did not dispose itself. */
+  async disposeAll(): Promise<void> {
+    await Promise.all([...this.open].map((adapter) => adapter.dispose()));
+  }
+
+  // The engine keeps its connections (and Prisma's session advisory lock 72707369) until the pool is
+  // disposed, which SchemaEngine.free() does not do: an unclosed pool blocks the next migrator for 10 s.
+  private async track(connecting: Promise<SqlDriverAdapter>, afterDispose?: () => Promise<void>): Promise<SqlDriverAdapter> {
+    const adapter = await connecting;
     const dispose = adapter.dispose.bind(adapter);
-    adapter.dispose = async () => {
-      await dispose();
-      await dropDatabase(shadowUrl);
+    let disposed: Promise<void> | undefined;
+    adapter.dispose = () => {
+      this.open.delete(adapter);
+      disposed ??= dispose().then(afterDispose);
+      return disposed;
     };
+    this.open.add(adapter);
     return adapter;
   }
 }
 
-/** Opens Prisma's WebAssembly schema engine on a PostgreSQL database (diff, applyMigrations, ...). */
+/** A schema engine and the connections it holds. */
+export interface SchemaEngineSession {
+  engine: SchemaEngine;
+  /** Frees the engine and closes its connections (dropping any shadow database). */
+  close(): Promise<void>;
+}
+
+/** Opens Prisma's WebAssembly schema engine on a PostgreSQL database (diff, applyMigrations, ...); close it after use. */
 export async function openSchemaEngine(
   databaseUrl: string,
   datamodels: ReadonlyArray<readonly [path: string, content: string]> = [],
   onLog: (message: string) => void = () => undefined,
-): Promise<SchemaEngine> {
+): Promise<SchemaEngineSession> {
   bindingsPromise ??= loadBindings();
   const bindings = await bindingsPromise.catch((err: unknown) => {
     bindingsPromise = undefined;
     throw err;
   });
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PostgresMigrationAdapterFactory(databaseUrl));
-  return bindings.SchemaEngine.new(
+  const factory = new PostgresMigrationAdapterFactory(databaseUrl);
+  const engine = await bindings.SchemaEngine.new(
     { datamodels: datamodels.map(([path, content]) => [path, content] as [string, string]) },
     onLog,
-    adapter,
+    bindMigrationAwareSqlAdapterFactory(factory),
   );
+  return {
+    engine,
+    close: async () => {
+      engine.free();
+      await factory.disposeAll();
+    },
+  };
 }

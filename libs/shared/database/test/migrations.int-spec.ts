@@ -124,7 +124,7 @@ describe('prisma/migrations', () => {
     const migrationsList = await readMigrationsList(defaultMigrationsDir());
     const schemaPath = join(defaultMigrationsDir(), '..', 'schema.prisma');
     const schema = await readFile(schemaPath, 'utf8');
-    const engine = await openSchemaEngine(serverUrl, [[schemaPath, schema]]);
+    const { engine, close } = await openSchemaEngine(serverUrl, [[schemaPath, schema]]);
     try {
       const { stdout } = await engine.diff({
         from: { tag: 'migrations', ...migrationsList },
@@ -136,7 +136,7 @@ describe('prisma/migrations', () => {
       const statements = (stdout ?? '').split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('--'));
       expect(statements, 'run scripts/prisma-migrate-diff.ts --name <change>').toEqual([]);
     } finally {
-      engine.free();
+      await close();
     }
   });
 });

@@ -1,0 +1,129 @@
+import { createPrismaClient, type PrismaClient } from '@lemur/shared-database';
+import { createTestDatabase, type TestDatabase } from '@lemur/shared-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunRepository } from './run.repository';
+import { SampleRepository } from './sample.repository';
+import type { RunSpec, SampleResult } from './run.types';
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+let runs: RunRepository;
+let samples: SampleRepository;
+
+const spec: RunSpec = {
+  benchmarkRef: 'gsm8k@1',
+  datasetFile: 'gsm8k/test.jsonl',
+  datasetSha256: 'abc',
+  datasetSource: 'openai/grade-school-math',
+  promptTemplateHash: 'def',
+  metric: 'accuracy',
+  sampling: { maxTokens: 64, temperature: 0, topP: 1, stop: [] },
+  platformVersion: '0.1.0',
+  items: 4,
+};
+
+function result(overrides: Partial<SampleResult> = {}): SampleResult {
+  return {
+    status: 'SCORED',
+    prompt: 'Q?',
+    completion: '42',
+    score: 1,
+    passed: true,
+    scoreDetail: { expected: '42' },
+    transcript: [{ role: 'assistant', content: '42', tokens: 1, latencyMs: 3 }],
+    promptTokens: 10,
+    completionTokens: 1,
+    latencyMs: 3.4,
+    error: null,
+    ...overrides,
+  };
+}
+
+async function createRun(items: number, n: number): Promise<{ runId: string; sampleIds: string[] }> {
+  const teamId = await runs.ensureTeam('samples');
+  const list = [];
+  for (let itemIndex = 0; itemIndex < items; itemIndex++) {
+    for (let sampleIndex = 0; sampleIndex < n; sampleIndex++) list.push({ itemId: `gsm8k/${itemIndex}`, itemIndex, sampleIndex });
+  }
+  const { run, sampleIds } = await runs.createWithSamples({
+    teamId,
+    modelName: 'lemur-70b-chat',
+    benchmark: 'gsm8k',
+    benchmarkVersion: '1',
+    config: { limit: items, samplesPerItem: n, concurrency: 2, chat: true },
+    spec,
+    samples: list,
+  });
+  return { runId: run.id, sampleIds };
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prisma = createPrismaClient(db.url);
+  runs = new RunRepository(prisma);
+  samples = new SampleRepository(prisma);
+});
+
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await db?.drop();
+});
+
+describe('SampleRepository', () => {
+  it('records a result exactly once when two workers race on the same sample', async () => {
+    const { runId, sampleIds } = await createRun(1, 1);
+    const id = sampleIds[0] ?? '';
+    const outcomes = await Promise.all([
+      samples.recordResult(id, result({ completion: 'first' })),
+      samples.recordResult(id, result({ completion: 'second', score: 0, passed: false })),
+    ]);
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    const [stored] = (await samples.page(runId, { limit: 10 })).items;
+    expect(stored?.completion).toBe(outcomes[0] ? 'first' : 'second');
+    expect(await samples.recordResult(id, result())).toBe(false);
+  });
+
+  it('keeps an errored sample unscored (null), never a silent 0', async () => {
+    const { runId, sampleIds } = await createRun(1, 1);
+    await samples.recordResult(sampleIds[0] ?? '', result({ status: 'ERRORED', score: null, passed: null, error: 'timeout' }));
+    const [stored] = (await samples.page(runId, { limit: 1 })).items;
+    expect(stored).toMatchObject({ status: 'ERRORED', score: null, passed: null, error: 'timeout', latencyMs: 3 });
+    expect(await samples.scoredRows(runId)).toEqual([
+      { itemIndex: 0, score: null, passed: null, promptTokens: 10, completionTokens: 1 },
+    ]);
+  });
+
+  it('counts attempts while pending and refuses to claim a finished sample', async () => {
+    const { sampleIds } = await createRun(1, 1);
+    const id = sampleIds[0] ?? '';
+    expect((await samples.claim(id))?.attempts).toBe(1);
+    expect((await samples.claim(id))?.attempts).toBe(2);
+    await samples.recordResult(id, result());
+    expect(await samples.claim(id)).toBeNull();
+  });
+
+  it('pages samples in (item, sample) order with a keyset cursor and a status filter', async () => {
+    const { runId, sampleIds } = await createRun(3, 2);
+    for (const id of sampleIds.filter((_, i) => i % 2 === 0)) await samples.recordResult(id, result());
+
+    const all: [number, number][] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await samples.page(runId, { limit: 4, ...(cursor ? { cursor } : {}) });
+      all.push(...page.items.map((s): [number, number] => [s.itemIndex, s.sampleIndex]));
+      if (page.nextCursor === null) break;
+      cursor = page.nextCursor;
+    }
+    expect(all).toEqual([[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]]);
+
+    const pending = await samples.page(runId, { status: 'PENDING', limit: 2 });
+    expect(pending.items.every((s) => s.status === 'PENDING')).toBe(true);
+    const rest = await samples.page(runId, { status: 'PENDING', limit: 2, cursor: pending.nextCursor ?? '' });
+    expect([...pending.items, ...rest.items]).toHaveLength(3);
+    expect(rest.nextCursor).toBeNull();
+
+    expect(await samples.countsByStatus(runId)).toEqual({ total: 6, pending: 3, scored: 3, errored: 0, cancelled: 0 });
+    expect(await samples.hasPending(runId)).toBe(true);
+    expect((await samples.pendingIds(runId)).sort()).toEqual(sampleIds.filter((_, i) => i % 2 === 1).sort());
+  });
+});
