@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, loadPackageDefinition, type GrpcObject } from '@grpc/grpc-js';
@@ -7,7 +6,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { inferenceV1 } from '@lemur/proto';
 import { type PlatformError } from '@lemur/shared-errors';
 import { createGrpcClient, type GrpcClient, type RunningGrpcApp } from '@lemur/shared-grpc';
-import { startSimulatorProcess, type SimulatorProcess } from '@lemur/shared-testing';
+import { freePort, startSimulatorProcess, type SimulatorProcess } from '@lemur/shared-testing';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadInferenceConfig } from '../src/config/inference.config';
@@ -15,14 +14,6 @@ import { startInference } from '../src/inference.app';
 
 type Client = GrpcClient<(typeof inferenceV1.InferenceService)['method']>;
 
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function failure(promise: Promise<unknown>): Promise<PlatformError> {
   try {

@@ -1,21 +1,13 @@
-import { createServer } from 'node:net';
 import { sandboxV1 } from '@lemur/proto';
 import { type PlatformError } from '@lemur/shared-errors';
 import { createGrpcClient, type GrpcClient, type RunningGrpcApp } from '@lemur/shared-grpc';
+import { freePort } from '@lemur/shared-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSandboxConfig } from '../src/config/sandbox.config';
 import { startSandbox } from '../src/sandbox.app';
 
 type Client = GrpcClient<(typeof sandboxV1.SandboxService)['method']>;
 
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('sandbox service over real gRPC on the local bubblewrap backend', () => {
   let app: RunningGrpcApp;

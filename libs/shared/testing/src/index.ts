@@ -1,2 +1,2 @@
 export { createTestDatabase, type TestDatabase, type TestDatabaseOptions, testServerUrl } from './test-database';
-export { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
+export { freePort, startSimulatorProcess, type SimulatorProcess } from './simulator-process';

@@ -1,0 +1,134 @@
+import { join, resolve } from 'node:path';
+import { gsm8kBenchmark, humanEvalBenchmark } from '@lemur/benchmarks';
+import { type PlatformError } from '@lemur/shared-errors';
+import { createLogger } from '@lemur/shared-logging';
+import { describe, expect, it } from 'vitest';
+import { BenchmarkCatalog } from '../../benchmarks/benchmark-catalog';
+import type { SampleQueue } from '../../queue/sample-queue';
+import type { NewRun, RunStore } from '../run-store';
+import type { RunRecord } from '../run.types';
+import type { StartRunCommand } from './start-run.command';
+import { StartRunUseCase } from './start-run.usecase';
+
+const datasets = resolve(__dirname, '../../../../../../shared/datasets');
+
+function setup(opts: { failQueue?: boolean } = {}) {
+  const created: NewRun[] = [];
+  const queued: string[][] = [];
+  const runs = {
+    ensureTeam: async (name: string) => `team-${name}`,
+    createWithSamples: async (run: NewRun) => {
+      created.push(run);
+      const record = { id: 'run-1', ...run, status: 'QUEUED', totalSamples: run.samples.length } as unknown as RunRecord;
+      return { run: record, sampleIds: run.samples.map((_, i) => `s${i}`) };
+    },
+  } as unknown as RunStore;
+  const queue = {
+    enqueue: async (_runId: string, ids: readonly string[]) => {
+      if (opts.failQueue) throw new Error('queue down');
+      queued.push([...ids]);
+    },
+  } as unknown as SampleQueue;
+  const models = { has: async (m: string) => m === 'sim:oracle', names: async () => ['sim:oracle'] };
+  const catalog = new BenchmarkCatalog({ datasetsDir: datasets, online: false });
+  const useCase = new StartRunUseCase(runs, catalog, models, queue, createLogger('test', 'silent'), {
+    platformVersion: '9.9.9',
+    defaultConcurrency: 16,
+  });
+  return { useCase, created, queued };
+}
+
+const base: StartRunCommand = { team: 'local', model: 'sim:oracle', benchmark: 'gsm8k', limit: 0, samplesPerItem: 0, concurrency: 0, chat: false };
+
+async function rejection(promise: Promise<unknown>): Promise<PlatformError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as PlatformError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('StartRunUseCase', () => {
+  it('plans every item × samples and records what re-creates the run', async () => {
+    const { useCase, created, queued } = setup();
+    await useCase.execute({ ...base, benchmark: 'humaneval', limit: 10, samplesPerItem: 3, seed: 7 });
+    const run = created[0]!;
+    expect(run.samples).toHaveLength(30);
+    expect(run.samples.slice(0, 4).map((s) => [s.itemIndex, s.sampleIndex])).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [1, 0],
+    ]);
+    expect(run.spec).toMatchObject({
+      benchmarkRef: 'humaneval@1.0.0',
+      datasetFile: humanEvalBenchmark.dataset.file,
+      datasetSha256: humanEvalBenchmark.dataset.sha256,
+      promptTemplateHash: humanEvalBenchmark.promptTemplateHash,
+      metric: 'pass@k',
+      sampling: { ...humanEvalBenchmark.sampling, seed: 7 },
+      platformVersion: '9.9.9',
+      items: 10,
+    });
+    expect(run.config).toMatchObject({ samplesPerItem: 3, concurrency: 16, seed: 7 });
+    expect(queued[0]).toHaveLength(30);
+  });
+
+  it('takes all 1,319 GSM8K items by default and sends no completion stop strings to the chat API', async () => {
+    const { useCase, created } = setup();
+    await useCase.execute({ ...base, chat: true, temperature: 0.5 });
+    expect(created[0]!.samples).toHaveLength(1319);
+    expect(created[0]!.spec.sampling).toMatchObject({ stop: [], temperature: 0.5, maxTokens: gsm8kBenchmark.sampling.maxTokens });
+  });
+
+  it.each([
+    [{ limit: -1 }, 'limit'],
+    [{ limit: 1.5 }, 'limit'],
+    [{ limit: 5000 }, 'limit'],
+    [{ samplesPerItem: 201 }, 'samples'],
+    [{ concurrency: 5000 }, 'concurrency'],
+    [{ temperature: 3 }, 'temperature'],
+    [{ maxTokens: 0 }, 'maxTokens'],
+    [{ topP: 0 }, 'topP'],
+    [{ model: '' }, 'model'],
+  ] as [Partial<StartRunCommand>, string][])('rejects %j naming %s, storing nothing', async (patch, field) => {
+    const { useCase, created } = setup();
+    const err = await rejection(useCase.execute({ ...base, ...patch }));
+    expect(err.code).toBe('INVALID_ARGUMENT');
+    expect(err.field).toBe(field);
+    expect(created).toHaveLength(0);
+  });
+
+  it('names the known models and benchmarks when one is unknown', async () => {
+    const { useCase, created } = setup();
+    const model = await rejection(useCase.execute({ ...base, model: 'gpt-17' }));
+    expect(model).toMatchObject({ code: 'MODEL_NOT_FOUND', field: 'model' });
+    expect(model.message).toContain('sim:oracle');
+    const benchmark = await rejection(useCase.execute({ ...base, benchmark: 'mmlu-pro' }));
+    expect(benchmark).toMatchObject({ code: 'BENCHMARK_NOT_FOUND', field: 'benchmark' });
+    expect(benchmark.message).toContain('gsm8k@1.0.0');
+    expect(created).toHaveLength(0);
+  });
+
+  it('says which file is missing when the data cannot be found offline', async () => {
+    const offline = new StartRunUseCase(
+      { ensureTeam: async () => 't' } as unknown as RunStore,
+      new BenchmarkCatalog({ datasetsDir: join(datasets, 'nowhere'), online: false }),
+      { has: async () => true, names: async () => [] },
+      {} as SampleQueue,
+      createLogger('test', 'silent'),
+      { platformVersion: '1', defaultConcurrency: 1 },
+    );
+    const err = await rejection(offline.execute(base));
+    expect(err.code).toBe('DATASET_UNAVAILABLE');
+    expect(err.message).toContain('gsm8k/test.jsonl');
+  });
+
+  it('keeps the stored run when queueing fails (the reconciler queues its pending samples)', async () => {
+    const { useCase, created } = setup({ failQueue: true });
+    const run = await useCase.execute({ ...base, limit: 2 });
+    expect(run.id).toBe('run-1');
+    expect(created).toHaveLength(1);
+  });
+});
