@@ -14,7 +14,9 @@ const log = (message: string) => process.stderr.write(`lemur: ${message}\n`);
 /** Runs `fn` with a session, closing it on exit and on Ctrl-C. */
 async function withSession<T>(session: PlatformSession, fn: () => Promise<T>): Promise<T> {
   const onSignal = () => {
-    log('interrupted; stopping');
+    log('interrupted; stopping (press Ctrl-C again to stop at once)');
+    process.once('SIGINT', () => process.exit(130));
+    process.once('SIGTERM', () => process.exit(130));
     void session.close().then(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
@@ -81,7 +83,10 @@ program
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
-    log('stopping');
+    log('stopping (press Ctrl-C again to stop at once)');
+    const force = () => process.exit(130);
+    process.once('SIGINT', force);
+    process.once('SIGTERM', force);
     await platform.stop();
   });
 

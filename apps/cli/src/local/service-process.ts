@@ -5,6 +5,12 @@ import { pathToFileURL } from 'node:url';
 
 const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 
+// Services still running when the CLI exits for any reason are killed with it, never left behind as orphans.
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** One platform service started as a child process, its log in a file. */
 export class ServiceProcess {
   private exited: Promise<number | null>;
@@ -15,8 +21,10 @@ export class ServiceProcess {
     readonly child: ChildProcess,
     readonly logFile: string,
   ) {
+    live.add(child);
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
+        live.delete(child);
         this.exitCode = code ?? (signal ? 128 : null);
         resolve(this.exitCode);
       }),
