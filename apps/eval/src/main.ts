@@ -5,7 +5,7 @@ import { startEval } from './eval.app';
 
 const config = loadEvalConfig();
 startEval(config)
-  .then((running) => closeOnSignals(running.close, createLogger('eval', config.logLevel)))
+  .then((running) => closeOnSignals(running.close, createLogger('eval', config.logLevel), { parentPid: config.parentPid }))
   .catch((err: unknown) => {
     createLogger('eval').fatal({ err }, 'eval failed to start');
     process.exit(1);

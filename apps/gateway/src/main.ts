@@ -5,7 +5,7 @@ import { startGateway } from './gateway.app';
 
 const config = loadGatewayConfig();
 startGateway(config)
-  .then((running) => closeOnSignals(running.close, createLogger('gateway', config.logLevel)))
+  .then((running) => closeOnSignals(running.close, createLogger('gateway', config.logLevel), { parentPid: config.parentPid }))
   .catch((err: unknown) => {
     createLogger('gateway').fatal({ err }, 'gateway failed to start');
     process.exit(1);

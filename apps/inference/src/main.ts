@@ -5,7 +5,7 @@ import { startInference } from './inference.app';
 
 const config = loadInferenceConfig();
 startInference(config)
-  .then((running) => closeOnSignals(running.close, createLogger('inference', config.logLevel)))
+  .then((running) => closeOnSignals(running.close, createLogger('inference', config.logLevel), { parentPid: config.parentPid }))
   .catch((err: unknown) => {
     createLogger('inference').fatal({ err }, 'inference failed to start');
     process.exit(1);

@@ -33,6 +33,12 @@ async function main(): Promise<void> {
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
+    if (config.parentPid !== undefined) {
+      // Started by a launcher: leave with it, even if it was killed without a chance to stop us.
+      setInterval(() => {
+        if (process.ppid !== config.parentPid) shutdown('parent process exited');
+      }, 1_000).unref();
+    }
   } catch (err) {
     const hint = err instanceof ScriptedRulesError ? 'fix that line of the rules file' : 'check the flags (--help)';
     logger.fatal({ err }, `vllm-sim failed to start: ${(err as Error).message}; ${hint}`);

@@ -47,7 +47,7 @@ export class ServiceProcess {
     // SIGKILL of this child leaves running.
     const child = spawn(process.execPath, ['--import', TSX_LOADER, join(opts.repoRoot, opts.entry), ...(opts.args ?? [])], {
       cwd: opts.repoRoot,
-      env: { ...opts.env, TSX_TSCONFIG_PATH: join(opts.repoRoot, 'tsconfig.json') } as NodeJS.ProcessEnv,
+      env: { ...opts.env, TSX_TSCONFIG_PATH: join(opts.repoRoot, 'tsconfig.json'), LEMUR_PARENT_PID: String(process.pid) } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log, { end: false });

@@ -23,6 +23,7 @@ const schema = z.object({
   EVAL_QUEUE_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).default(30),
   EVAL_SAMPLE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   LOG_LEVEL: logLevelSchema,
+  LEMUR_PARENT_PID: z.coerce.number().int().positive().optional(),
 });
 
 /** The eval service's settings, read from the environment once at start-up. */
@@ -42,6 +43,8 @@ export interface EvalConfig {
   queueMaintenanceSeconds: number;
   sampleMaxAttempts: number;
   logLevel: string;
+  /** Set by a launcher (`lemur up`): close when that process is gone. */
+  parentPid?: number;
   /** The platform's version (root package.json), recorded with every run. */
   platformVersion: string;
 }
@@ -74,6 +77,7 @@ export function loadEvalConfig(env: Record<string, string | undefined> = process
     queueMaintenanceSeconds: p.EVAL_QUEUE_MAINTENANCE_SECONDS,
     sampleMaxAttempts: p.EVAL_SAMPLE_MAX_ATTEMPTS,
     logLevel: p.LOG_LEVEL,
+    ...(p.LEMUR_PARENT_PID ? { parentPid: p.LEMUR_PARENT_PID } : {}),
     platformVersion: (JSON.parse(readFileSync(resolve(__dirname, '../../../../package.json'), 'utf8')) as { version: string }).version,
   };
 }

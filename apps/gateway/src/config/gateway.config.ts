@@ -9,6 +9,7 @@ const schema = z.object({
   GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   GATEWAY_RPC_DEADLINE_MS: z.coerce.number().int().min(100).default(120_000),
   LOG_LEVEL: logLevelSchema,
+  LEMUR_PARENT_PID: z.coerce.number().int().positive().optional(),
 });
 
 /** The gateway's settings, read from the environment once at start-up. */
@@ -20,6 +21,8 @@ export interface GatewayConfig {
   bodyLimitBytes: number;
   rpcDeadlineMs: number;
   logLevel: string;
+  /** Set by a launcher (`lemur up`): close when that process is gone. */
+  parentPid?: number;
 }
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -32,5 +35,6 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     bodyLimitBytes: p.GATEWAY_BODY_LIMIT_BYTES,
     rpcDeadlineMs: p.GATEWAY_RPC_DEADLINE_MS,
     logLevel: p.LOG_LEVEL,
+    ...(p.LEMUR_PARENT_PID ? { parentPid: p.LEMUR_PARENT_PID } : {}),
   };
 }

@@ -9,6 +9,7 @@ const schema = z.object({
   INFERENCE_STREAM_IDLE_MS: z.coerce.number().int().min(100).default(60_000),
   INFERENCE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   LOG_LEVEL: logLevelSchema,
+  LEMUR_PARENT_PID: z.coerce.number().int().positive().optional(),
 });
 
 /** The inference service's settings, read from the environment once at start-up. */
@@ -21,6 +22,8 @@ export interface InferenceConfig {
   /** A stream that sends nothing for this long is ended with an error (a stalled replica). */
   streamIdleMs: number;
   logLevel: string;
+  /** Set by a launcher (`lemur up`): close when that process is gone. */
+  parentPid?: number;
   /** Environment variables a model entry may name for its API key (`apiKeyEnv`). */
   secrets: Record<string, string | undefined>;
 }
@@ -35,6 +38,7 @@ export function loadInferenceConfig(env: Record<string, string | undefined> = pr
     maxAttempts: parsed.INFERENCE_MAX_ATTEMPTS,
     streamIdleMs: parsed.INFERENCE_STREAM_IDLE_MS,
     logLevel: parsed.LOG_LEVEL,
+    ...(parsed.LEMUR_PARENT_PID ? { parentPid: parsed.LEMUR_PARENT_PID } : {}),
     secrets: env,
   };
 }

@@ -7,6 +7,7 @@ const schema = z.object({
   SANDBOX_STATE_DIR: z.string().optional(),
   SANDBOX_MAX_CONCURRENT: z.coerce.number().int().min(1).max(512).default(8),
   LOG_LEVEL: logLevelSchema,
+  LEMUR_PARENT_PID: z.coerce.number().int().positive().optional(),
 });
 
 /** The sandbox service's settings, read from the environment once at start-up. */
@@ -17,6 +18,8 @@ export interface SandboxConfig {
   /** Programs run at once; more wait their turn (the machine's cores bound useful parallelism). */
   maxConcurrent: number;
   logLevel: string;
+  /** Set by a launcher (`lemur up`): close when that process is gone. */
+  parentPid?: number;
 }
 
 export function loadSandboxConfig(env: Record<string, string | undefined> = process.env): SandboxConfig {
@@ -27,5 +30,6 @@ export function loadSandboxConfig(env: Record<string, string | undefined> = proc
     ...(p.SANDBOX_STATE_DIR ? { stateDir: p.SANDBOX_STATE_DIR } : {}),
     maxConcurrent: p.SANDBOX_MAX_CONCURRENT,
     logLevel: p.LOG_LEVEL,
+    ...(p.LEMUR_PARENT_PID ? { parentPid: p.LEMUR_PARENT_PID } : {}),
   };
 }

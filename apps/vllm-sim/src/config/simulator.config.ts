@@ -14,6 +14,8 @@ export class SimulatorConfigError extends Error {
 export interface SimulatorCliConfig {
   help: boolean;
   logLevel: string;
+  /** Set by a launcher (`lemur up`): exit when that process is gone. */
+  parentPid?: number;
   options: Omit<SimulatorOptions, 'logger' | 'onCrash'>;
 }
 
@@ -174,7 +176,13 @@ export function parseSimulatorConfig(argv: readonly string[], env: Env): Simulat
   if (bodyLimitBytes !== undefined) options.bodyLimitBytes = bodyLimitBytes;
   if (datasetsDir !== undefined) options.datasetsDir = datasetsDir;
 
-  return { help, logLevel: pick('log-level', 'VLLM_SIM_LOG_LEVEL') ?? 'info', options };
+  const parentPid = Number(env.LEMUR_PARENT_PID);
+  return {
+    help,
+    logLevel: pick('log-level', 'VLLM_SIM_LOG_LEVEL') ?? 'info',
+    options,
+    ...(Number.isInteger(parentPid) && parentPid > 0 ? { parentPid } : {}),
+  };
 }
 
 function dropUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {

@@ -47,20 +47,27 @@ export async function startGrpcApp(opts: {
   };
 }
 
-/** Closes the app on SIGTERM/SIGINT so in-flight work can finish, then exits. */
-export function closeOnSignals(close: () => Promise<void>, logger: Logger): void {
+/**
+ * Closes the app on SIGTERM/SIGINT so in-flight work can finish, then exits. With `parentPid` (set by a launcher such as
+ * `lemur up`), the app also closes when that process is gone, so a killed launcher leaves no services behind.
+ */
+export function closeOnSignals(close: () => Promise<void>, logger: Logger, opts: { parentPid?: number } = {}): void {
   let closing = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      if (closing) return;
-      closing = true;
-      logger.info({ signal }, 'shutting down');
-      close()
-        .then(() => process.exit(0))
-        .catch((err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        });
-    });
+  const shutdown = (reason: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ reason }, 'shutting down');
+    close()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => shutdown(signal));
+  if (opts.parentPid !== undefined) {
+    setInterval(() => {
+      if (process.ppid !== opts.parentPid) shutdown('parent process exited');
+    }, 1_000).unref();
   }
 }
