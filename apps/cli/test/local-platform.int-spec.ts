@@ -137,6 +137,15 @@ describe('the local platform, end to end through real services', () => {
     }
   }, 120_000);
 
+  it('scores MBPP reference programs 1.0 and wrong ones 0 through the sandbox', async () => {
+    const oracle = await client.createRun({ model: 'sim:oracle', benchmark: 'mbpp', limit: 60 });
+    const wrong = await client.createRun({ model: 'sim:wrong', benchmark: 'mbpp', limit: 60 });
+    const [good, bad] = await Promise.all([waitFinal(client, oracle.id), waitFinal(client, wrong.id)]);
+    expect(good.summary?.counts).toMatchObject({ total: 60, scored: 60, errored: 0 });
+    expect(metric(good, 'pass@1').value).toBe(1);
+    expect(metric(bad, 'pass@1').value).toBe(0);
+  }, 120_000);
+
   it('scores chat-API answers too (HumanEval code extracted from a fenced block, no completion stop strings)', async () => {
     const run = await client.createRun({ model: 'sim:oracle', benchmark: 'humaneval', limit: 20, chat: true });
     const done = await waitFinal(client, run.id);

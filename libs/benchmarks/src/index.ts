@@ -27,4 +27,7 @@ export { buildHumanEvalProgram, type HumanEvalProgram, type HumanEvalAnswerShape
 export { Gsm8kBenchmark, gsm8kBenchmark, type Gsm8kItem } from './gsm8k/gsm8k.benchmark';
 export { GSM8K_EXEMPLARS, type Gsm8kExemplar } from './gsm8k/gsm8k-exemplars';
 export { extractGsm8kAnswer, gsm8kAnswersEqual, gsm8kReferenceAnswer } from './gsm8k/gsm8k-answer';
+export { MbppBenchmark, mbppBenchmark, type MbppItem, type MbppOptions } from './mbpp/mbpp.benchmark';
+export { buildMbppProgram, type MbppProgram, type MbppAnswerShape } from './mbpp/mbpp-program';
+export { MBPP_EXEMPLARS, type MbppExemplar } from './mbpp/mbpp-exemplars';
 export { createOracleIndex, type OracleEntry, type OracleIndex, type OracleMatch } from './oracle/oracle-index';

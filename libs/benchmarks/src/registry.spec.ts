@@ -6,16 +6,17 @@ import { PlatformErrorCode } from '@lemur/shared-errors';
 
 describe('benchmark registry', () => {
   it('lists every benchmark by name@version', () => {
-    expect(listBenchmarks().map(benchmarkRef)).toEqual(['humaneval@1.0.0', 'gsm8k@1.0.0']);
+    expect(listBenchmarks().map(benchmarkRef)).toEqual(['humaneval@1.0.0', 'gsm8k@1.0.0', 'mbpp@1.0.0']);
   });
 
   it('resolves a ref or a bare name to the latest version', () => {
     expect(benchmarkRef(getBenchmark('humaneval@1.0.0'))).toBe('humaneval@1.0.0');
     expect(benchmarkRef(getBenchmark('gsm8k'))).toBe('gsm8k@1.0.0');
     expect(getBenchmark('GSM8K').name).toBe('gsm8k');
+    expect(benchmarkRef(getBenchmark('mbpp'))).toBe('mbpp@1.0.0');
   });
 
-  it.each(['mbpp', 'humaneval@2.0.0', ''])('rejects %j with the known benchmarks listed', (ref) => {
+  it.each(['mbpp@2.0.0', 'humaneval@2.0.0', ''])('rejects %j with the known benchmarks listed', (ref) => {
     let error: unknown;
     try {
       getBenchmark(ref);
@@ -25,8 +26,8 @@ describe('benchmark registry', () => {
     expect(error).toBeInstanceOf(BenchmarkException);
     const e = error as BenchmarkException;
     expect(e.code).toBe(BenchmarkErrorCode.UNKNOWN_BENCHMARK);
-    expect(e.message).toContain('humaneval@1.0.0, gsm8k@1.0.0');
-    expect(e.details['known']).toEqual(['humaneval@1.0.0', 'gsm8k@1.0.0']);
+    expect(e.message).toContain('humaneval@1.0.0, gsm8k@1.0.0, mbpp@1.0.0');
+    expect(e.details['known']).toEqual(['humaneval@1.0.0', 'gsm8k@1.0.0', 'mbpp@1.0.0']);
   });
 
   it('maps its codes onto platform codes', () => {

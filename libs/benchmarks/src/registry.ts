@@ -2,8 +2,9 @@ import { type Benchmark, benchmarkRef } from './benchmark';
 import { BenchmarkErrorCode, BenchmarkException } from './benchmark.exception';
 import { gsm8kBenchmark } from './gsm8k/gsm8k.benchmark';
 import { humanEvalBenchmark } from './humaneval/humaneval.benchmark';
+import { mbppBenchmark } from './mbpp/mbpp.benchmark';
 
-const BENCHMARKS: readonly Benchmark[] = [humanEvalBenchmark, gsm8kBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [humanEvalBenchmark, gsm8kBenchmark, mbppBenchmark];
 
 /** Every registered benchmark, one entry per `name@version`. */
 export function listBenchmarks(): readonly Benchmark[] {

@@ -12,7 +12,9 @@ export interface MbppProgram {
 const FENCE = /```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n([\s\S]*?)(?:```|$)/g;
 
 /**
- * Builds the program the Austin et al. harness runs: `test_setup_code` + completion + the test asserts.
+ * Builds the program to run: completion + `test_setup_code` + the test asserts. The setup runs after the completion
+ * because some setups use what the solution defines (task 367 builds trees with the solution's `Node`), which would
+ * make the task unpassable for any model if it ran first.
  * Chat answers are read from their ```python block (preferring the one defining the tested function) or from
  * between [BEGIN] and [DONE]; anything else is cut at the first stop sequence, as the generation harness would have.
  */
@@ -23,7 +25,7 @@ export function buildMbppProgram(
 ): MbppProgram {
   const { shape, extracted } = extractCode(completion, item.entryPoint, stop);
   const setup = item.testSetupCode === '' ? '' : `${item.testSetupCode}\n`;
-  return { code: `${setup}${extracted}\n${item.tests.join('\n')}\n`, shape, extracted };
+  return { code: `${extracted}\n${setup}${item.tests.join('\n')}\n`, shape, extracted };
 }
 
 function extractCode(completion: string, entryPoint: string, stop: readonly string[]): { shape: MbppAnswerShape; extracted: string } {

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { promptText } from '../benchmark';
+import { benchmarkRef, promptText } from '../benchmark';
 import { parseJsonLines } from '../dataset/jsonl';
 import { sha256Hex } from '../hash';
 import { createOracleIndex } from '../oracle/oracle-index';
+import { getBenchmark, listBenchmarks } from '../registry';
 import { mapWithConcurrency, PythonProcessExecutor } from '../testing/python-process.executor';
 import { SHARED_DATASETS_DIR } from '../testing/shared-datasets';
 import { MBPP_EXEMPLARS } from './mbpp-exemplars';
@@ -12,11 +13,11 @@ import { MbppBenchmark, type MbppItem, mbppBenchmark } from './mbpp.benchmark';
 
 const executor = new PythonProcessExecutor();
 const CONCURRENCY = 3;
-// Reference solutions that fail under the harness's program order (test_setup_code before the completion).
-const KNOWN_REFERENCE_FAILURES: Record<string, string> = {
-  // test_setup_code builds trees with Node(...), but Node is defined by the solution, which runs after the setup.
-  'mbpp/367': "NameError: name 'Node' is not defined",
-};
+// Reference solutions known to fail (none: every reference must score 1).
+const KNOWN_REFERENCE_FAILURES: Record<string, RegExp> = {};
+// Tasks whose test setup needs a helper the solution defines (367's Node class): a wrong answer that defines only the
+// tested function fails there with a NameError, which still scores 0.
+const SETUP_NEEDS_SOLUTION = new Set(['mbpp/367']);
 
 describe('mbpp@1.0.0', () => {
   let bytes: Buffer;
@@ -65,11 +66,12 @@ describe('mbpp@1.0.0', () => {
         const bad = await mbppBenchmark.score(item, mbppBenchmark.wrongCompletion(item, { chat }), { executor });
         return { item, good, bad };
       });
-      const referenceFailures = Object.fromEntries(results.filter(({ good }) => good.score !== 1 || !good.passed).map(({ item, good }) => [item.id, good.reason]));
-      expect(referenceFailures).toEqual(KNOWN_REFERENCE_FAILURES);
+      const referenceFailures = results.filter(({ good }) => good.score !== 1 || !good.passed);
+      expect(referenceFailures.map(({ item }) => item.id)).toEqual(Object.keys(KNOWN_REFERENCE_FAILURES));
+      for (const { item, good } of referenceFailures) expect(good.reason).toMatch(KNOWN_REFERENCE_FAILURES[item.id] as RegExp);
       expect(results.filter(({ bad }) => bad.score !== 0 || bad.passed).map(({ item }) => item.id)).toEqual([]);
-      // The wrong answer must fail on the tests, not on a syntax error of our own making.
-      expect(results.filter(({ bad }) => /syntax error|is not defined/.test(bad.reason)).map(({ item, bad }) => `${item.id}: ${bad.reason}`)).toEqual([]);
+      // The wrong answer must fail on the tests, not on a syntax error of our own making (a known failure fails earlier).
+      expect(results.filter(({ item, bad }) => !(item.id in KNOWN_REFERENCE_FAILURES) && !SETUP_NEEDS_SOLUTION.has(item.id) && /syntax error|is not defined/.test(bad.reason)).map(({ item, bad }) => `${item.id}: ${bad.reason}`)).toEqual([]);
     }, 240_000);
   }
 
@@ -88,11 +90,11 @@ describe('mbpp@1.0.0', () => {
     expect(result.extracted).toBe(item.code);
   });
 
-  it('runs test_setup_code before the completion and says why a program failed', async () => {
+  it('runs test_setup_code after the completion (its setup may use the solution) and says why a program failed', async () => {
     const item = byId('mbpp/367');
     expect(item.testSetupCode).toContain('root = Node(1)');
     const result = await mbppBenchmark.score(item, item.code, { executor });
-    expect(result).toMatchObject({ score: 0, passed: false, reason: KNOWN_REFERENCE_FAILURES['mbpp/367'] });
+    expect(result).toMatchObject({ score: 1, passed: true });
     const wrong = await mbppBenchmark.score(byId('mbpp/12'), 'def sort_matrix(M):\n    return M\n', { executor });
     expect(wrong.reason).toMatch(/^assertion failed/);
   });
@@ -115,5 +117,12 @@ describe('mbpp@1.0.0', () => {
 
   it('gives no oracle key to a prompt without an MBPP task', () => {
     expect(mbppBenchmark.oracleProbes('Question: What is 2 + 2?\nAnswer:')).toEqual([]);
+  });
+});
+
+describe('mbpp in the registry', () => {
+  it('is listed and resolvable as mbpp@1.0.0', () => {
+    expect(listBenchmarks().map(benchmarkRef)).toContain('mbpp@1.0.0');
+    expect(getBenchmark('mbpp')).toBe(mbppBenchmark);
   });
 });
