@@ -3,7 +3,7 @@ import { parseJsonLines, requireString } from '../dataset/jsonl';
 import { sha256Hex } from '../hash';
 import { oracleKey } from '../oracle/oracle-key';
 import { buildHumanEvalProgram } from './humaneval-program';
-import { describeFailure } from './humaneval-verdict';
+import { scoreProgram } from '../execution/program-verdict';
 
 /** One HumanEval problem. */
 export interface HumanEvalItem {
@@ -62,16 +62,7 @@ export class HumanEvalBenchmark implements Benchmark<HumanEvalItem> {
   }
 
   async score(item: HumanEvalItem, completion: string, ctx: { executor: CodeExecutor }): Promise<ScoreResult> {
-    const program = buildHumanEvalProgram(item, completion, this.sampling.stop);
-    const execution = await ctx.executor.execute({ language: 'python', code: program.code, timeoutMs: this.timeoutMs });
-    const passed = execution.exitCode === 0 && !execution.timedOut && !execution.memoryExceeded;
-    return {
-      score: passed ? 1 : 0,
-      passed,
-      extracted: program.extracted,
-      reason: passed ? `passed (${program.shape})` : describeFailure(execution, this.timeoutMs),
-      execution,
-    };
+    return scoreProgram(buildHumanEvalProgram(item, completion, this.sampling.stop), ctx.executor, this.timeoutMs);
   }
 
   referenceCompletion(item: HumanEvalItem, opts: PromptOptions): string {

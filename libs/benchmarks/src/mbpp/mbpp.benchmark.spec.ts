@@ -59,9 +59,11 @@ describe('mbpp@1.0.0', () => {
     expect(mbppBenchmark.buildPrompt(item, { chat: true })).toEqual({ kind: 'chat', messages: [{ role: 'user', content: text }] });
   });
 
+  // Every task in completion form; in chat form (the same programs, read out of a fenced block) every tenth task.
   for (const chat of [false, true]) {
-    it(`scores reference 1 and wrong 0 on all 500 tasks (chat=${chat})`, async () => {
-      const results = await mapWithConcurrency(items, CONCURRENCY, async (item) => {
+    it(`scores reference 1 and wrong 0 on ${chat ? 'every tenth task (chat)' : 'all 500 tasks (completion)'}`, async () => {
+      const tasks = chat ? items.filter((_, i) => i % 10 === 0) : items;
+      const results = await mapWithConcurrency(tasks, CONCURRENCY, async (item) => {
         const good = await mbppBenchmark.score(item, mbppBenchmark.referenceCompletion(item, { chat }), { executor });
         const bad = await mbppBenchmark.score(item, mbppBenchmark.wrongCompletion(item, { chat }), { executor });
         return { item, good, bad };
@@ -72,7 +74,7 @@ describe('mbpp@1.0.0', () => {
       expect(results.filter(({ bad }) => bad.score !== 0 || bad.passed).map(({ item }) => item.id)).toEqual([]);
       // The wrong answer must fail on the tests, not on a syntax error of our own making (a known failure fails earlier).
       expect(results.filter(({ item, bad }) => !(item.id in KNOWN_REFERENCE_FAILURES) && !SETUP_NEEDS_SOLUTION.has(item.id) && /syntax error|is not defined/.test(bad.reason)).map(({ item, bad }) => `${item.id}: ${bad.reason}`)).toEqual([]);
-    }, 240_000);
+    }, 480_000);
   }
 
   it('reads the code between [BEGIN] and [DONE], or from the python block defining the function', async () => {

@@ -2,7 +2,7 @@ import { type Benchmark, type CodeExecutor, type DatasetSpec, type Prompt, type 
 import { BenchmarkErrorCode, BenchmarkException } from '../benchmark.exception';
 import { parseJsonLines, requireString } from '../dataset/jsonl';
 import { sha256Hex } from '../hash';
-import { describeFailure } from '../humaneval/humaneval-verdict';
+import { scoreProgram } from '../execution/program-verdict';
 import { oracleKey } from '../oracle/oracle-key';
 import { MBPP_EXEMPLARS } from './mbpp-exemplars';
 import { buildMbppProgram } from './mbpp-program';
@@ -52,7 +52,8 @@ export class MbppBenchmark implements Benchmark<MbppItem> {
   readonly timeoutMs: number;
 
   constructor(opts: MbppOptions = {}) {
-    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    // Generous: a few reference solutions (e.g. task 123, amicable numbers) take seconds on a slow, busy core.
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
   parse(fileBytes: Buffer): MbppItem[] {
@@ -88,16 +89,7 @@ export class MbppBenchmark implements Benchmark<MbppItem> {
   }
 
   async score(item: MbppItem, completion: string, ctx: { executor: CodeExecutor }): Promise<ScoreResult> {
-    const program = buildMbppProgram(item, completion, this.sampling.stop);
-    const execution = await ctx.executor.execute({ language: 'python', code: program.code, timeoutMs: this.timeoutMs });
-    const passed = execution.exitCode === 0 && !execution.timedOut && !execution.memoryExceeded;
-    return {
-      score: passed ? 1 : 0,
-      passed,
-      extracted: program.extracted,
-      reason: passed ? `passed (${program.shape})` : describeFailure(execution, this.timeoutMs),
-      execution,
-    };
+    return scoreProgram(buildMbppProgram(item, completion, this.sampling.stop), ctx.executor, this.timeoutMs);
   }
 
   referenceCompletion(item: MbppItem, opts: PromptOptions): string {

@@ -1,6 +1,6 @@
-import { type ExecutionResult } from '../benchmark';
+import { type CodeExecutor, type ExecutionResult, type ScoreResult } from '../benchmark';
 
-/** Why a HumanEval program failed, in words: the timeout, the memory limit, or the last line of the Python traceback. */
+/** Why a test program failed, in words: the timeout, the memory limit, or the last line of the Python traceback. */
 export function describeFailure(result: ExecutionResult, timeoutMs: number): string {
   if (result.timedOut) return `timeout: the program ran longer than ${timeoutMs} ms`;
   if (result.memoryExceeded) return 'memory limit exceeded';
@@ -22,4 +22,21 @@ export function describeFailure(result: ExecutionResult, timeoutMs: number): str
 
 function truncate(text: string): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** Runs a benchmark's test program and turns the outcome into a score: 1 only for exit 0 within the time and memory. */
+export async function scoreProgram(
+  program: { code: string; shape: string; extracted: string },
+  executor: CodeExecutor,
+  timeoutMs: number,
+): Promise<ScoreResult> {
+  const execution = await executor.execute({ language: 'python', code: program.code, timeoutMs });
+  const passed = execution.exitCode === 0 && !execution.timedOut && !execution.memoryExceeded;
+  return {
+    score: passed ? 1 : 0,
+    passed,
+    extracted: program.extracted,
+    reason: passed ? `passed (${program.shape})` : describeFailure(execution, timeoutMs),
+    execution,
+  };
 }
