@@ -281,7 +281,12 @@ describe('LocalSandboxBackend against hostile programs', () => {
       code: `setsid sleep ${marker} </dev/null >/dev/null 2>&1 &\n( setsid sleep ${marker} & ) </dev/null >/dev/null 2>&1\nsleep 0.2\necho started`,
     });
     expect(r.stdout).toBe('started\n');
-    const left = hostProcessesWith(`sleep ${marker}`);
+    // The kernel tears the pid namespace down as its init exits; give the last processes a moment to be reaped.
+    let left = hostProcessesWith(`sleep ${marker}`);
+    for (let i = 0; i < 30 && left.length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      left = hostProcessesWith(`sleep ${marker}`);
+    }
     expect(left.map((pid) => ({ pid, uid: uidOf(pid) }))).toEqual([]);
   });
 
