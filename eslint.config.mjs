@@ -37,7 +37,17 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
-    files: ['**/config/*.ts', '**/*.spec.ts', '**/*.int-spec.ts', 'libs/shared/testing/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    // The gateway's web UI: plain ES modules run by the browser.
+    files: ['apps/gateway/src/web-ui/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['document', 'window', 'location', 'sessionStorage', 'fetch', 'URLSearchParams', 'FormData', 'Node', 'setTimeout'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
+    files: ['**/config/*.ts', '**/*.spec.ts', '**/*.int-spec.ts', 'libs/shared/testing/**/*.ts', 'apps/*/test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -13,7 +13,7 @@ const alias = Object.fromEntries(
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'apps/**/*.int-spec.ts', 'libs/**/*.int-spec.ts', 'bench/**/*.spec.ts'],
+    include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'apps/**/*.int-spec.ts', 'libs/**/*.int-spec.ts', 'bench/**/*.spec.ts', 'helm/**/*.spec.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -8,7 +8,7 @@ import { createTestDatabase } from '@lemur/shared-testing';
 import { GatewayClient } from '../apps/cli/src/api/gateway-client';
 import { loadCliEnvironment } from '../apps/cli/src/config/cli.config';
 import { LocalPlatform } from '../apps/cli/src/local/local-platform';
-import type { BenchResult } from './bench-result';
+import { runStandalone, type BenchResult } from './bench-result';
 
 const ITEMS = 640;
 const CONCURRENCY = 32;
@@ -49,7 +49,7 @@ export async function run(): Promise<BenchResult> {
     await simAlone(platform.simUrl, prompts.slice(0, CONCURRENCY)); // warm-up
     const baseline = await simAlone(platform.simUrl, prompts);
 
-    const client = new GatewayClient(platform.gatewayUrl);
+    const client = new GatewayClient(platform.gatewayUrl, platform.apiKey);
     const evalRun = async (limit: number) => {
       let run = await client.createRun({ model: 'sim:oracle', benchmark: 'gsm8k', limit, concurrency: CONCURRENCY });
       while (!['succeeded', 'failed', 'cancelled'].includes(run.status)) {
@@ -77,9 +77,4 @@ export async function run(): Promise<BenchResult> {
   }
 }
 
-if (require.main === module) {
-  run().then((r) => console.log(`${r.name}: ${r.ratio.toFixed(3)} (target ${r.target}) — ${r.detail}`), (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+if (require.main === module) runStandalone(run);

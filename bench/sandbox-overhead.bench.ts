@@ -2,25 +2,14 @@
 // sandbox backend, same concurrency, in the same run. Plain and sandbox alternate every CHUNK programs so that the
 // load of a shared machine falls on both sides alike.
 // Run: npx tsx bench/sandbox-overhead.bench.ts   (needs scripts/setup-sandbox.sh to have run)
-import { spawn } from 'node:child_process';
 import { pino } from 'pino';
 import { LocalSandboxBackend } from '../apps/sandbox/src/local';
 import { findHumanEvalFile, loadHumanEvalPrograms, mapConcurrent } from '../apps/sandbox/src/local/humaneval-programs';
-import type { BenchResult } from './bench-result';
+import { runPlainPython, runStandalone, type BenchResult } from './bench-result';
 
 const CONCURRENCY = 2;
 const ROUNDS = 2;
 const CHUNK = 8;
-
-function runPlain(code: string): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', ['-I', '-c', code], { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.resume();
-    child.stderr.resume();
-    child.once('error', reject);
-    child.once('close', (code) => resolve(code));
-  });
-}
 
 /** Times plain vs sandboxed HumanEval and returns sandbox/plain as the ratio. */
 export async function run(): Promise<BenchResult> {
@@ -30,7 +19,7 @@ export async function run(): Promise<BenchResult> {
   const backend = await LocalSandboxBackend.detect({ logger: pino({ level: 'warn' }) });
   try {
     // Warm the page cache and the cgroup pool so neither side pays first-touch costs.
-    await mapConcurrent(programs.slice(0, 8), CONCURRENCY, runPlain);
+    await mapConcurrent(programs.slice(0, 8), CONCURRENCY, runPlainPython);
     await mapConcurrent(programs.slice(0, 8), CONCURRENCY, (code) => backend.execute({ language: 'python', code }));
 
     let plainMs = 0;
@@ -41,7 +30,7 @@ export async function run(): Promise<BenchResult> {
       for (let start = 0; start < programs.length; start += CHUNK) {
         const chunk = programs.slice(start, start + CHUNK);
         let t = performance.now();
-        const plain = await mapConcurrent(chunk, CONCURRENCY, runPlain);
+        const plain = await mapConcurrent(chunk, CONCURRENCY, runPlainPython);
         plainMs += performance.now() - t;
         t = performance.now();
         const boxed = await mapConcurrent(chunk, CONCURRENCY, (code) => backend.execute({ language: 'python', code }));
@@ -70,11 +59,4 @@ export async function run(): Promise<BenchResult> {
   }
 }
 
-if (require.main === module) {
-  run()
-    .then((r) => console.log(`${r.name}: ${r.ratio}x (target ${r.target}) vs ${r.baseline}\n  ${r.detail}`))
-    .catch((err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) runStandalone(run);

@@ -28,6 +28,11 @@ missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 /usr/bin/python3 -c 'import seccomp' >/dev/null 2>&1 || missing+=(python3-seccomp)
 { command -v setpriv >/dev/null 2>&1 && command -v prlimit >/dev/null 2>&1; } || missing+=(util-linux)
+# What benchmark code imports inside the sandbox: MINT's solutions (sympy, numpy, scipy) and DS-1000's (pandas,
+# scikit-learn, matplotlib). Debian's builds, so the sandbox's read-only /usr carries them.
+for mod in numpy:python3-numpy scipy:python3-scipy sympy:python3-sympy pandas:python3-pandas sklearn:python3-sklearn matplotlib:python3-matplotlib; do
+  /usr/bin/python3 -c "import ${mod%%:*}" >/dev/null 2>&1 || missing+=("${mod#*:}")
+done
 if ((${#missing[@]})); then
   log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

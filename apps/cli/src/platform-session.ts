@@ -1,4 +1,5 @@
 import type { CliEnvironment } from './config/cli.config';
+import { defaultServer, resolveApiKey } from './config/credentials';
 import { GatewayClient } from './api/gateway-client';
 import { LocalPlatform, gatewayAlive } from './local/local-platform';
 import type { SimModel } from './models/sim-models';
@@ -22,10 +23,11 @@ export async function openSession(opts: {
   simModels?: SimModel[];
   log: (message: string) => void;
 }): Promise<PlatformSession> {
-  const explicit = opts.server ?? opts.env.server;
+  const explicit = opts.server ?? defaultServer(opts.env);
   const url = (explicit ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-  if (!opts.forceLocal && (opts.simModels?.length ?? 0) === 0 && (await gatewayAlive(url))) {
-    return { client: new GatewayClient(url), gatewayUrl: url, local: null, close: async () => undefined };
+  // A server the user named gets time to answer (a busy gateway is still the one they meant); the default is a quick probe.
+  if (!opts.forceLocal && (opts.simModels?.length ?? 0) === 0 && (await gatewayAlive(url, explicit ? 15_000 : 1_000))) {
+    return { client: new GatewayClient(url, resolveApiKey(opts.env, url)), gatewayUrl: url, local: null, close: async () => undefined };
   }
   if (explicit && !opts.forceLocal) {
     throw new Error(`no Lemur gateway answers at ${url}; start one with \`lemur up\` or drop --server to run locally`);
@@ -38,5 +40,5 @@ export async function openSession(opts: {
   });
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= local.stop());
-  return { client: new GatewayClient(local.gatewayUrl), gatewayUrl: local.gatewayUrl, local, close };
+  return { client: new GatewayClient(local.gatewayUrl, local.apiKey), gatewayUrl: local.gatewayUrl, local, close };
 }

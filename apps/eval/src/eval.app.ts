@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { evalV1, inferenceV1, sandboxV1 } from '@lemur/proto';
 import { createPrismaClient } from '@lemur/shared-database';
-import { createGrpcClient, startGrpcApp } from '@lemur/shared-grpc';
+import { createGrpcClient, listenHostOf, startGrpcApp } from '@lemur/shared-grpc';
 import { createLogger } from '@lemur/shared-logging';
 import { createMetricsRegistry, startMetricsServer } from '@lemur/shared-metrics';
 import { BenchmarkCatalog } from './benchmarks/benchmark-catalog';
@@ -12,10 +12,30 @@ import { SampleQueue } from './queue/sample-queue';
 import { RunFinalizer } from './runs/run-finalizer';
 import { RunRepository } from './runs/run.repository';
 import { SampleRepository } from './runs/sample.repository';
+import { BacklogMetrics } from './runs/backlog.metrics';
+import { CompareRunsUseCase } from './runs/compare-runs/compare-runs.usecase';
 import { StartRunUseCase } from './runs/start-run/start-run.usecase';
+import { RescoreRunUseCase } from './runs/rescore-run/rescore-run.usecase';
+import { RetryErroredUseCase } from './runs/retry-errored/retry-errored.usecase';
+import { exportSamplesHandler } from './runs/export-samples/export-samples.grpc-handler';
+import { SampleExportRepository } from './runs/export-samples/sample-export.repository';
+import { CheckRegressionUseCase } from './schedules/check-regression.usecase';
+import { RegressionWebhook } from './schedules/regression-webhook';
+import { RegressionMetrics } from './schedules/regression.metrics';
+import { RunScheduler } from './schedules/run-scheduler.service';
+import { ScheduleMetrics } from './schedules/schedule.metrics';
+import { ScheduleRepository } from './schedules/schedule.repository';
 import { SandboxExecutor } from './sandbox/sandbox-executor';
+import { GetSuiteUseCase } from './suites/get-suite.usecase';
+import { StartSuiteUseCase } from './suites/start-suite/start-suite.usecase';
+import { SuiteRunRepository } from './suites/suite-run.repository';
+import { SandboxSessionClient } from './sandbox/sandbox-session-client';
+import { OfflineStubToolProvider } from './worker/agent-tool-provider';
+import { EpisodeRunner } from './worker/episode-runner';
+import { HttpEnvironmentClient } from './environment/environment-client';
 import { EvalMetrics } from './worker/eval.metrics';
 import { SampleProcessor } from './worker/sample-processor';
+import { SampleRescorer } from './worker/sample-rescorer';
 import { SampleWorker } from './worker/sample-worker';
 
 /** A running eval service: its addresses and a graceful stop (workers finish their samples first). */
@@ -43,19 +63,46 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
   );
   await queue.start();
   const metrics = new EvalMetrics(registry);
-  const inference = createGrpcClient(inferenceV1.InferenceService, config.inferenceAddr, { defaultDeadlineMs: config.sampleTimeoutMs });
-  const sandbox = createGrpcClient(sandboxV1.SandboxService, config.sandboxAddr, { defaultDeadlineMs: 120_000 });
+  const inference = createGrpcClient(inferenceV1.InferenceService, config.inferenceAddr, { defaultDeadlineMs: config.sampleTimeoutMs, internalToken: config.internalToken });
+  const sandbox = createGrpcClient(sandboxV1.SandboxService, config.sandboxAddr, { defaultDeadlineMs: 120_000, internalToken: config.internalToken });
   const catalog = new BenchmarkCatalog(config.datasets);
-  const finalizer = new RunFinalizer(runs, samples, queue, logger.child({ context: 'RunFinalizer' }), (status) =>
-    metrics.runsFinished.inc({ status }),
+  const benchmarkNames = catalog.list().map((b) => b.name);
+  const regressionMetrics = new RegressionMetrics(registry, benchmarkNames);
+  const schedules = new ScheduleRepository(prisma);
+  const checkRegression = new CheckRegressionUseCase(
+    runs,
+    samples,
+    schedules,
+    new RegressionWebhook(logger.child({ context: 'RegressionWebhook' })),
+    logger.child({ context: 'CheckRegressionUseCase' }),
+    (c) => regressionMetrics.record(c),
+  );
+  const finalizer = new RunFinalizer(
+    runs,
+    samples,
+    queue,
+    logger.child({ context: 'RunFinalizer' }),
+    (status) => metrics.runsFinished.inc({ status }),
+    (runId) => checkRegression.execute(runId),
   );
 
   let worker: SampleWorker | undefined;
   if (config.workers) {
-    const processor = new SampleProcessor(catalog, inference, new SandboxExecutor(sandbox, 'eval'), {
-      sampleTimeoutMs: config.sampleTimeoutMs,
-      maxAttempts: config.sampleMaxAttempts,
+    const executor = new SandboxExecutor(sandbox, 'eval');
+    // Agent benchmarks (MINT): each turn gets the per-request deadline; the offline stub is the only tool provider.
+    const episodes = new EpisodeRunner(inference, new SandboxSessionClient(sandbox, 'eval'), executor, new OfflineStubToolProvider(), {
+      turnTimeoutMs: config.sampleTimeoutMs,
+      onTurnOverhead: (benchmark, seconds) => metrics.agentTurnOverhead.observe({ benchmark }, seconds),
+      ...(config.environmentUrl ? { environment: new HttpEnvironmentClient(config.environmentUrl) } : {}),
     });
+    const processor = new SampleProcessor(
+      catalog,
+      inference,
+      executor,
+      { sampleTimeoutMs: config.sampleTimeoutMs, maxAttempts: config.sampleMaxAttempts },
+      episodes,
+      new SampleRescorer(samples, executor),
+    );
     worker = new SampleWorker(queue, runs, samples, processor, finalizer, metrics, logger.child({ context: 'SampleWorker' }), {
       concurrency: config.workerConcurrency,
     });
@@ -66,23 +113,52 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
   let grpcUrl: string | null = null;
   let metricsUrl: string;
   if (config.serveApi) {
+    new BacklogMetrics(registry, benchmarkNames, () => samples.pendingByBenchmark());
+    new ScheduleMetrics(registry, () => schedules.listAll());
     const startRun = new StartRunUseCase(runs, catalog, new InferenceModelDirectory(inference), queue, logger.child({ context: 'StartRunUseCase' }), {
       platformVersion: config.platformVersion,
       defaultConcurrency: config.defaultRunConcurrency,
+      ...(config.environmentUrl ? { environmentUrl: config.environmentUrl } : {}),
     });
+    const suiteRuns = new SuiteRunRepository(prisma);
     const app = await startGrpcApp({
-      module: EvalModule.forRoot({ runs, samples, catalog, finalizer, startRun }),
+      module: EvalModule.forRoot({
+        runs,
+        samples,
+        catalog,
+        finalizer,
+        startRun,
+        compareRuns: new CompareRunsUseCase(runs, samples),
+        rescoreRun: new RescoreRunUseCase(runs, samples, catalog, queue, logger.child({ context: 'RescoreRunUseCase' }), {
+          platformVersion: config.platformVersion,
+        }),
+        retryErrored: new RetryErroredUseCase(runs, queue, logger.child({ context: 'RetryErroredUseCase' })),
+        schedules,
+        startSuite: new StartSuiteUseCase(suiteRuns, runs, catalog, new InferenceModelDirectory(inference), startRun, logger.child({ context: 'StartSuiteUseCase' })),
+        getSuite: new GetSuiteUseCase(suiteRuns, runs, finalizer),
+      }),
       services: [evalV1.EvalService],
+      rawHandlers: [exportSamplesHandler(runs, new SampleExportRepository(prisma), logger.child({ context: 'ExportSamples' }))],
       url: config.grpcUrl,
       logger,
       registry,
       metricsPort: config.metricsPort,
+      ...(config.internalToken !== undefined ? { internalToken: config.internalToken } : {}),
     });
-    closeApi = app.close;
+    if (config.scheduler.enabled) {
+      const scheduler = new RunScheduler(schedules, startRun, logger.child({ context: 'RunScheduler' }), { pollMs: config.scheduler.pollMs });
+      scheduler.start();
+      closeApi = async () => {
+        await scheduler.stop();
+        await app.close();
+      };
+    } else {
+      closeApi = app.close;
+    }
     grpcUrl = app.grpcUrl;
     metricsUrl = app.metricsUrl;
   } else {
-    const server = await startMetricsServer(registry, config.metricsPort);
+    const server = await startMetricsServer(registry, config.metricsPort, listenHostOf(config.grpcUrl));
     closeApi = server.close;
     metricsUrl = server.url;
     logger.info({ metrics: metricsUrl }, 'eval worker started');

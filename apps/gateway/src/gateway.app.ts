@@ -2,20 +2,30 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { evalV1, inferenceV1 } from '@lemur/proto';
+import { createPrismaClient } from '@lemur/shared-database';
 import { createGrpcClient } from '@lemur/shared-grpc';
 import { PinoNestLogger, createLogger } from '@lemur/shared-logging';
 import { createMetricsRegistry } from '@lemur/shared-metrics';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastify from 'fastify';
+import { AuditLogRepository } from './audit/audit-log.repository';
+import { ApiKeyAuthenticator } from './auth/api-key-authenticator.service';
+import { ApiKeyRepository } from './auth/api-key.repository';
+import { bootstrapAdminKey } from './auth/bootstrap-admin-key';
 import type { GatewayConfig } from './config/gateway.config';
 import { GatewayModule } from './gateway.module';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { instrumentHttp } from './http/http.metrics';
+import { genRequestId, traceHttp } from './http/http-tracing';
+import { RunQuotaRepository } from './quotas/run-quota.repository';
+import { RunQuotas } from './quotas/run-quotas.service';
 
 /** A running gateway. */
 export interface RunningGateway {
   url: string;
+  /** Every route the server answers (method and URL pattern), as registered with Fastify: for tests that must cover all. */
+  routes: { method: string; url: string }[];
   close(): Promise<void>;
 }
 
@@ -24,18 +34,43 @@ export async function startGateway(config: GatewayConfig, opts: { logDestination
   const logger = createLogger('gateway', config.logLevel, opts.logDestination);
   const registry = createMetricsRegistry('gateway');
   const version = (JSON.parse(readFileSync(resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
-  const evalClient = createGrpcClient(evalV1.EvalService, config.evalAddr, { defaultDeadlineMs: config.rpcDeadlineMs });
-  const inferenceClient = createGrpcClient(inferenceV1.InferenceService, config.inferenceAddr, { defaultDeadlineMs: config.rpcDeadlineMs });
+  const evalClient = createGrpcClient(evalV1.EvalService, config.evalAddr, { defaultDeadlineMs: config.rpcDeadlineMs, internalToken: config.internalToken });
+  const inferenceClient = createGrpcClient(inferenceV1.InferenceService, config.inferenceAddr, { defaultDeadlineMs: config.rpcDeadlineMs, internalToken: config.internalToken });
 
-  const instance = fastify({ bodyLimit: config.bodyLimitBytes, logger: false });
+  const prisma = createPrismaClient(config.databaseUrl, { maxConnections: 10 });
+  const keys = new ApiKeyRepository(prisma);
+  const audit = new AuditLogRepository(prisma);
+  const quotaRepository = new RunQuotaRepository(prisma);
+  if (config.bootstrap) {
+    const { created } = await bootstrapAdminKey(keys, audit, config.bootstrap);
+    logger.info({ team: config.bootstrap.team, keyFile: config.bootstrap.keyFile, created }, 'local admin key ready');
+  }
+
+  const instance = fastify({ bodyLimit: config.bodyLimitBytes, logger: false, genReqId: genRequestId });
+  const routes: RunningGateway['routes'] = [];
+  instance.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
   // No setErrorHandler here: Nest installs its own on this instance and sends Fastify's rejections (bad JSON, body
   // too large) through HttpExceptionFilter, so every error has one shape.
   // The API speaks JSON only; without this, Fastify would hand text/plain bodies to the handlers as strings.
   instance.removeContentTypeParser('text/plain');
   instrumentHttp(instance, registry);
+  traceHttp(instance, logger.child({ context: 'Http' }));
 
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot({ evalClient, inferenceClient, registry, version }),
+    GatewayModule.forRoot({
+      evalClient,
+      inferenceClient,
+      registry,
+      version,
+      logger,
+      keys,
+      audit,
+      authenticator: new ApiKeyAuthenticator(keys, logger.child({ context: 'ApiKeyAuthenticator' })),
+      quotas: new RunQuotas(quotaRepository, config.teamDefaults, config.rpcDeadlineMs + 10_000),
+      quotaRepository,
+    }),
     new FastifyAdapter(instance as never),
     { logger: new PinoNestLogger(logger) },
   );
@@ -47,10 +82,12 @@ export async function startGateway(config: GatewayConfig, opts: { logDestination
   logger.info({ url }, 'gateway started');
   return {
     url,
+    routes,
     close: async () => {
       await app.close();
       evalClient.close();
       inferenceClient.close();
+      await prisma.$disconnect();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import { evalV1, inferenceV1 } from '@lemur/proto';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import { grpcServiceDefinition, toGrpcError } from '@lemur/shared-grpc';
@@ -21,6 +21,8 @@ export const FAILING_MODELS: Record<string, PlatformError> = {
 
 type Run = MessageInitShape<typeof evalV1.RunSchema>;
 type Sample = MessageInitShape<typeof evalV1.SampleSchema>;
+type Schedule = MessageInitShape<typeof evalV1.ScheduleSchema> & { team: string };
+type SuiteRun = MessageInitShape<typeof evalV1.SuiteRunSchema>;
 
 /**
  * An in-memory stand-in for the eval and inference services, served over real gRPC on loopback: the gateway's tests
@@ -30,6 +32,8 @@ export class FakePlatformServer {
   readonly runs: Run[] = [];
   readonly samples = new Map<string, Sample[]>();
   readonly createRequests: evalV1.CreateRunRequest[] = [];
+  readonly schedules: Schedule[] = [];
+  readonly suites: SuiteRun[] = [];
   private readonly server = new Server();
 
   /** host:port of the server, once started. */
@@ -127,14 +131,40 @@ export class FakePlatformServer {
         return { run };
       }),
       GetRun: unary((req: evalV1.GetRunRequest) => ({ run: this.find(req.team, req.id) })),
+      // A suite with no members: the gateway's contract (auth, tenancy, validation) is what these tests are about.
+      StartSuite: unary((req: evalV1.StartSuiteRequest) => {
+        const suiteRun: SuiteRun = { id: randomUUID(), team: req.team, suite: req.suite, model: req.model, config: req.config, members: [], axes: [], createdAt: timestampFromDate(new Date()) };
+        this.suites.push(suiteRun);
+        return { suiteRun };
+      }),
+      GetSuite: unary((req: evalV1.GetSuiteRequest) => {
+        const suiteRun = this.suites.find((x) => x.id === req.id && x.team === req.team);
+        if (!suiteRun) throw new PlatformError(PlatformErrorCode.RUN_NOT_FOUND, `suite run ${req.id} not found`);
+        return { suiteRun };
+      }),
       ListRuns: unary((req: evalV1.ListRunsRequest) => {
-        const mine = this.runs.filter((r) => r.team === req.team);
+        const mine = this.runs.filter(
+          (r) =>
+            r.team === req.team &&
+            (!req.model || r.model === req.model) &&
+            (!req.benchmark || r.benchmark === req.benchmark) &&
+            (!req.status || r.status === req.status) &&
+            (!req.scheduleId || r.scheduleId === req.scheduleId),
+        );
         return page(mine, req.pageSize, req.pageToken, (runs, nextPageToken) => ({ runs, nextPageToken }));
       }),
       ListSamples: unary((req: evalV1.ListSamplesRequest) => {
         this.find(req.team, req.runId);
-        const all = (this.samples.get(req.runId) ?? []).filter((s) => !req.status || s.status === req.status);
+        const all = (this.samples.get(req.runId) ?? []).filter(
+          (s) => (!req.status || s.status === req.status) && (req.passed === undefined || s.passed === req.passed),
+        );
         return page(all, req.pageSize, req.pageToken, (samples, nextPageToken) => ({ samples, nextPageToken }));
+      }),
+      GetSample: unary((req: evalV1.GetSampleRequest) => {
+        this.find(req.team, req.runId);
+        const sample = (this.samples.get(req.runId) ?? []).find((s) => s.id === req.sampleId);
+        if (!sample) throw new PlatformError(PlatformErrorCode.SAMPLE_NOT_FOUND, `sample ${req.sampleId} not found in run ${req.runId}`);
+        return { sample };
       }),
       CancelRun: unary((req: evalV1.CancelRunRequest) => {
         const run = this.find(req.team, req.id);
@@ -144,6 +174,84 @@ export class FakePlatformServer {
         run.status = evalV1.RunStatus.CANCELLED;
         run.finishedAt = timestampFromDate(new Date());
         return { run };
+      }),
+      RescoreRun: unary((req: evalV1.RescoreRunRequest) => {
+        const source = this.find(req.team, req.id);
+        const run: Run = { ...source, id: randomUUID(), status: evalV1.RunStatus.QUEUED, sourceRunId: source.id ?? '', createdAt: timestampFromDate(new Date()) };
+        this.runs.unshift(run);
+        return { run };
+      }),
+      RetryErroredSamples: unary((req: evalV1.RetryErroredSamplesRequest) => {
+        const run = this.find(req.team, req.id);
+        const errored = (this.samples.get(run.id!) ?? []).filter((s) => s.status === evalV1.SampleStatus.ERRORED);
+        if (errored.length === 0) throw new PlatformError(PlatformErrorCode.RUN_STATE_CONFLICT, `run ${req.id} has no errored samples to retry`);
+        for (const sample of errored) sample.status = evalV1.SampleStatus.PENDING;
+        run.status = evalV1.RunStatus.RUNNING;
+        return { run, retried: errored.length };
+      }),
+      CompareRuns: unary((req: evalV1.CompareRunsRequest) => {
+        const [a, b] = [this.find(req.team, req.runA), this.find(req.team, req.runB)];
+        return {
+          comparison: {
+            runA: a.id,
+            runB: b.id,
+            benchmark: a.benchmark,
+            metric: 'accuracy',
+            sharedItems: 40,
+            onlyInA: 1,
+            meanA: 0.5,
+            meanB: 0.75,
+            delta: 0.25,
+            ciLow: 0.1,
+            ciHigh: 0.4,
+            confidence: 0.95,
+            bootstrapPValue: 0.001,
+            mcnemar: { improved: 11, regressed: 1, pValue: 0.0063 },
+            significant: true,
+            improvedCount: 11,
+            regressedCount: 1,
+            improvedItems: ['gsm8k/3'],
+            regressedItems: ['gsm8k/0'],
+            differences: [{ field: 'model', a: '"m1"', b: '"m2"', breaksComparability: false }],
+            comparable: true,
+          },
+        };
+      }),
+      ExportSamples: (call: ServerWritableStream<evalV1.ExportSamplesRequest, unknown>) => {
+        try {
+          this.find(call.request.team, call.request.runId);
+          const all = this.samples.get(call.request.runId) ?? [];
+          for (let i = 0; i < all.length; i += 2) call.write(create(evalV1.ExportSamplesResponseSchema, { samples: all.slice(i, i + 2) }));
+          call.end();
+        } catch (err) {
+          call.emit('error', err instanceof PlatformError ? toGrpcError(err) : err);
+        }
+      },
+      CreateSchedule: unary((req: evalV1.CreateScheduleRequest) => {
+        const schedule: Schedule = {
+          id: randomUUID(),
+          team: req.team,
+          name: req.name,
+          cron: req.cron,
+          timezone: req.timezone,
+          model: req.model,
+          benchmarks: req.benchmarks,
+          config: req.config,
+          baseline: req.baseline,
+          enabled: req.enabled,
+          webhookUrl: req.webhookUrl,
+          nextRunAt: timestampFromDate(new Date(Date.now() + 3_600_000)),
+          createdAt: timestampFromDate(new Date()),
+        };
+        this.schedules.push(schedule);
+        return { schedule: strip(schedule) };
+      }),
+      ListSchedules: unary((req: evalV1.ListSchedulesRequest) => ({ schedules: this.schedules.filter((s) => s.team === req.team).map(strip) })),
+      DeleteSchedule: unary((req: evalV1.DeleteScheduleRequest) => {
+        const index = this.schedules.findIndex((s) => s.id === req.id && s.team === req.team);
+        if (index < 0) throw new PlatformError(PlatformErrorCode.SCHEDULE_NOT_FOUND, `schedule ${req.id} not found`);
+        const [removed] = this.schedules.splice(index, 1);
+        return { schedule: strip(removed!) };
       }),
       ListBenchmarks: unary(() => ({
         benchmarks: [
@@ -169,6 +277,10 @@ export class FakePlatformServer {
       })),
     };
   }
+}
+
+function strip({ team: _team, ...schedule }: Schedule): MessageInitShape<typeof evalV1.ScheduleSchema> {
+  return schedule;
 }
 
 /** A grpc-js unary handler from a plain function; domain errors travel as the shared adapter encodes them. */

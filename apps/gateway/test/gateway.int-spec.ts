@@ -1,10 +1,12 @@
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
+import { createTestDatabase, type TestDatabase } from '@lemur/shared-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/config/gateway.config';
 import { startGateway, type RunningGateway } from '../src/gateway.app';
 import { responseSchemas } from '../src/runs/run-response.schema';
 import { FakePlatformServer, INTERNAL_SECRET } from './fake-platform.grpc-server';
+import { TestApiKeys } from './test-api-keys';
 
 interface ErrorJson {
   error: { code: string; message: string; field?: string; errorId?: string };
@@ -33,6 +35,8 @@ const MISSING_RUN = '00000000-0000-4000-8000-000000000000';
 
 let fake: FakePlatformServer;
 let gateway: RunningGateway;
+let db: TestDatabase;
+let keys: TestApiKeys;
 const logLines: Record<string, unknown>[] = [];
 const logSink = new Writable({
   write(chunk: Buffer, _encoding, done) {
@@ -41,11 +45,13 @@ const logSink = new Writable({
   },
 });
 
-async function call(method: string, path: string, opts: { body?: unknown; raw?: string; team?: string } = {}) {
+/** A request with a runner key of `team` (default `local`), or with `authorization` as given (null: none). */
+async function call(method: string, path: string, opts: { body?: unknown; raw?: string; team?: string; authorization?: string | null } = {}) {
   const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+  const authorization = opts.authorization === undefined ? `Bearer ${await keys.key(opts.team ?? 'local')}` : opts.authorization;
   const response = await fetch(`${gateway.url}${path}`, {
     method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(opts.team ? { 'x-lemur-team': opts.team } : {}) },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(authorization === null ? {} : { authorization }) },
     ...(body === undefined ? {} : { body }),
   });
   const text = await response.text();
@@ -74,9 +80,12 @@ async function closedPort(): Promise<number> {
 }
 
 beforeAll(async () => {
+  db = await createTestDatabase();
+  keys = new TestApiKeys(db.url);
   fake = await FakePlatformServer.start();
   gateway = await startGateway(
     loadGatewayConfig({
+      DATABASE_URL: db.url,
       GATEWAY_PORT: '0',
       EVAL_ADDR: fake.address,
       INFERENCE_ADDR: fake.address,
@@ -90,6 +99,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.close();
   await fake?.stop();
+  await keys?.close();
+  await db?.drop();
 });
 
 describe('runs over REST', () => {
@@ -194,6 +205,29 @@ describe('runs over REST', () => {
     expect((await call('POST', `/v1/runs/${finished.id as string}/cancel`)).status).toBe(409);
   });
 
+  it('compares two runs of the team, and hides other teams\' runs', async () => {
+    const a = await createRun({ model: 'sim:oracle', benchmark: 'gsm8k' }, 'cmp');
+    const b = await createRun({ model: 'sim:wrong', benchmark: 'gsm8k' }, 'cmp');
+    const response = await call('GET', `/v1/compare?a=${a.id}&b=${b.id}`, { team: 'cmp' });
+    expect(response.status, response.text).toBe(200);
+    const { comparison } = responseSchemas.ComparisonEnvelope.strict().parse(response.json);
+    expect(comparison).toMatchObject({
+      a: a.id,
+      b: b.id,
+      ci: [0.1, 0.4],
+      mcnemar: { improved: 11, regressed: 1 },
+      improved: { count: 11, items: ['gsm8k/3'] },
+      regressed: { count: 1, items: ['gsm8k/0'] },
+      onlyInB: 0,
+    });
+    const other = await call('GET', `/v1/compare?a=${a.id}&b=${b.id}`, { team: 'someone-else' });
+    expect(other.status).toBe(404);
+    const bad = await call('GET', `/v1/compare?a=${a.id}&b=nope`, { team: 'cmp' });
+    expect(bad.status).toBe(400);
+    expect(errorOf(bad).field).toBe('b');
+    expect((await call('GET', `/v1/compare?a=${a.id}`, { team: 'cmp' })).status).toBe(400);
+  });
+
   it('lists benchmarks and models', async () => {
     const benchmarks = await call('GET', '/v1/benchmarks');
     expect(benchmarks.status).toBe(200);
@@ -242,7 +276,11 @@ describe('validation at the boundary', () => {
     const empty = await call('POST', '/v1/runs');
     expect(empty.status, empty.text).toBe(400);
     expect(errorOf(empty)).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'model' });
-    const text = await fetch(`${gateway.url}/v1/runs`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'model=x' });
+    const text = await fetch(`${gateway.url}/v1/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${await keys.key('local')}` },
+      body: 'model=x',
+    });
     expect(text.status).toBe(415);
     expect(errorOf({ json: await text.json() }).code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
@@ -271,13 +309,18 @@ describe('validation at the boundary', () => {
     }
   });
 
-  it('rejects bad paging parameters and team names', async () => {
+  it('rejects bad paging parameters', async () => {
     expect(errorOf(await call('GET', '/v1/runs?limit=0')).field).toBe('limit');
     expect(errorOf(await call('GET', '/v1/runs?limit=abc')).field).toBe('limit');
     expect(errorOf(await call('GET', '/v1/runs?bogus=1')).field).toBe('bogus');
-    const team = await call('GET', '/v1/runs', { team: 'Not A Team!' });
-    expect(team.status).toBe(400);
-    expect(errorOf(team).field).toBe('x-lemur-team');
+  });
+
+  it('ignores a team header: the team is always the key\'s', async () => {
+    const created = await createRun({ model: 'sim:oracle', benchmark: 'gsm8k' }, 'header-owner');
+    const response = await fetch(`${gateway.url}/v1/runs/${created.id}`, {
+      headers: { authorization: `Bearer ${await keys.key('header-intruder')}`, 'x-lemur-team': 'header-owner' },
+    });
+    expect(response.status).toBe(404);
   });
 
   it('answers an unknown route with 404 in the same error shape', async () => {
@@ -297,6 +340,8 @@ describe('domain errors from gRPC, mapped once', () => {
     const response = await call('POST', '/v1/runs', { body: { model, benchmark: 'gsm8k' } });
     expect(response.status, response.text).toBe(status);
     expect(errorOf(response).code).toBe(code);
+    // Every 429 tells the client when to come back.
+    expect(response.headers.get('retry-after')).toBe(status === 429 ? '1' : null);
     expect(errorOf(response).message.length).toBeGreaterThan(0);
   });
 
@@ -344,16 +389,40 @@ describe('operations endpoints', () => {
     const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     expect(operations.sort()).toEqual(
       [
+        'POST /v1/chat/completions',
+        'POST /v1/completions',
+        'POST /v1/keys',
+        'GET /v1/keys',
+        'DELETE /v1/keys/{id}',
+        'POST /v1/members',
+        'GET /v1/members',
+        'DELETE /v1/members/{id}',
+        'GET /v1/audit',
+        'GET /v1/quotas',
+        'PUT /v1/quotas',
         'POST /v1/runs',
         'GET /v1/runs',
         'GET /v1/runs/{id}',
         'GET /v1/runs/{id}/samples',
+        'GET /v1/runs/{id}/samples/{sampleId}',
+        'GET /v1/runs/{id}/export',
         'POST /v1/runs/{id}/cancel',
+        'POST /v1/runs/{id}/rescore',
+        'POST /v1/runs/{id}/retry-errors',
+        'POST /v1/suites',
+        'GET /v1/suites/{id}',
+        'POST /v1/schedules',
+        'GET /v1/schedules',
+        'DELETE /v1/schedules/{id}',
         'GET /v1/benchmarks',
+        'GET /v1/compare',
         'GET /v1/models',
         'GET /health',
         'GET /metrics',
         'GET /openapi.json',
+        'GET /',
+        'GET /ui',
+        'GET /ui/{path}',
       ].sort(),
     );
     const createBody = (doc.paths['/v1/runs']!.post as { requestBody: { content: Record<string, { schema: Record<string, unknown> }> } })
@@ -386,7 +455,13 @@ describe('when a service is down', () => {
 
   beforeAll(async () => {
     degraded = await startGateway(
-      loadGatewayConfig({ GATEWAY_PORT: '0', EVAL_ADDR: fake.address, INFERENCE_ADDR: `127.0.0.1:${await closedPort()}`, LOG_LEVEL: 'silent' }),
+      loadGatewayConfig({
+        DATABASE_URL: db.url,
+        GATEWAY_PORT: '0',
+        EVAL_ADDR: fake.address,
+        INFERENCE_ADDR: `127.0.0.1:${await closedPort()}`,
+        LOG_LEVEL: 'silent',
+      }),
     );
   });
   afterAll(async () => degraded?.close());
@@ -395,13 +470,14 @@ describe('when a service is down', () => {
     const health = await fetch(`${degraded.url}/health`);
     expect(health.status).toBe(503);
     expect(responseSchemas.Health.parse(await health.json())).toEqual({ status: 'unavailable', eval: true, inference: false });
-    const models = await fetch(`${degraded.url}/v1/models`);
+    const headers = { authorization: `Bearer ${await keys.key('local', 'viewer')}` };
+    const models = await fetch(`${degraded.url}/v1/models`, { headers });
     expect(models.status).toBe(503);
     const text = await models.text();
     const error = (JSON.parse(text) as ErrorJson).error;
     expect(error.code).toBe('UPSTREAM_FAILED');
     expect(error.errorId).toBeDefined();
     expect(text).not.toContain('127.0.0.1');
-    expect((await fetch(`${degraded.url}/v1/benchmarks`)).status).toBe(200);
+    expect((await fetch(`${degraded.url}/v1/benchmarks`, { headers })).status).toBe(200);
   });
 });

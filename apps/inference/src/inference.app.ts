@@ -1,23 +1,79 @@
 import 'reflect-metadata';
 import { inferenceV1 } from '@lemur/proto';
+import { createPrismaClient } from '@lemur/shared-database';
 import { startGrpcApp, type RunningGrpcApp } from '@lemur/shared-grpc';
 import { createLogger } from '@lemur/shared-logging';
 import { createMetricsRegistry } from '@lemur/shared-metrics';
+import { ResponseCacheRepository } from './cache/response-cache.repository';
+import { ResponseCacheService } from './cache/response-cache.service';
 import type { InferenceConfig } from './config/inference.config';
+import { FairAdmissionService } from './fairness/fair-admission.service';
+import { FairnessMetrics } from './fairness/fairness.metrics';
+import { GenerateMetrics } from './generate/generate.metrics';
+import { GenerateService } from './generate/generate.service';
+import { generateStreamHandler } from './generate/inference.grpc-handler';
 import { InferenceModule } from './inference.module';
+import { startModelController } from './kubernetes/start-model-controller';
 import { ModelRegistry } from './registry/model-registry';
+import { EngineMetricsScraper } from './routing/engine-metrics.scraper';
+import { RoutingMetrics } from './routing/routing.metrics';
 
 /** Starts the inference service (used by main.ts, the local platform and tests). */
 export async function startInference(config: InferenceConfig): Promise<RunningGrpcApp> {
   const logger = createLogger('inference', config.logLevel);
   const registry = createMetricsRegistry('inference');
-  const models = ModelRegistry.fromFile(config.modelsFile, config.secrets);
-  return startGrpcApp({
-    module: InferenceModule.forRoot({ config, logger, registry, models }),
+  const routingMetrics = new RoutingMetrics(registry);
+  const routingLogger = logger.child({ context: 'Routing' });
+  const models = ModelRegistry.fromFile(config.modelsFile, config.secrets, {
+    router: { ejectAfterFailures: config.routing.ejectAfterFailures, ejectForMs: config.routing.ejectForMs },
+    onEject: (model, replica, untilMs) => {
+      routingMetrics.ejections.inc({ model, replica });
+      routingLogger.warn({ model, replica, backOffMs: untilMs - Date.now() }, 'replica ejected after failures; will probe it after the back-off');
+    },
+  });
+  routingMetrics.observe(models);
+  const scraper = new EngineMetricsScraper(
+    models,
+    { intervalMs: config.routing.scrapeIntervalMs, timeoutMs: 2_000, maxBackOffMs: 30_000 },
+    routingMetrics,
+    routingLogger,
+  );
+  const admission = new FairAdmissionService(config.fairness, new FairnessMetrics(registry));
+  const prisma = config.cache ? createPrismaClient(config.cache.databaseUrl, { maxConnections: 4 }) : undefined;
+  const cache =
+    prisma && config.cache
+      ? new ResponseCacheService(new ResponseCacheRepository(prisma), config.cache, logger.child({ context: 'ResponseCache' }))
+      : undefined;
+  // Cluster mode: LemurModels are registered (and their endpoints known) before the first request is served.
+  const kubernetes = config.kubernetes ? await startModelController(config.kubernetes, models, registry, logger) : undefined;
+  const generate = new GenerateService(
+    models,
+    new GenerateMetrics(registry),
+    logger.child({ context: 'GenerateService' }),
+    { maxAttempts: config.maxAttempts, upstreamTimeoutMs: config.upstreamTimeoutMs, idleTimeoutMs: config.streamIdleMs },
+    admission,
+    cache,
+    kubernetes?.coldStart,
+  );
+  const running = await startGrpcApp({
+    module: InferenceModule.forRoot({ models, generate }),
     services: [inferenceV1.InferenceService],
+    rawHandlers: [generateStreamHandler(generate, logger.child({ context: 'InferenceGrpcHandler' }))],
     url: config.grpcUrl,
     logger,
     registry,
     metricsPort: config.metricsPort,
+    ...(config.internalToken !== undefined ? { internalToken: config.internalToken } : {}),
   });
+  scraper.start();
+  return {
+    ...running,
+    close: async () => {
+      await kubernetes?.close();
+      await scraper.close();
+      await running.close();
+      await cache?.close();
+      await prisma?.$disconnect();
+    },
+  };
 }

@@ -53,6 +53,7 @@ describe('inference service over real gRPC, routing to real simulator processes'
         models: [
           { name: 'pair', servedModelName: 'echo', endpoints: [fastA!.url, fastB!.url] },
           { name: 'flaky', servedModelName: 'echo', endpoints: [deadUrl, fastA!.url] },
+          { name: 'flaky-stream', servedModelName: 'echo', endpoints: [deadUrl, fastA!.url] },
           { name: 'slow', endpoints: [slow!.url] },
           { name: 'slow-pair', servedModelName: 'slow', endpoints: [slow!.url, `${slow!.url}/`] },
           { name: 'stall', endpoints: [stalling!.url] },
@@ -121,6 +122,49 @@ describe('inference service over real gRPC, routing to real simulator processes'
     expect(text).toBe(plain.choices[0]!.text);
     expect(finish).toBe(plain.choices[0]!.finishReason);
     expect(usage).toBe(plain.usage!.completionTokens);
+  });
+
+  it('retries a stream on another replica while nothing was sent, when one refuses connections', async () => {
+    for (let i = 0; i < 6; i++) {
+      const chunks: inferenceV1.GenerateStreamResponse[] = [];
+      for await (const chunk of client.generateStream({ request: { model: 'flaky-stream', prompt: `stream try ${i}`, sampling: { maxTokens: 4 } } })) {
+        chunks.push(chunk);
+      }
+      expect(chunks.map((c) => c.delta).join('')).not.toBe('');
+      expect(chunks.every((c) => c.endpoint === sims[0]!.url)).toBe(true);
+      expect(chunks.at(-1)!.usage!.completionTokens).toBeGreaterThan(0);
+    }
+    const metrics = await (await fetch(`${app.metricsUrl}/metrics`)).text();
+    expect(metricValue(metrics, 'lemur_inference_retries_total', 'model="flaky-stream"')).toBeGreaterThan(0);
+  });
+
+  it('reports a replica that rejects a streamed request as INVALID_ARGUMENT with its reason, without retrying', async () => {
+    // Past the simulator's context length (4096 tokens): the replica answers 400.
+    const err = await failure(
+      (async () => {
+        for await (const _ of client.generateStream({ request: { model: 'pair', prompt: 'x', sampling: { maxTokens: 8_000 } } })) {
+          // no chunk is expected
+        }
+      })(),
+    );
+    expect(err.code).toBe('INVALID_ARGUMENT');
+    expect(err.message).toMatch(/model server rejected the request \(400\): .*maximum context length is 4096/);
+  });
+
+  it.each([
+    [{ model: 'nope', prompt: 'x' }, 'MODEL_NOT_FOUND', 'model'],
+    [{ model: 'pair' }, 'INVALID_ARGUMENT', 'prompt'],
+    [{ model: 'pair', prompt: 'x', sampling: { topP: 3 } }, 'INVALID_ARGUMENT', 'sampling.top_p'],
+  ])('rejects the stream %j with %s naming %s', async (request, code, field) => {
+    const err = await failure(
+      (async () => {
+        for await (const _ of client.generateStream({ request })) {
+          // no chunk is expected
+        }
+      })(),
+    );
+    expect(err.code).toBe(code);
+    expect(err.field).toBe(field);
   });
 
   it('aborts the upstream request when the caller cancels a stream', async () => {

@@ -1,31 +1,23 @@
 import { sandboxV1 } from '@lemur/proto';
 import { type PlatformError } from '@lemur/shared-errors';
-import { createGrpcClient, type GrpcClient, type RunningGrpcApp } from '@lemur/shared-grpc';
-import { freePort } from '@lemur/shared-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSandboxConfig } from '../src/config/sandbox.config';
-import { startSandbox } from '../src/sandbox.app';
+import { startTestSandbox, type SandboxClient, type TestSandbox } from './test-sandbox';
 
-type Client = GrpcClient<(typeof sandboxV1.SandboxService)['method']>;
 
 
 describe('sandbox service over real gRPC on the local bubblewrap backend', () => {
-  let app: RunningGrpcApp;
-  let client: Client;
+  let sandbox: TestSandbox;
+  let client: SandboxClient;
 
   beforeAll(async () => {
     // A secret in the service's own environment must never reach sandboxed code.
     process.env.LEMUR_TEST_SECRET = 'hunter2-secret';
-    const port = await freePort();
-    app = await startSandbox(
-      loadSandboxConfig({ SANDBOX_GRPC_URL: `127.0.0.1:${port}`, SANDBOX_METRICS_PORT: '0', SANDBOX_MAX_CONCURRENT: '2', LOG_LEVEL: 'silent' }),
-    );
-    client = createGrpcClient(sandboxV1.SandboxService, app.grpcUrl, { defaultDeadlineMs: 30_000 });
+    sandbox = await startTestSandbox({ SANDBOX_MAX_CONCURRENT: '2' });
+    client = sandbox.client;
   }, 30_000);
 
   afterAll(async () => {
-    client?.close();
-    await app?.close();
+    await sandbox?.close();
   });
 
   it('runs Python as an unprivileged user and reports exit code and output', async () => {
@@ -46,6 +38,26 @@ describe('sandbox service over real gRPC on the local bubblewrap backend', () =>
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe('hi lemur\nfrom a file\n');
   });
+
+  it("runs the scientific Python the benchmarks' solutions import (MINT: sympy, numpy, scipy; DS-1000: pandas, sklearn, matplotlib)", async () => {
+    const result = await client.execute({
+      language: sandboxV1.Language.PYTHON,
+      code: [
+        'import numpy as np, scipy.integrate, sympy, pandas as pd, sklearn.linear_model',
+        'import matplotlib',
+        "matplotlib.use('Agg')",
+        'import matplotlib.pyplot as plt',
+        "x = sympy.symbols('x')",
+        'print(sympy.integrate(x**2, (x, 0, 3)), round(scipy.integrate.quad(lambda t: t**2, 0, 3)[0], 6), int(np.arange(4).sum()))',
+        "print(pd.DataFrame({'a': [1, 2]}).a.sum(), sklearn.linear_model.LinearRegression().fit([[0], [1]], [0, 2]).coef_[0].round(3))",
+        "plt.plot([1, 2]); plt.savefig('plot.png'); print('plotted')",
+      ].join('\n'),
+      limits: { wallMs: 60_000, cpuMs: 60_000 },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('9 9.0 6\n3 2.0\nplotted\n');
+    expect(result.exitCode).toBe(0);
+  }, 90_000);
 
   it('says which limit ended a run', async () => {
     const slow = await client.execute({ language: sandboxV1.Language.PYTHON, code: 'while True: pass', limits: { wallMs: 1_000, cpuMs: 5_000 } });
@@ -80,7 +92,7 @@ describe('sandbox service over real gRPC on the local bubblewrap backend', () =>
   });
 
   it('rejects bad requests with the field named', async () => {
-    const cases: [Parameters<Client['execute']>[0], string][] = [
+    const cases: [Parameters<SandboxClient['execute']>[0], string][] = [
       [{ code: 'print(1)' }, 'language'],
       [{ language: sandboxV1.Language.PYTHON, code: 'x', limits: { wallMs: 10_000_000 } }, 'limits.wallMs'],
     ];

@@ -5,9 +5,12 @@ import { type AnswerMode, type AnswerPolicy } from './answers/answer-policy';
 import { BenchmarkAnswerPolicy, type OracleLookup } from './answers/benchmark-answer.policy';
 import { loadOracleIndex } from './answers/benchmark-oracle.loader';
 import { EchoAnswerPolicy } from './answers/echo-answer.policy';
+import { loadReplayEpisodes, ReplayAnswerPolicy } from './answers/replay-answer.policy';
 import { parseScriptedRules, ScriptedAnswerPolicy, type ScriptedRule } from './answers/scripted-answer.policy';
+import { PrefixCache } from './cache/prefix-cache';
 import { FaultInjector, NO_FAULTS, type FaultConfig } from './faults/fault-injector';
 import { VllmMetrics } from './metrics/vllm.metrics';
+import { DEFAULT_MAX_LOGPROBS } from './openai/generation-request';
 import { SeqScheduler } from './scheduling/seq-scheduler';
 import { DEFAULT_TIME_MODEL, FAST_TIME_MODEL, type TimeModelConfig } from './scheduling/time-model';
 import { buildSimulatorServer } from './server/simulator.server';
@@ -25,6 +28,8 @@ export type SimulatorModel =
       /** Answer when no rule matches; empty by default. */
       defaultCompletion?: string;
     }
+  /** Answers MINT conversations with a published run's turns (see ReplayAnswerPolicy). */
+  | { name: string; mode: 'replay'; runDir: string }
   | { name: string; policy: AnswerPolicy };
 
 /** Options of one simulator; everything but `models` has a small default. */
@@ -36,10 +41,21 @@ export interface SimulatorOptions {
   port?: number;
   /** Context length reported and enforced; default 4096. */
   maxModelLen?: number;
+  /** Most log-probability alternatives a completions request may ask for; default 20 (vLLM's --max-logprobs). */
+  maxLogprobs?: number;
   /** Requests decoding at once; the rest wait FIFO. Default 64 (vLLM's --max-num-seqs). */
   maxConcurrentSeqs?: number;
-  /** KV-cache capacity in tokens, for the cache-usage gauge; default maxModelLen × maxConcurrentSeqs / 4. */
+  /** Tokens per KV-cache block; default 16 (vLLM's default). */
+  blockSize?: number;
+  /**
+   * KV-cache capacity in blocks: running requests hold blocks for their prompt and output, and a request that does not
+   * fit waits (`vllm:num_requests_waiting`). Default `kvCacheTokens` / blockSize.
+   */
+  kvCacheBlocks?: number;
+  /** KV-cache capacity in tokens, used when `kvCacheBlocks` is not given; default maxModelLen × maxConcurrentSeqs / 4. */
   kvCacheTokens?: number;
+  /** Blocks the prefix cache keeps (LRU); 0 disables prefix caching. Default: the KV-cache capacity. */
+  prefixCacheBlocks?: number;
   /** Zero latency (overrides timeModel). */
   fast?: boolean;
   timeModel?: Partial<TimeModelConfig>;
@@ -98,6 +114,8 @@ async function policyFor(model: SimulatorModel, oracle: OracleLookup | undefined
       const fromFile = model.rulesFile ? parseScriptedRules(await readFile(model.rulesFile, 'utf8'), model.rulesFile) : [];
       return new ScriptedAnswerPolicy([...(model.rules ?? []), ...fromFile], model.defaultCompletion ?? '');
     }
+    case 'replay':
+      return new ReplayAnswerPolicy(loadReplayEpisodes(model.runDir));
     case 'oracle':
     case 'wrong':
       if (!oracle) throw new Error(`model "${model.name}" needs benchmark data for mode ${mode}`);
@@ -116,11 +134,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const maxModelLen = options.maxModelLen ?? 4096;
   const maxConcurrentSeqs = options.maxConcurrentSeqs ?? 64;
   const timeModel = options.fast ? FAST_TIME_MODEL : { ...DEFAULT_TIME_MODEL, ...options.timeModel };
-  const scheduler = new SeqScheduler(maxConcurrentSeqs);
+  const blockSize = options.blockSize ?? 16;
+  const kvCacheTokens = options.kvCacheTokens ?? Math.max(1, Math.floor((maxModelLen * maxConcurrentSeqs) / 4));
+  const kvCapacityBlocks = options.kvCacheBlocks ?? Math.max(1, Math.ceil(kvCacheTokens / blockSize));
+  const prefixCache = new PrefixCache(blockSize, options.prefixCacheBlocks ?? kvCapacityBlocks);
+  const scheduler = new SeqScheduler(maxConcurrentSeqs, kvCapacityBlocks);
   const faults = new FaultInjector({ ...NO_FAULTS, ...options.faults });
   const models = await buildPolicies(options, logger);
-  const kvCacheTokens = options.kvCacheTokens ?? Math.max(1, Math.floor((maxModelLen * maxConcurrentSeqs) / 4));
-  const metrics = new VllmMetrics([...models.keys()], () => scheduler.snapshot(), kvCacheTokens);
+  const metrics = new VllmMetrics([...models.keys()], () => scheduler.snapshot(), {
+    blockSize,
+    kvCapacityBlocks,
+    prefixCaching: prefixCache.capacityBlocks > 0,
+  });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -129,9 +154,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   };
   const app = buildSimulatorServer({
     models,
-    engine: { scheduler, timeModel, metrics, now: () => performance.now() },
+    engine: { scheduler, timeModel, metrics, prefixCache, now: () => performance.now() },
     faults,
     maxModelLen,
+    maxLogprobs: options.maxLogprobs ?? DEFAULT_MAX_LOGPROBS,
     bodyLimitBytes: options.bodyLimitBytes ?? 8 * 1024 * 1024,
     logger,
     crash: () => {

@@ -57,6 +57,8 @@ describe('GET endpoints', () => {
       'vllm:prompt_tokens_total',
       'vllm:generation_tokens_total',
       'vllm:request_success_total',
+      'vllm:prefix_cache_queries_total',
+      'vllm:prefix_cache_hits_total',
     ]) {
       expect(text).toContain(`${name}{`);
     }

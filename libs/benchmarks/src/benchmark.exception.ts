@@ -7,6 +7,8 @@ export enum BenchmarkErrorCode {
   DATASET_CHECKSUM_MISMATCH = 'DATASET_CHECKSUM_MISMATCH',
   DATASET_DOWNLOAD_FAILED = 'DATASET_DOWNLOAD_FAILED',
   DATASET_INVALID = 'DATASET_INVALID',
+  /** The execution environment cannot run the benchmark as its protocol defines (e.g. a SQL server's settings). */
+  ENVIRONMENT_UNSUITABLE = 'ENVIRONMENT_UNSUITABLE',
 }
 
 /** A benchmark-domain error: a stable code, structured details for logs and clients, and the cause kept for logs. */
@@ -33,6 +35,8 @@ export function toPlatformErrorCode(code: BenchmarkErrorCode): PlatformErrorCode
     case BenchmarkErrorCode.DATASET_DOWNLOAD_FAILED:
     case BenchmarkErrorCode.DATASET_INVALID:
       return PlatformErrorCode.DATASET_UNAVAILABLE;
+    case BenchmarkErrorCode.ENVIRONMENT_UNSUITABLE:
+      return PlatformErrorCode.SANDBOX_UNAVAILABLE;
     default:
       return assertUnreachable(code);
   }

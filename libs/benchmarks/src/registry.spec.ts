@@ -6,7 +6,35 @@ import { PlatformErrorCode } from '@lemur/shared-errors';
 
 describe('benchmark registry', () => {
   it('lists every benchmark by name@version', () => {
-    expect(listBenchmarks().map(benchmarkRef)).toEqual(['humaneval@1.0.0', 'gsm8k@1.0.0', 'mbpp@1.0.0']);
+    expect(listBenchmarks().map(benchmarkRef)).toEqual([
+      'humaneval@1.0.0',
+      'gsm8k@1.0.0',
+      'mbpp@1.0.0',
+      'mmlu@2.0.0',
+      'bbh@1.0.0',
+      'bbh-direct@1.0.0',
+      ...['gsm8k', 'math', 'theoremqa', 'hotpotqa', 'mmlu', 'humaneval', 'mbpp'].map((t) => `mint-${t}@1.0.0`),
+      'intercode-sql@1.0.0',
+      'intercode-bash@1.0.0',
+      'intercode-ctf@1.0.0',
+      'spider@1.0.0',
+      'mint-alfworld@1.0.0',
+      'webarena@1.0.0',
+      'multipl-e@1.0.0',
+      'ds1000@1.0.0',
+    ]);
+  });
+
+  it('marks exactly the MINT benchmarks as agent benchmarks, with the published rules and MINT sampling', () => {
+    const agents = listBenchmarks().filter((b) => b.agent?.protocol === 'mint');
+    expect(agents.map((b) => b.name)).toEqual(['mint-gsm8k', 'mint-math', 'mint-theoremqa', 'mint-hotpotqa', 'mint-mmlu', 'mint-humaneval', 'mint-mbpp', 'mint-alfworld']);
+    for (const b of agents) {
+      expect(b.agent).toMatchObject({ protocol: 'mint', scoringRules: 'published', budget: { maxSteps: 5, maxProposeSolution: 2 }, cellTimeoutMs: 30_000 });
+      expect(b.sampling).toMatchObject({ maxTokens: 512, temperature: 0 });
+      expect(b.sampling.stop).toContain('\nObservation:');
+    }
+    expect(getBenchmark('mint-gsm8k').agent?.tools).toEqual(['wikipedia_search']);
+    expect(getBenchmark('mint-mbpp').agent?.tools).toEqual([]);
   });
 
   it('resolves a ref or a bare name to the latest version', () => {
@@ -26,8 +54,8 @@ describe('benchmark registry', () => {
     expect(error).toBeInstanceOf(BenchmarkException);
     const e = error as BenchmarkException;
     expect(e.code).toBe(BenchmarkErrorCode.UNKNOWN_BENCHMARK);
-    expect(e.message).toContain('humaneval@1.0.0, gsm8k@1.0.0, mbpp@1.0.0');
-    expect(e.details['known']).toEqual(['humaneval@1.0.0', 'gsm8k@1.0.0', 'mbpp@1.0.0']);
+    expect(e.message).toContain('humaneval@1.0.0, gsm8k@1.0.0, mbpp@1.0.0, mmlu@2.0.0, bbh@1.0.0, bbh-direct@1.0.0');
+    expect(e.details['known']).toEqual(listBenchmarks().map(benchmarkRef));
   });
 
   it('maps its codes onto platform codes', () => {

@@ -1,10 +1,37 @@
 import { type Benchmark, benchmarkRef } from './benchmark';
 import { BenchmarkErrorCode, BenchmarkException } from './benchmark.exception';
+import { bbhBenchmark, bbhDirectBenchmark } from './bbh/bbh.benchmark';
 import { gsm8kBenchmark } from './gsm8k/gsm8k.benchmark';
 import { humanEvalBenchmark } from './humaneval/humaneval.benchmark';
 import { mbppBenchmark } from './mbpp/mbpp.benchmark';
+import { mmluBenchmark } from './mmlu/mmlu.benchmark';
+import { intercodeBashBenchmark, intercodeSqlBenchmark } from './intercode/intercode.benchmark';
+import { intercodeCtfBenchmark } from './intercode/intercode-ctf.benchmark';
+import { spiderBenchmark } from './spider/spider.benchmark';
+import { MINT_BENCHMARKS } from './mint/mint.benchmark';
+import { alfworldBenchmark } from './alfworld/alfworld.benchmark';
+import { webarenaBenchmark } from './environment/webarena.benchmark';
+import { multiplEBenchmark } from './multipl-e/multipl-e.benchmark';
+import { ds1000Benchmark } from './ds1000/ds1000.benchmark';
 
-const BENCHMARKS: readonly Benchmark[] = [humanEvalBenchmark, gsm8kBenchmark, mbppBenchmark];
+// Agent benchmarks (MINT) sit beside single-turn ones; they are told apart by their `agent` part.
+const BENCHMARKS: readonly Benchmark[] = [
+  humanEvalBenchmark,
+  gsm8kBenchmark,
+  mbppBenchmark,
+  mmluBenchmark,
+  bbhBenchmark,
+  bbhDirectBenchmark,
+  ...(MINT_BENCHMARKS as readonly Benchmark[]),
+  intercodeSqlBenchmark as unknown as Benchmark,
+  intercodeBashBenchmark as unknown as Benchmark,
+  intercodeCtfBenchmark as unknown as Benchmark,
+  spiderBenchmark as unknown as Benchmark,
+  alfworldBenchmark as unknown as Benchmark,
+  webarenaBenchmark,
+  multiplEBenchmark,
+  ds1000Benchmark,
+];
 
 /** Every registered benchmark, one entry per `name@version`. */
 export function listBenchmarks(): readonly Benchmark[] {

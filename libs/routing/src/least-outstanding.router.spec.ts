@@ -1,46 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { LeastOutstandingRouter } from './least-outstanding.router';
 
+const req = { prompt: 'x' };
+
 describe('LeastOutstandingRouter', () => {
-  it('sends each request to the replica with the fewest in flight', () => {
-    const router = new LeastOutstandingRouter(['a', 'b', 'c']);
-    const first = router.pick(0)!;
-    router.begin(first);
-    const second = router.pick(0)!;
-    router.begin(second);
-    const third = router.pick(0)!;
-    expect(new Set([first.url, second.url, third.url]).size).toBe(3);
+  it.each([
+    { name: 'all idle: three requests go to three replicas', busy: [], firstPicks: ['a', 'b', 'c'] },
+    { name: 'a busy: b and c first', busy: ['a'], firstPicks: ['b', 'c'] },
+    { name: 'a twice and b once busy: c first', busy: ['a', 'a', 'b'], firstPicks: ['c'] },
+  ])('$name', ({ busy, firstPicks }) => {
+    const urls = ['a', 'b', 'c'];
+    const router = new LeastOutstandingRouter(urls);
+    for (const url of busy) router.begin(router.pick(req, 0, new Set(urls.filter((u) => u !== url)))!);
+    const picked = firstPicks.map(() => {
+      const e = router.pick(req, 0)!;
+      router.begin(e);
+      return e.url;
+    });
+    expect(new Set(picked)).toEqual(new Set(firstPicks));
   });
 
   it('returns a finished replica to the pool', () => {
     const router = new LeastOutstandingRouter(['a', 'b']);
-    const a = router.pick(0, new Set(['b']))!;
-    const endA = router.begin(a);
-    router.begin(router.pick(0, new Set(['a']))!);
-    router.begin(router.pick(0, new Set(['a']))!);
+    const endA = router.begin(router.pick(req, 0, new Set(['b']))!);
+    router.begin(router.pick(req, 0, new Set(['a']))!);
+    router.begin(router.pick(req, 0, new Set(['a']))!);
     endA('ok');
-    expect(router.pick(0)!.url).toBe('a');
-  });
-
-  it('ejects a replica after repeated failures and takes it back after the back-off', () => {
-    const router = new LeastOutstandingRouter(['a', 'b'], { ejectAfterFailures: 2, ejectForMs: 1000 });
-    const a = router.pick(0, new Set(['b']))!;
-    router.begin(a, () => 0)('failed');
-    router.begin(a, () => 0)('failed');
-    for (let i = 0; i < 4; i++) expect(router.pick(500)!.url).toBe('b');
-    expect(router.snapshot(500).find((e) => e.url === 'a')!.ready).toBe(false);
-    expect(router.pick(1500, new Set(['b']))!.url).toBe('a');
+    expect(router.pick(req, 0)!.url).toBe('a');
   });
 
   it('skips excluded replicas and gives up when none is left', () => {
-    const router = new LeastOutstandingRouter(['a']);
-    expect(router.pick(0, new Set(['a']))).toBeUndefined();
-  });
-
-  it('does not count a cancelled request as a failure', () => {
-    const router = new LeastOutstandingRouter(['a'], { ejectAfterFailures: 1, ejectForMs: 1000 });
-    const a = router.pick(0)!;
-    router.begin(a, () => 0)('cancelled');
-    expect(router.snapshot(1)[0]).toEqual({ url: 'a', outstanding: 0, ready: true });
+    expect(new LeastOutstandingRouter(['a']).pick(req, 0, new Set(['a']))).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 
 /** The limit that ended (or, for processes, hampered) a run. */
-export type SandboxLimitHit = 'wall_time' | 'cpu_time' | 'memory' | 'output' | 'processes';
+export type SandboxLimitHit = 'wall_time' | 'cpu_time' | 'memory' | 'output' | 'processes' | 'file_size' | 'workspace' | 'rows';
 
 /** What one sandboxed execution produced. */
 export interface ExecResult {
@@ -17,6 +17,16 @@ export interface ExecResult {
   memoryExceeded: boolean;
   limitHit: SandboxLimitHit | null;
   wallMs: number;
+  /** CPU time of all the run's processes, when a cgroup measured it (else 0). */
+  cpuMs: number;
+  /** Files read back from the workspace after the run, when the request named any. */
+  files?: SandboxFile[];
+}
+
+/** A workspace file carried back to the caller. */
+export interface SandboxFile {
+  path: string;
+  content: Uint8Array;
 }
 
 /** Raw facts the backend gathered about one run, before interpretation. */
@@ -26,7 +36,10 @@ export interface ExecObservation {
   /** Signal that killed the outer process, if any. */
   signal: string | null;
   /** Why the backend killed the run itself, if it did. */
-  killedFor: 'wall_time' | 'output' | null;
+  killedFor: 'wall_time' | 'cpu_time' | 'output' | 'workspace' | null;
+  /** A write was refused by RLIMIT_FSIZE (SIGXFSZ, EFBIG, or a workspace file at exactly the limit). */
+  fileSizeHit?: boolean;
+  cpuMs?: number;
   /** The memory cgroup's OOM killer fired during the run. */
   oomKilled: boolean;
   /** A fork/clone was refused by the pids cgroup during the run. */
@@ -58,6 +71,7 @@ export function interpretExecObservation(o: ExecObservation): ExecResult {
   if (o.killedFor !== null) limitHit = o.killedFor;
   else if (o.oomKilled) limitHit = 'memory';
   else if (signal === 'SIGXCPU') limitHit = 'cpu_time';
+  else if (signal === 'SIGXFSZ' || o.fileSizeHit === true) limitHit = 'file_size';
   else if (o.pidsLimitHit) limitHit = 'processes';
 
   return {
@@ -71,5 +85,6 @@ export function interpretExecObservation(o: ExecObservation): ExecResult {
     memoryExceeded: o.oomKilled,
     limitHit,
     wallMs: o.wallMs,
+    cpuMs: o.cpuMs ?? 0,
   };
 }

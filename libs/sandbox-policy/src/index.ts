@@ -1,14 +1,17 @@
 export {
   DEFAULT_SANDBOX_LIMITS,
   DEFAULT_SANDBOX_POLICY,
+  DEFAULT_SESSION_POLICY,
   MAX_SANDBOX_LIMITS,
   MIN_SANDBOX_LIMITS,
   SANDBOX_LIMIT_NAMES,
+  resolveIdleTimeoutMs,
   resolveSandboxLimits,
   validateSandboxPolicy,
   type SandboxLimitName,
   type SandboxLimitPolicy,
   type SandboxLimits,
+  type SandboxSessionPolicy,
 } from './sandbox-limits';
 export {
   DEFAULT_SANDBOX_BINARIES,
@@ -26,5 +29,52 @@ export {
   type SandboxCommandSpec,
   type SandboxLanguage,
 } from './sandbox-command';
-export { interpretExecObservation, signalName, type ExecObservation, type ExecResult, type SandboxLimitHit } from './exec-result';
+export { interpretExecObservation, signalName, type ExecObservation, type ExecResult, type SandboxFile, type SandboxLimitHit } from './exec-result';
+export { SPAWN_FIXED_LIMITS, spawnLimitsMatch, warmRunnerArgv, warmStartMessage } from './warm-runner';
 export { MAX_WORKSPACE_FILES, workspacePathSegments } from './workspace-path';
+export {
+  DEFAULT_SQL_MAX_ROWS,
+  MAX_SQL_MAX_ROWS,
+  formatSqlResult,
+  isValidMysqlDatabaseName,
+  normalizeSqlStatement,
+  parseSqlResult,
+  prepareSqlDump,
+  renderSqlTable,
+  resolveSqlMaxRows,
+  type PreparedSqlDump,
+  type SqlResultSet,
+  type SqlValue,
+} from './sql-query';
+export {
+  BASH_SESSION_RUNNER,
+  CellSentinelScanner,
+  PYTHON_SESSION_RUNNER,
+  encodeCellFrame,
+  sessionRunnerSource,
+  type ScanStep,
+} from './session-runner';
+export {
+  DEFAULT_SANDBOX_POD_TEMPLATE,
+  SANDBOX_CLAIMED_BY_ANNOTATION,
+  SANDBOX_EXPIRES_ANNOTATION,
+  SANDBOX_POD_APP,
+  SANDBOX_POD_LABELS,
+  SANDBOX_POD_SELECTOR,
+  SANDBOX_POD_WORKSPACE,
+  expiresAt,
+  isSandboxPodExpired,
+  isSandboxPodFinished,
+  isSandboxPodReady,
+  renderSandboxNetworkPolicy,
+  renderSandboxPod,
+  sandboxPodState,
+  sandboxPoolSelector,
+  teamLabelValue,
+  validateSandboxPodTemplate,
+  type SandboxPodOwner,
+  type SandboxPodSpec,
+  type SandboxPodState,
+  type SandboxPodTemplate,
+  type SandboxServicePeer,
+} from './sandbox-pod';

@@ -1,4 +1,5 @@
 import { type SandboxLimits } from './sandbox-limits';
+import { warmRunnerArgv } from './warm-runner';
 
 /** Languages the sandbox can run. */
 export type SandboxLanguage = 'python' | 'bash';
@@ -35,8 +36,13 @@ export interface SandboxCommandSpec {
   privilegeDrop: 'setpriv' | 'spawn';
   /** Descriptor that carries the seccomp BPF into bwrap, or null for no filter. */
   seccompFd: number | null;
-  /** Descriptor from which bwrap copies the program source to SANDBOX_ENTRY_DIR. */
+  /** Descriptor from which bwrap copies the program source to SANDBOX_ENTRY_DIR (unused when `warm` is set). */
   codeFd: number;
+  /**
+   * A pre-started (warm) sandbox: SANDBOX_ENTRY_DIR is this host directory bound read-only, where the service puts the
+   * program later, and the interpreter waits for the start message on `controlFd` (see warmRunnerArgv).
+   */
+  warm?: { entryDir: string; controlFd: number };
   /** cgroup.procs files the wrapper joins before exec'ing the chain; empty means no cgroup. */
   cgroupProcsFiles: readonly string[];
   /** Whether a memory cgroup bounds the run (then RLIMIT_AS is only a per-process guard). */
@@ -44,6 +50,12 @@ export interface SandboxCommandSpec {
   /** Whether a pids cgroup bounds the run; without one, RLIMIT_NPROC is the (per-uid) fallback. */
   pidsCgroup: boolean;
   binaries?: SandboxBinaries;
+  /**
+   * 'bwrap' (default): the full chain. 'pod': inside a sandbox pod, where the pod is the isolation boundary (runtime
+   * class, non-root, read-only root, no network): no bwrap, but the same wrapper, rlimits, empty environment and
+   * workspace, with the program read from `codeFd`.
+   */
+  isolation?: 'bwrap' | 'pod';
 }
 
 /** The argv of the chain: spawn `file` with `args` and an empty environment. */
@@ -105,11 +117,14 @@ export function wrapperScript(spec: SandboxCommandSpec): string {
     `ulimit -n ${SANDBOX_NOFILE}`,
     'ulimit -c 0',
     // RLIMIT_NPROC counts every process of the uid, so it is only a coarse fallback for a dedicated user.
-    ...(!spec.pidsCgroup && spec.runAsUser !== null ? [`ulimit -p ${limits.processes * 16}`] : []),
+    // In a pod every process shares the runner's uid, so the same coarse bound applies there.
+    ...(!spec.pidsCgroup && (spec.runAsUser !== null || spec.isolation === 'pod') ? [`ulimit -p ${limits.processes * 16}`] : []),
   ];
   return [
     'while [ "$1" != -- ]; do echo $$ >"$1" || { echo "lemur-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; done; shift',
     `${ulimits.join(' && ')} || { echo "lemur-sandbox: cannot set limits" >&2; exit 125; }`,
+    // The shell exports the service's working directory as PWD; bwrap's PID 1 would keep it in /proc/1/environ.
+    'unset PWD OLDPWD',
     'exec "$@"',
   ].join('\n');
 }
@@ -122,6 +137,8 @@ export function wrapperScript(spec: SandboxCommandSpec): string {
 export function buildSandboxCommand(spec: SandboxCommandSpec): SandboxCommand {
   const bin = spec.binaries ?? DEFAULT_SANDBOX_BINARIES;
   const { limits } = spec;
+  if (spec.isolation === 'pod' && spec.warm) throw new Error('pre-started sandboxes need the bwrap chain');
+  if (spec.isolation === 'pod') return { file: bin.sh, args: ['-c', wrapperScript(spec), 'sh', ...spec.cgroupProcsFiles, '--', ...podChain(spec)] };
 
   const bwrap = [
     bin.bwrap,
@@ -160,6 +177,9 @@ export function buildSandboxCommand(spec: SandboxCommandSpec): SandboxCommand {
     '--symlink',
     'usr/lib64',
     '/lib64',
+    // Of /etc only what Debian's Python packages resolve through: the alternatives symlinks (numpy's libblas.so.3)
+    // and matplotlib's rc file and font configuration. No other host file.
+    ...['/etc/alternatives', '/etc/matplotlibrc', '/etc/fonts'].flatMap((path) => ['--ro-bind-try', path, path]),
     '--proc',
     '/proc',
     '--dev',
@@ -176,9 +196,7 @@ export function buildSandboxCommand(spec: SandboxCommandSpec): SandboxCommand {
     '--bind',
     spec.workspaceDir,
     '/workspace',
-    '--ro-bind-data',
-    String(spec.codeFd),
-    sandboxEntryPath(spec.language),
+    ...(spec.warm ? ['--ro-bind', spec.warm.entryDir, SANDBOX_ENTRY_DIR] : ['--ro-bind-data', String(spec.codeFd), sandboxEntryPath(spec.language)]),
     '--chdir',
     '/workspace',
     // Without this the tmpfs root stays writable and invented paths (/etc/passwd, /x) can be created.
@@ -186,7 +204,7 @@ export function buildSandboxCommand(spec: SandboxCommandSpec): SandboxCommand {
     '/',
     ...(spec.seccompFd !== null ? ['--seccomp', String(spec.seccompFd)] : []),
     '--',
-    ...interpreterArgv(spec.language),
+    ...(spec.warm ? warmRunnerArgv(spec.language, spec.warm.controlFd, sandboxEntryPath(spec.language)) : interpreterArgv(spec.language)),
   ];
 
   const setpriv =
@@ -195,4 +213,40 @@ export function buildSandboxCommand(spec: SandboxCommandSpec): SandboxCommand {
       : [];
 
   return { file: bin.sh, args: ['-c', wrapperScript(spec), 'sh', ...spec.cgroupProcsFiles, '--', ...setpriv, ...bwrap] };
+}
+
+/** Descriptor the in-pod chain reads the program from (free there: no seccomp filter travels on it in a pod). */
+const POD_PROGRAM_FD = 9;
+
+/**
+ * The in-pod tail of the chain. Node's stdio "pipes" are socket pairs, which cannot be re-opened through /dev/fd, so
+ * bash stages the program from `codeFd` into a temp file, keeps it open on fd 9 and unlinks it before the program
+ * starts (nothing is left behind, whatever the end). `env -i` then leaves exactly the variables bwrap would set,
+ * `-C` enters the workspace, and the interpreter reads /dev/fd/9.
+ */
+function podChain(spec: SandboxCommandSpec): string[] {
+  const program = `/dev/fd/${POD_PROGRAM_FD}`;
+  const interpreter = spec.language === 'python' ? ['/usr/bin/python3', '-I', program] : ['/usr/bin/bash', '--noprofile', '--norc', program];
+  const stage = [
+    `f=$(/usr/bin/mktemp) && /usr/bin/cat <&${spec.codeFd} >"$f" && exec ${POD_PROGRAM_FD}<"$f" ${spec.codeFd}<&- && /usr/bin/rm -f "$f" ||`,
+    '  { echo "lemur-sandbox: cannot stage the program" >&2; exit 125; }',
+    'exec "$@"',
+  ].join('\n');
+  return [
+    '/usr/bin/bash',
+    '--noprofile',
+    '--norc',
+    '-c',
+    stage,
+    'stage',
+    '/usr/bin/env',
+    '-i',
+    '-C',
+    spec.workspaceDir,
+    `PATH=${PATH_INSIDE}`,
+    `HOME=${spec.workspaceDir}`,
+    'TMPDIR=/tmp',
+    'LANG=C.UTF-8',
+    ...interpreter,
+  ];
 }

@@ -16,6 +16,8 @@ export interface SandboxLimits {
   fileSizeBytes: number;
   /** Size of each of the sandbox's /tmp and /dev/shm tmpfs. */
   tmpBytes: number;
+  /** Bytes the workspace may hold (files, directories); checked while the program runs and after it. */
+  workspaceBytes: number;
 }
 
 /** The name of one limit, as used in error messages and `limitHit`. */
@@ -39,6 +41,7 @@ export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimits> = Object.freeze({
   outputBytes: 1 * MiB,
   fileSizeBytes: 16 * MiB,
   tmpBytes: 64 * MiB,
+  workspaceBytes: 256 * MiB,
 });
 
 /** Operator maxima: a request above any of these is rejected, not clamped. */
@@ -50,6 +53,7 @@ export const MAX_SANDBOX_LIMITS: Readonly<SandboxLimits> = Object.freeze({
   outputBytes: 16 * MiB,
   fileSizeBytes: 1 * GiB,
   tmpBytes: 1 * GiB,
+  workspaceBytes: 4 * GiB,
 });
 
 /** Lowest values that still let a Python interpreter start inside the sandbox. */
@@ -61,6 +65,7 @@ export const MIN_SANDBOX_LIMITS: Readonly<SandboxLimits> = Object.freeze({
   outputBytes: 1,
   fileSizeBytes: 1,
   tmpBytes: 1 * MiB,
+  workspaceBytes: 1 * MiB,
 });
 
 /** Default policy: DEFAULT_SANDBOX_LIMITS within MAX_SANDBOX_LIMITS. */
@@ -78,6 +83,7 @@ export const SANDBOX_LIMIT_NAMES: readonly SandboxLimitName[] = Object.freeze([
   'outputBytes',
   'fileSizeBytes',
   'tmpBytes',
+  'workspaceBytes',
 ]);
 
 /** Checks an operator policy once at start-up: defaults within [minimum, maximum]. Throws INVALID_ARGUMENT. */
@@ -118,4 +124,25 @@ function checkValue(field: string, value: unknown, min: number, max: number): vo
   }
   if (value < min) throw PlatformError.invalid(field, `${value} is below the minimum ${min}`);
   if (value > max) throw PlatformError.invalid(field, `${value} is above the operator maximum ${max}`);
+}
+
+/** Operator policy for sessions: idle timeout default and maximum, and how many sessions one team may keep open. */
+export interface SandboxSessionPolicy {
+  idleTimeoutMs: number;
+  maxIdleTimeoutMs: number;
+  maxSessionsPerTeam: number;
+}
+
+/** Default session policy: 10 minutes idle (at most 1 hour), 16 open sessions per team. */
+export const DEFAULT_SESSION_POLICY: Readonly<SandboxSessionPolicy> = Object.freeze({
+  idleTimeoutMs: 10 * 60_000,
+  maxIdleTimeoutMs: 60 * 60_000,
+  maxSessionsPerTeam: 16,
+});
+
+/** The idle timeout a session gets: the operator default when 0/absent, else the request's value (1 s .. maximum). */
+export function resolveIdleTimeoutMs(requested: number | undefined, policy: SandboxSessionPolicy = DEFAULT_SESSION_POLICY): number {
+  if (requested === undefined || requested === 0) return policy.idleTimeoutMs;
+  checkValue('idle_timeout_ms', requested, 1_000, policy.maxIdleTimeoutMs);
+  return requested;
 }

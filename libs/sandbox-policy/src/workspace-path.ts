@@ -7,8 +7,7 @@ export const MAX_WORKSPACE_FILES = 256;
  * Normalises a file path given by a request into path segments relative to the workspace.
  * Rejects absolute paths, `..`, empty or over-long names, and NUL bytes, so no write can leave the workspace.
  */
-export function workspacePathSegments(path: string): string[] {
-  const field = 'files.path';
+export function workspacePathSegments(path: string, field = 'files.path'): string[] {
   if (typeof path !== 'string' || path.length === 0) throw PlatformError.invalid(field, 'must be a non-empty string');
   if (path.length > 1024) throw PlatformError.invalid(field, `longer than 1024 characters: ${path.slice(0, 40)}...`);
   if (path.includes('\0')) throw PlatformError.invalid(field, 'contains a NUL byte');

@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetResolver, listBenchmarks } from '@lemur/benchmarks';
 import { applyMigrations, ensureDatabase, redactDatabaseUrl, startEmbeddedPostgres, withDatabaseName } from '@lemur/shared-database';
 import type { CliEnvironment } from '../config/cli.config';
+import { localAdminKeyFile } from '../config/credentials';
 import { BUILTIN_SIM_MODELS, simFlag, type SimModel } from '../models/sim-models';
-import { freePort } from './free-port';
+import { freePort } from '@lemur/shared-config';
 import { ServiceProcess } from './service-process';
 
 const EMBEDDED_PG_PORT = 54329;
@@ -41,12 +42,18 @@ interface RegistryEntry {
  */
 export class LocalPlatform {
   private workersStarted = 0;
+  /** Each service's Prometheus endpoint (`host:port`, path /metrics) by service name, for a scraper to target. */
+  readonly metricsTargets = new Map<string, string>();
 
   private constructor(
     readonly gatewayUrl: string,
     /** Base URL of the simulator standing in for GPU replicas (for benchmarks that compare against it). */
     readonly simUrl: string,
     readonly databaseUrl: string,
+    /** The local team's admin key (bootstrapped by the gateway; also in {@link adminKeyFile}). */
+    readonly apiKey: string,
+    /** Where the admin key is kept between starts (mode 0600). */
+    readonly adminKeyFile: string,
     readonly services: Map<string, ServiceProcess>,
     private readonly stopDatabase: () => Promise<void>,
     private readonly workerEnv: () => Record<string, string | undefined>,
@@ -95,7 +102,13 @@ export class LocalPlatform {
         evalMetrics: await freePort(),
         gateway: opts.gatewayPort || (await freePort()),
       };
-      const base: Record<string, string | undefined> = { ...env.passthrough, LOG_LEVEL: env.passthrough.LOG_LEVEL ?? 'info' };
+      // The services authenticate each other's gRPC calls with one token; a fresh one each start unless the user set one.
+      const internalToken = env.passthrough.LEMUR_INTERNAL_TOKEN ?? randomBytes(32).toString('hex');
+      const base: Record<string, string | undefined> = {
+        ...env.passthrough,
+        LOG_LEVEL: env.passthrough.LOG_LEVEL ?? 'info',
+        LEMUR_INTERNAL_TOKEN: internalToken,
+      };
       delete base.DATABASE_URL;
       const start = (name: string, entry: string, extra: Record<string, string | undefined>, args: string[] = []) => {
         const service = ServiceProcess.start({ name, repoRoot: env.repoRoot, entry, args, env: { ...base, ...extra }, logDir });
@@ -129,12 +142,15 @@ export class LocalPlatform {
         INFERENCE_GRPC_URL: `127.0.0.1:${ports.inference}`,
         INFERENCE_METRICS_PORT: String(ports.inferenceMetrics),
         LEMUR_MODELS_FILE: modelsFile,
+        // The response cache lives in PostgreSQL so a resumed or repeated eval run does not pay twice.
+        DATABASE_URL: databaseUrl,
       });
       const sandbox = start('sandbox', 'apps/sandbox/src/main.ts', {
         SANDBOX_GRPC_URL: `127.0.0.1:${ports.sandbox}`,
         SANDBOX_METRICS_PORT: String(ports.sandboxMetrics),
       });
       const workerEnv = () => ({
+        LEMUR_INTERNAL_TOKEN: internalToken,
         DATABASE_URL: databaseUrl,
         INFERENCE_ADDR: `127.0.0.1:${ports.inference}`,
         SANDBOX_ADDR: `127.0.0.1:${ports.sandbox}`,
@@ -148,10 +164,15 @@ export class LocalPlatform {
         EVAL_GRPC_URL: `127.0.0.1:${ports.eval}`,
         EVAL_METRICS_PORT: String(ports.evalMetrics),
       });
+      // The gateway makes sure the local team has an admin key and keeps it in this file (idempotent across starts).
+      const adminKeyFile = localAdminKeyFile(env);
       const gateway = start('gateway', 'apps/gateway/src/main.ts', {
         GATEWAY_PORT: String(ports.gateway),
         EVAL_ADDR: `127.0.0.1:${ports.eval}`,
         INFERENCE_ADDR: `127.0.0.1:${ports.inference}`,
+        DATABASE_URL: databaseUrl,
+        GATEWAY_BOOTSTRAP_KEY_FILE: adminKeyFile,
+        GATEWAY_BOOTSTRAP_TEAM: 'local',
       });
       await Promise.all([
         sim.waitReady(`${simUrl}/health`),
@@ -161,9 +182,20 @@ export class LocalPlatform {
       ]);
       const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
       await gateway.waitReady(`${gatewayUrl}/health`);
-      const platform = new LocalPlatform(gatewayUrl, simUrl, databaseUrl, services, stopDatabase, workerEnv, opts);
+      const apiKey = readFileSync(adminKeyFile, 'utf8').trim();
+      const platform = new LocalPlatform(gatewayUrl, simUrl, databaseUrl, apiKey, adminKeyFile, services, stopDatabase, workerEnv, opts);
+      for (const [name, port] of [
+        ['vllm-sim', ports.sim],
+        ['inference', ports.inferenceMetrics],
+        ['sandbox', ports.sandboxMetrics],
+        ['eval', ports.evalMetrics],
+        ['gateway', ports.gateway],
+      ] as const) {
+        platform.metricsTargets.set(name, `127.0.0.1:${port}`);
+      }
       await Promise.all(Array.from({ length: opts.workers ?? 1 }, () => platform.startWorker()));
       log(`platform: ready at ${gatewayUrl} (logs in ${logDir})`);
+      log(`api key: team "local" admin key in ${adminKeyFile}; send it as \`Authorization: Bearer <key>\` (the CLI does)`);
       return platform;
     } catch (err) {
       await Promise.allSettled([...services.values()].map((s) => s.stop(2_000)));
@@ -184,6 +216,7 @@ export class LocalPlatform {
       logDir: join(this.opts.env.home, 'logs'),
     });
     this.services.set(worker.name, worker);
+    this.metricsTargets.set(worker.name, `127.0.0.1:${metricsPort}`);
     await worker.waitReady(`http://127.0.0.1:${metricsPort}/healthz`);
     return worker;
   }
@@ -207,17 +240,19 @@ async function resolveDatasetsDir(env: CliEnvironment, log: (message: string) =>
   });
   const dirs = new Set<string>();
   for (const benchmark of listBenchmarks()) {
-    const found = await resolver.resolve(benchmark.dataset);
-    dirs.add(found.path.slice(0, found.path.length - benchmark.dataset.file.length));
-    log(`data: ${benchmark.name} ${found.path} (${found.source}, sha256 ok)`);
+    for (const file of benchmark.dataset.files) {
+      const found = await resolver.resolve(file);
+      dirs.add(found.path.slice(0, found.path.length - file.file.length));
+    }
+    log(`data: ${benchmark.name} ${benchmark.dataset.name} (${benchmark.dataset.files.length} file(s), sha256 ok)`);
   }
   return dirs.size === 1 ? [...dirs][0] : env.datasetsDir;
 }
 
 /** True when a Lemur gateway answers at `url`. */
-export async function gatewayAlive(url: string): Promise<boolean> {
+export async function gatewayAlive(url: string, timeoutMs = 1_000): Promise<boolean> {
   try {
-    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) });
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
     return response.ok;
   } catch {
     return false;

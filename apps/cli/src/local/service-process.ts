@@ -37,6 +37,8 @@ export class ServiceProcess {
     repoRoot: string;
     entry: string;
     args?: string[];
+    /** Options for node itself, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+    nodeArgs?: string[];
     env: Record<string, string | undefined>;
     logDir: string;
   }): ServiceProcess {
@@ -45,7 +47,7 @@ export class ServiceProcess {
     const log = createWriteStream(logFile, { flags: 'a' });
     // node itself (with tsx as a loader), not the tsx CLI: the CLI would run the service in a grandchild that a
     // SIGKILL of this child leaves running.
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, join(opts.repoRoot, opts.entry), ...(opts.args ?? [])], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', TSX_LOADER, join(opts.repoRoot, opts.entry), ...(opts.args ?? [])], {
       cwd: opts.repoRoot,
       env: { ...opts.env, TSX_TSCONFIG_PATH: join(opts.repoRoot, 'tsconfig.json'), LEMUR_PARENT_PID: String(process.pid) } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,7 +62,8 @@ export class ServiceProcess {
   }
 
   /** Polls `url` until it answers 2xx; fails early, pointing at the log, when the process exits. */
-  async waitReady(url: string, timeoutMs = 60_000): Promise<void> {
+  // Generous: a service compiles its TypeScript at start, which takes long on a slow, busy machine.
+  async waitReady(url: string, timeoutMs = 180_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`${this.name} exited with code ${this.exitCode} during start-up; see ${this.logFile}`);

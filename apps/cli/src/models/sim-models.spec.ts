@@ -13,6 +13,12 @@ describe('parseSimModel', () => {
     expect(simFlag(model)).toMatch(/^sim-scripted-[0-9a-f]{8}=scripted:\/work\/rules\.jsonl$/);
   });
 
+  it('resolves a replay run directory and passes it to the simulator', () => {
+    const model = parseSimModel('sim:replay=runs/lemur', '/work')!;
+    expect(model).toMatchObject({ mode: 'replay', rulesFile: '/work/runs/lemur' });
+    expect(simFlag(model)).toMatch(/^sim-replay-[0-9a-f]{8}=replay:\/work\/runs\/lemur$/);
+  });
+
   it('leaves other names alone and rejects unknown simulator modes', () => {
     expect(parseSimModel('lemur-70b-chat', '/x')).toBeUndefined();
     expect(() => parseSimModel('sim:genius', '/x')).toThrow(/sim:scripted=FILE/);

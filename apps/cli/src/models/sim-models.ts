@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 export interface SimModel {
   name: string;
   served: string;
-  mode: 'oracle' | 'wrong' | 'echo' | 'scripted';
+  mode: 'oracle' | 'wrong' | 'echo' | 'scripted' | 'replay';
+  /** The scripted rules file, or the published run directory a replay model answers from. */
   rulesFile?: string;
 }
 
@@ -16,7 +17,10 @@ export const BUILTIN_SIM_MODELS: SimModel[] = [
   { name: 'sim:echo', served: 'sim-echo', mode: 'echo' },
 ];
 
-/** Parses `sim:oracle`, `sim:wrong`, `sim:echo` or `sim:scripted=FILE`; undefined for names that are not simulator models. */
+/**
+ * Parses `sim:oracle`, `sim:wrong`, `sim:echo`, `sim:scripted=FILE` or `sim:replay=DIR` (a published MINT run directory,
+ * e.g. .../lemur-70b-chat-v1/F=None/max5_p2+tool+cd); undefined for names that are not simulator models.
+ */
 export function parseSimModel(name: string, cwd: string): SimModel | undefined {
   const builtin = BUILTIN_SIM_MODELS.find((m) => m.name === name);
   if (builtin) return builtin;
@@ -26,13 +30,19 @@ export function parseSimModel(name: string, cwd: string): SimModel | undefined {
     const served = `sim-scripted-${createHash('sha256').update(rulesFile).digest('hex').slice(0, 8)}`;
     return { name, served, mode: 'scripted', rulesFile };
   }
+  const replay = /^sim:replay=(.+)$/.exec(name);
+  if (replay) {
+    const runDir = resolve(cwd, replay[1]!);
+    const served = `sim-replay-${createHash('sha256').update(runDir).digest('hex').slice(0, 8)}`;
+    return { name, served, mode: 'replay', rulesFile: runDir };
+  }
   if (name.startsWith('sim:')) {
-    throw new Error(`unknown simulator model "${name}": use sim:oracle, sim:wrong, sim:echo or sim:scripted=FILE`);
+    throw new Error(`unknown simulator model "${name}": use sim:oracle, sim:wrong, sim:echo, sim:scripted=FILE or sim:replay=DIR`);
   }
   return undefined;
 }
 
 /** The simulator's `--model` flag for a model. */
 export function simFlag(model: SimModel): string {
-  return model.mode === 'scripted' ? `${model.served}=scripted:${model.rulesFile}` : `${model.served}=${model.mode}`;
+  return model.mode === 'scripted' || model.mode === 'replay' ? `${model.served}=${model.mode}:${model.rulesFile}` : `${model.served}=${model.mode}`;
 }

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { logLevelSchema, parseEnv, portSchema } from '@lemur/shared-config';
+import { internalTokenEnvShape } from '@lemur/shared-grpc';
+import { tracingConfigFrom, tracingEnvShape, type TracingConfig } from '@lemur/shared-tracing';
 import { z } from 'zod';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -22,8 +24,13 @@ const schema = z.object({
   EVAL_JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).default(900),
   EVAL_QUEUE_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).default(30),
   EVAL_SAMPLE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  EVAL_SCHEDULER: flag.default(true),
+  EVAL_SCHEDULER_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   LOG_LEVEL: logLevelSchema,
   LEMUR_PARENT_PID: z.coerce.number().int().positive().optional(),
+  ...tracingEnvShape,
+  ...internalTokenEnvShape,
+  LEMUR_ENVIRONMENT_URL: z.string().url('must be an http(s) URL of an environment server (docs/environment-protocol.md)').optional(),
 });
 
 /** The eval service's settings, read from the environment once at start-up. */
@@ -42,11 +49,19 @@ export interface EvalConfig {
   jobExpireSeconds: number;
   queueMaintenanceSeconds: number;
   sampleMaxAttempts: number;
+  /** Create the runs of due schedules (API replicas only; several may, each tick is claimed once). */
+  scheduler: { enabled: boolean; pollMs: number };
   logLevel: string;
   /** Set by a launcher (`lemur up`): close when that process is gone. */
   parentPid?: number;
+  /** OpenTelemetry: spans always made (trace ids in logs), exported when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing?: TracingConfig;
+  /** The platform's shared token for gRPC calls between services (LEMUR_INTERNAL_TOKEN); unset: no check. */
+  internalToken?: string;
   /** The platform's version (root package.json), recorded with every run. */
   platformVersion: string;
+  /** The environment server agent benchmarks with one (mint-alfworld, webarena) step in; recorded with each sample. */
+  environmentUrl?: string;
 }
 
 /** `../shared/datasets` next to the checkout, when present (the project's machines keep benchmark data there). */
@@ -76,8 +91,12 @@ export function loadEvalConfig(env: Record<string, string | undefined> = process
     jobExpireSeconds: p.EVAL_JOB_EXPIRE_SECONDS,
     queueMaintenanceSeconds: p.EVAL_QUEUE_MAINTENANCE_SECONDS,
     sampleMaxAttempts: p.EVAL_SAMPLE_MAX_ATTEMPTS,
+    scheduler: { enabled: p.EVAL_SCHEDULER, pollMs: p.EVAL_SCHEDULER_POLL_MS },
     logLevel: p.LOG_LEVEL,
     ...(p.LEMUR_PARENT_PID ? { parentPid: p.LEMUR_PARENT_PID } : {}),
+    tracing: tracingConfigFrom(p),
+    ...(p.LEMUR_INTERNAL_TOKEN !== undefined ? { internalToken: p.LEMUR_INTERNAL_TOKEN } : {}),
+    ...(p.LEMUR_ENVIRONMENT_URL ? { environmentUrl: p.LEMUR_ENVIRONMENT_URL } : {}),
     platformVersion: (JSON.parse(readFileSync(resolve(__dirname, '../../../../package.json'), 'utf8')) as { version: string }).version,
   };
 }

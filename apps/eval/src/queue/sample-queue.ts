@@ -1,11 +1,14 @@
 import PgBoss from 'pg-boss';
 import type { Logger } from '@lemur/shared-logging';
+import { traceparentOf } from '@lemur/shared-tracing';
 
 /** A queued unit of work: one sample of one run. */
 export interface SampleJob {
   id: string;
   runId: string;
   sampleId: string;
+  /** The trace of the request that queued the sample (W3C traceparent), so its processing joins that trace. */
+  traceparent?: string;
 }
 
 const CHUNK = 1000;
@@ -60,14 +63,15 @@ export class SampleQueue {
     return name;
   }
 
-  /** Queues one job per sample. */
+  /** Queues one job per sample, each carrying the active trace. */
   async enqueue(runId: string, sampleIds: readonly string[]): Promise<void> {
     const name = await this.ensureQueue(runId);
+    const traceparent = traceparentOf();
     for (let i = 0; i < sampleIds.length; i += CHUNK) {
       await this.boss.insert(
         sampleIds.slice(i, i + CHUNK).map((sampleId) => ({
           name,
-          data: { runId, sampleId },
+          data: traceparent ? { runId, sampleId, traceparent } : { runId, sampleId },
           expireInSeconds: this.opts.expireInSeconds,
           retryLimit: this.opts.retryLimit,
           retryDelay: 1,
@@ -76,11 +80,25 @@ export class SampleQueue {
     }
   }
 
+  /**
+   * Queues samples of a run that had finished (retried errors): its queue was dropped when it finished, possibly by
+   * another process, so this process's memory that the queue exists is not trusted.
+   */
+  async requeue(runId: string, sampleIds: readonly string[]): Promise<void> {
+    this.created.delete(this.queueName(runId));
+    await this.enqueue(runId, sampleIds);
+  }
+
   /** Takes up to `max` jobs of a run, marking them active. */
   async fetch(runId: string, max: number): Promise<SampleJob[]> {
     const name = await this.ensureQueue(runId);
-    const jobs = await this.boss.fetch<{ runId: string; sampleId: string }>(name, { batchSize: max });
-    return jobs.map((job) => ({ id: job.id, runId: job.data.runId, sampleId: job.data.sampleId }));
+    const jobs = await this.boss.fetch<{ runId: string; sampleId: string; traceparent?: string }>(name, { batchSize: max });
+    return jobs.map((job) => ({
+      id: job.id,
+      runId: job.data.runId,
+      sampleId: job.data.sampleId,
+      ...(job.data.traceparent ? { traceparent: job.data.traceparent } : {}),
+    }));
   }
 
   async complete(job: SampleJob): Promise<void> {

@@ -14,6 +14,8 @@ export class RunFinalizer {
     private readonly queue: SampleQueue | null,
     private readonly logger: Logger,
     private readonly onFinished: (status: string) => void = () => undefined,
+    /** Runs after a run finished (the regression check of scheduled runs); its failure is logged, the run stays final. */
+    private readonly afterFinished: (runId: string) => Promise<unknown> = async () => undefined,
   ) {}
 
   private readonly rowsCache = new Map<string, { at: number; rows: Promise<ScoredSampleRow[]> }>();
@@ -71,5 +73,10 @@ export class RunFinalizer {
     this.onFinished(failed ? 'FAILED' : 'SUCCEEDED');
     this.logger.info({ runId, counts, metrics: summary.metrics }, 'run finished');
     await this.queue?.drop(runId);
+    try {
+      await this.afterFinished(runId);
+    } catch (err) {
+      this.logger.error({ err, runId }, 'after-finish step failed (regression check)');
+    }
   }
 }

@@ -1,3 +1,4 @@
+import type { ItemScoreRow } from './compare-runs/run-comparison';
 import type { ScoredSampleRow, RunSummaryData } from './run-summary';
 import type { RunConfigData, RunRecord, RunSpec, RunStatusName, SampleRecord, SampleResult, SampleStatusName } from './run.types';
 
@@ -12,6 +13,19 @@ export interface NewRun {
   config: RunConfigData;
   spec: RunSpec;
   samples: { itemId: string; itemIndex: number; sampleIndex: number }[];
+  /** The schedule creating the run, if any. */
+  scheduleId?: string;
+  /** A re-scoring run's source run. */
+  sourceRunId?: string;
+  /** The suite run starting the run, if any. */
+  suiteRunId?: string;
+}
+
+/** Where a sample sits in its run: (item, sample index) is unique per run. */
+export interface SamplePosition {
+  itemId: string;
+  itemIndex: number;
+  sampleIndex: number;
 }
 
 /** A page of a keyset-paginated listing. */
@@ -34,6 +48,36 @@ export interface SampleView extends SampleRecord {
   latencyMs: number | null;
 }
 
+/** A sample as listings send it: JSON columns as JSON text, passed on unparsed (null when absent). */
+export interface SampleRow {
+  id: string;
+  itemId: string;
+  itemIndex: number;
+  sampleIndex: number;
+  status: SampleStatusName;
+  attempts: number;
+  prompt: string | null;
+  completion: string | null;
+  score: number | null;
+  passed: boolean | null;
+  error: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  latencyMs: number | null;
+  scoreDetailJson: string | null;
+  transcriptJson: string | null;
+}
+
+/** Optional filters of a run listing, combined with AND. */
+export interface RunFilter {
+  modelName?: string;
+  /** A benchmark name, any version. */
+  benchmark?: string;
+  status?: RunStatusName;
+  scheduleId?: string;
+  suiteRunId?: string;
+}
+
 /** Persistence of runs, as the use cases and workers need it (implemented over Prisma by the repositories). */
 export interface RunStore {
   /** The id of the team with this name, created on first use. */
@@ -41,13 +85,18 @@ export interface RunStore {
   createWithSamples(run: NewRun): Promise<{ run: RunRecord; sampleIds: string[] }>;
   findForTeam(teamId: string, id: string): Promise<RunRecord | null>;
   findById(id: string): Promise<RunRecord | null>;
-  listForTeam(teamId: string, opts: { limit: number; cursor?: string }): Promise<Page<RunRecord>>;
+  listForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunRecord>>;
   listActive(): Promise<RunRecord[]>;
   markRunning(id: string): Promise<void>;
   /** Moves an active run to a final status; false when it was already final (another worker, or cancelled). */
   finish(id: string, status: Exclude<RunStatusName, 'QUEUED' | 'RUNNING'>, summary: unknown, error?: string): Promise<boolean>;
   /** Cancels an active run and its pending samples; false when the run was already final. */
   cancel(id: string): Promise<boolean>;
+  /**
+   * Puts the errored samples of a finished (succeeded or failed) run back to pending and the run back to running, in
+   * one transaction; returns their ids, none when the run has no errored samples or is not finished.
+   */
+  reopenErrored(id: string): Promise<string[]>;
 }
 
 export interface SampleStore {
@@ -59,6 +108,15 @@ export interface SampleStore {
   recordResult(id: string, result: SampleResult): Promise<boolean>;
   countsByStatus(runId: string): Promise<SampleCounts>;
   scoredRows(runId: string): Promise<ScoredSampleRow[]>;
+  /** Item id and score of every scored sample (errored ones are not scores). */
+  itemScores(runId: string): Promise<ItemScoreRow[]>;
   pendingIds(runId: string): Promise<string[]>;
-  page(runId: string, opts: { status?: SampleStatusName; limit: number; cursor?: string }): Promise<Page<SampleView>>;
+  /** Scored and errored samples of a run, in (item, sample) order: what a re-scoring run is planned from. */
+  finishedPositions(runId: string): Promise<SamplePosition[]>;
+  /** The sample at (item, sample index) of a run. */
+  findAt(runId: string, itemIndex: number, sampleIndex: number): Promise<SampleView | null>;
+  /** `passed` keeps only samples with that verdict (scored ones; false = the failed ones). */
+  page(runId: string, opts: { status?: SampleStatusName; passed?: boolean; limit: number; cursor?: string }): Promise<Page<SampleRow>>;
+  /** One sample of the run, or null when the run has no sample with this id. */
+  findInRun(runId: string, id: string): Promise<SampleView | null>;
 }

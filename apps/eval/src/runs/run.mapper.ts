@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import type { JsonObject } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { evalV1 } from '@lemur/proto';
-import type { SampleView } from './run-store';
+import type { SampleRow, SampleView } from './run-store';
 import type { RunSummaryData } from './run-summary';
 import type { RunRecord, SampleStatusName } from './run.types';
 
@@ -21,6 +21,28 @@ const SAMPLE_STATUS: Record<SampleStatusName, evalV1.SampleStatus> = {
   CANCELLED: evalV1.SampleStatus.CANCELLED,
 };
 
+/** The stored status name for a proto run status filter (undefined = no filter). */
+/** A RunConfig message's settings as the start commands take them (unset optionals stay absent). */
+export function runSettingsOf(config: evalV1.RunConfig | undefined) {
+  const c = config ?? create(evalV1.RunConfigSchema);
+  return {
+    limit: c.limit,
+    samplesPerItem: c.samplesPerItem,
+    concurrency: c.concurrency,
+    chat: c.chat,
+    ...(c.temperature !== undefined ? { temperature: c.temperature } : {}),
+    ...(c.maxTokens !== undefined ? { maxTokens: c.maxTokens } : {}),
+    ...(c.topP !== undefined ? { topP: c.topP } : {}),
+    ...(c.seed !== undefined ? { seed: Number(c.seed) } : {}),
+    ...(c.feedbackModel !== '' ? { feedbackModel: c.feedbackModel } : {}),
+  };
+}
+
+export function runStatusFilter(status: evalV1.RunStatus): RunRecord['status'] | undefined {
+  const entry = Object.entries(RUN_STATUS).find(([, value]) => value === status);
+  return entry?.[0] as RunRecord['status'] | undefined;
+}
+
 /** The stored status name for a proto sample status filter (undefined = no filter). */
 export function sampleStatusFilter(status: evalV1.SampleStatus): SampleStatusName | undefined {
   const entry = Object.entries(SAMPLE_STATUS).find(([, value]) => value === status);
@@ -33,6 +55,15 @@ function toJsonObject(value: unknown): JsonObject {
 
 /** The wire form of a run with its summary. */
 export function toRunMessage(run: RunRecord, teamName: string, summary: RunSummaryData | null): evalV1.Run {
+  return runMessage(run, teamName, summary, toJsonObject(run.spec));
+}
+
+/** A run as ListRuns sends it: `spec` left unset on the message and sent beside it as JSON text (no Struct to encode). */
+export function toListedRun(run: RunRecord, teamName: string, summary: RunSummaryData | null): { run: evalV1.Run; specJson: string } {
+  return { run: runMessage(run, teamName, summary, undefined), specJson: JSON.stringify(run.spec ?? {}) };
+}
+
+function runMessage(run: RunRecord, teamName: string, summary: RunSummaryData | null, spec: JsonObject | undefined): evalV1.Run {
   return create(evalV1.RunSchema, {
     id: run.id,
     team: teamName,
@@ -49,8 +80,9 @@ export function toRunMessage(run: RunRecord, teamName: string, summary: RunSumma
       ...(run.config.maxTokens !== undefined ? { maxTokens: run.config.maxTokens } : {}),
       ...(run.config.topP !== undefined ? { topP: run.config.topP } : {}),
       ...(run.config.seed !== undefined ? { seed: BigInt(run.config.seed) } : {}),
+      ...(run.config.feedbackModel !== undefined ? { feedbackModel: run.config.feedbackModel } : {}),
     },
-    spec: toJsonObject(run.spec),
+    ...(spec ? { spec } : {}),
     ...(summary
       ? {
           summary: {
@@ -67,6 +99,26 @@ export function toRunMessage(run: RunRecord, teamName: string, summary: RunSumma
     createdAt: timestampFromDate(run.createdAt),
     ...(run.startedAt ? { startedAt: timestampFromDate(run.startedAt) } : {}),
     ...(run.finishedAt ? { finishedAt: timestampFromDate(run.finishedAt) } : {}),
+    scheduleId: run.scheduleId ?? '',
+    sourceRunId: run.sourceRunId ?? '',
+    suiteRunId: run.suiteRunId ?? '',
+    ...(run.regression
+      ? {
+          regression: {
+            baselineRunId: run.regression.baselineRunId ?? '',
+            regressed: run.regression.regressed,
+            delta: run.regression.delta,
+            ciLow: run.regression.ci[0],
+            ciHigh: run.regression.ci[1],
+            pValue: run.regression.pValue,
+            significant: run.regression.significant,
+            comparable: run.regression.comparable,
+            regressedItems: run.regression.regressedItems,
+            note: run.regression.note,
+            checkedAt: timestampFromDate(new Date(run.regression.checkedAt)),
+          },
+        }
+      : {}),
   });
 }
 
@@ -88,4 +140,29 @@ export function toSampleMessage(sample: SampleView): evalV1.Sample {
     latencyMs: sample.latencyMs ?? 0,
     detail: toJsonObject({ score: sample.scoreDetail ?? null, transcript: sample.transcript ?? null, attempts: sample.attempts }),
   });
+}
+
+/**
+ * A sample as ListSamples and ExportSamples send it: a message literal (no reflection per sample), its detail as JSON
+ * text beside it with the shape the REST API gives it (`{score, transcript, attempts}`), never parsed here.
+ */
+export function toSampleWire(row: SampleRow): { sample: evalV1.Sample; detailJson: string } {
+  const sample: evalV1.Sample = {
+    $typeName: 'lemur.eval.v1.Sample',
+    id: row.id,
+    itemId: row.itemId,
+    itemIndex: row.itemIndex,
+    sampleIndex: row.sampleIndex,
+    status: SAMPLE_STATUS[row.status],
+    prompt: row.prompt ?? '',
+    completion: row.completion ?? '',
+    score: row.score ?? undefined,
+    passed: row.passed ?? undefined,
+    error: row.error ?? '',
+    promptTokens: row.promptTokens ?? 0,
+    completionTokens: row.completionTokens ?? 0,
+    latencyMs: row.latencyMs ?? 0,
+    detail: undefined,
+  };
+  return { sample, detailJson: `{"score":${row.scoreDetailJson ?? 'null'},"transcript":${row.transcriptJson ?? 'null'},"attempts":${row.attempts}}` };
 }

@@ -72,6 +72,12 @@ describe('RunRepository', () => {
     expect(await prisma.sample.count({ where: { run: { teamId } } })).toBe(0);
   });
 
+  it('creates a new team once when its first requests arrive together', async () => {
+    const ids = await Promise.all(Array.from({ length: 8 }, () => runs.ensureTeam('arrives-together')));
+    expect(new Set(ids).size).toBe(1);
+    expect(await runs.ensureTeam('arrives-together')).toBe(ids[0]);
+  });
+
   it('hides runs of other teams', async () => {
     const owner = await runs.ensureTeam('owner');
     const other = await runs.ensureTeam('other');
@@ -93,6 +99,40 @@ describe('RunRepository', () => {
       cursor = page.nextCursor;
     }
     expect(seen).toEqual([...ids].reverse());
+  });
+
+  it('reads a team\'s run and its listing (SQL) exactly as Prisma maps the row, every column included', async () => {
+    const teamId = await runs.ensureTeam('sql-read');
+    const { run: source } = await runs.createWithSamples(newRun(teamId, 1, 1));
+    const { run } = await runs.createWithSamples(newRun(teamId));
+    await runs.markRunning(run.id);
+    await runs.finish(run.id, 'FAILED', { metrics: [], counts: { total: 4 }, elapsedSeconds: 1.5 }, 'sandbox lost');
+    await prisma.run.update({
+      where: { id: run.id },
+      data: { sourceRunId: source.id, regression: { regressed: true, delta: -0.25, ci: [-0.4, -0.1], note: '' } },
+    });
+    const viaPrisma = await runs.findById(run.id);
+    expect(viaPrisma?.sourceRunId).toBe(source.id);
+    expect(await runs.findForTeam(teamId, run.id)).toStrictEqual(viaPrisma);
+    const listed = await runs.listForTeam(teamId, { limit: 1 });
+    expect(listed.items[0]).toStrictEqual(viaPrisma);
+    const rest = await runs.listForTeam(teamId, { limit: 5, cursor: listed.nextCursor ?? '' });
+    expect(rest.items).toStrictEqual([await runs.findById(source.id)]);
+    expect(rest.nextCursor).toBeNull();
+  });
+
+  it('filters a team\'s runs by model, benchmark and status, across pages', async () => {
+    const teamId = await runs.ensureTeam('filters');
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await runs.createWithSamples({ ...newRun(teamId, 1, 1), modelName: i % 2 ? 'a' : 'b' })).run.id);
+    await runs.markRunning(ids[1]!);
+    const ofA = await runs.listForTeam(teamId, { limit: 1, filter: { modelName: 'a' } });
+    const more = await runs.listForTeam(teamId, { limit: 1, cursor: ofA.nextCursor ?? '', filter: { modelName: 'a' } });
+    expect([...ofA.items, ...more.items].map((r) => r.id)).toEqual([ids[3], ids[1]]);
+    expect(more.nextCursor).toBeNull();
+    const running = await runs.listForTeam(teamId, { limit: 10, filter: { modelName: 'a', benchmark: 'humaneval', status: 'RUNNING' } });
+    expect(running.items.map((r) => r.id)).toEqual([ids[1]]);
+    expect((await runs.listForTeam(teamId, { limit: 10, filter: { benchmark: 'mbpp' } })).items).toEqual([]);
   });
 
   it('moves a run through running to one final status only once', async () => {

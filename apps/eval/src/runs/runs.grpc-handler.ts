@@ -7,9 +7,10 @@ import { BenchmarkCatalog } from '../benchmarks/benchmark-catalog';
 import { RUN_STORE, SAMPLE_STORE } from '../eval.tokens';
 import { RunFinalizer } from './run-finalizer';
 import type { RunStore, SampleStore } from './run-store';
-import { toRunMessage, toSampleMessage, sampleStatusFilter } from './run.mapper';
+import { runSettingsOf, runStatusFilter, toListedRun, toRunMessage, toSampleMessage, toSampleWire, sampleStatusFilter } from './run.mapper';
 import type { RunSummaryData } from './run-summary';
 import type { RunRecord } from './run.types';
+import { CompareRunsUseCase } from './compare-runs/compare-runs.usecase';
 import { StartRunUseCase } from './start-run/start-run.usecase';
 
 const MAX_PAGE = 500;
@@ -29,23 +30,16 @@ export class RunsGrpcHandler {
     @Inject(SAMPLE_STORE) private readonly samples: SampleStore,
     @Inject(RunFinalizer) private readonly finalizer: RunFinalizer,
     @Inject(BenchmarkCatalog) private readonly catalog: BenchmarkCatalog,
+    @Inject(CompareRunsUseCase) private readonly compareRuns: CompareRunsUseCase,
   ) {}
 
   @GrpcMethod('EvalService', 'CreateRun')
   async createRun(req: evalV1.CreateRunRequest) {
-    const c = req.config ?? create(evalV1.RunConfigSchema);
     const run = await this.startRun.execute({
       team: req.team,
       model: req.model,
       benchmark: req.benchmark,
-      limit: c.limit,
-      samplesPerItem: c.samplesPerItem,
-      concurrency: c.concurrency,
-      chat: c.chat,
-      ...(c.temperature !== undefined ? { temperature: c.temperature } : {}),
-      ...(c.maxTokens !== undefined ? { maxTokens: c.maxTokens } : {}),
-      ...(c.topP !== undefined ? { topP: c.topP } : {}),
-      ...(c.seed !== undefined ? { seed: Number(c.seed) } : {}),
+      ...runSettingsOf(req.config),
     });
     return create(evalV1.CreateRunResponseSchema, { run: await this.message(run, req.team) });
   }
@@ -59,13 +53,27 @@ export class RunsGrpcHandler {
   @GrpcMethod('EvalService', 'ListRuns')
   async listRuns(req: evalV1.ListRunsRequest) {
     if (!req.team) throw PlatformError.invalid('team', 'is required');
+    if (req.scheduleId && !UUID.test(req.scheduleId)) throw PlatformError.invalid('schedule_id', 'must be a schedule id (UUID)');
+    if (req.suiteRunId && !UUID.test(req.suiteRunId)) throw PlatformError.invalid('suite_run_id', 'must be a suite run id (UUID)');
     const teamId = await this.runs.ensureTeam(req.team);
+    const status = runStatusFilter(req.status);
     const page = await this.runs.listForTeam(teamId, {
       limit: pageSize(req.pageSize, 50),
       ...(req.pageToken ? { cursor: req.pageToken } : {}),
+      filter: {
+        ...(req.model ? { modelName: req.model } : {}),
+        ...(req.benchmark ? { benchmark: req.benchmark } : {}),
+        ...(status ? { status } : {}),
+        ...(req.scheduleId ? { scheduleId: req.scheduleId } : {}),
+        ...(req.suiteRunId ? { suiteRunId: req.suiteRunId } : {}),
+      },
     });
-    const runs = await Promise.all(page.items.map((run) => this.message(run, req.team)));
-    return create(evalV1.ListRunsResponseSchema, { runs, nextPageToken: page.nextCursor ?? '' });
+    const listed = await Promise.all(page.items.map(async (run) => toListedRun(run, req.team, await this.summaryOf(run))));
+    return create(evalV1.ListRunsResponseSchema, {
+      runs: listed.map((l) => l.run),
+      specsJson: listed.map((l) => l.specJson),
+      nextPageToken: page.nextCursor ?? '',
+    });
   }
 
   @GrpcMethod('EvalService', 'ListSamples')
@@ -75,12 +83,24 @@ export class RunsGrpcHandler {
     const page = await this.samples.page(run.id, {
       limit: pageSize(req.pageSize, 100),
       ...(status ? { status } : {}),
+      ...(req.passed !== undefined ? { passed: req.passed } : {}),
       ...(req.pageToken ? { cursor: req.pageToken } : {}),
     });
+    const wire = page.items.map(toSampleWire);
     return create(evalV1.ListSamplesResponseSchema, {
-      samples: page.items.map(toSampleMessage),
+      samples: wire.map((w) => w.sample),
+      detailsJson: wire.map((w) => w.detailJson),
       nextPageToken: page.nextCursor ?? '',
     });
+  }
+
+  @GrpcMethod('EvalService', 'GetSample')
+  async getSample(req: evalV1.GetSampleRequest) {
+    const run = await this.find(req.team, req.runId, 'run_id');
+    if (!UUID.test(req.sampleId)) throw PlatformError.invalid('sample_id', 'must be a sample id (UUID)');
+    const sample = await this.samples.findInRun(run.id, req.sampleId);
+    if (!sample) throw new PlatformError(PlatformErrorCode.SAMPLE_NOT_FOUND, `sample ${req.sampleId} not found in run ${run.id}`, { field: 'sample_id' });
+    return create(evalV1.GetSampleResponseSchema, { sample: toSampleMessage(sample) });
   }
 
   @GrpcMethod('EvalService', 'CancelRun')
@@ -101,8 +121,42 @@ export class RunsGrpcHandler {
         version: b.version,
         metric: b.metric,
         items: b.dataset.items,
-        dataset: b.dataset.file,
+        dataset: b.dataset.name,
       })),
+    });
+  }
+
+  @GrpcMethod('EvalService', 'CompareRuns')
+  async compare(req: evalV1.CompareRunsRequest) {
+    if (!req.team) throw PlatformError.invalid('team', 'is required');
+    if (!UUID.test(req.runA)) throw PlatformError.invalid('run_a', 'must be a run id (UUID)');
+    if (!UUID.test(req.runB)) throw PlatformError.invalid('run_b', 'must be a run id (UUID)');
+    const c = await this.compareRuns.execute({ team: req.team, runA: req.runA, runB: req.runB });
+    return create(evalV1.CompareRunsResponseSchema, {
+      comparison: {
+        runA: c.runA,
+        runB: c.runB,
+        benchmark: c.benchmark,
+        metric: c.metric,
+        sharedItems: c.n,
+        onlyInA: c.onlyInA,
+        onlyInB: c.onlyInB,
+        meanA: c.meanA,
+        meanB: c.meanB,
+        delta: c.delta,
+        ciLow: c.ci[0],
+        ciHigh: c.ci[1],
+        confidence: c.confidence,
+        bootstrapPValue: c.bootstrapPValue,
+        ...(c.mcnemar ? { mcnemar: c.mcnemar } : {}),
+        significant: c.significant,
+        improvedCount: c.improvedCount,
+        regressedCount: c.regressedCount,
+        improvedItems: c.improvedIds,
+        regressedItems: c.regressedIds,
+        differences: c.differences,
+        comparable: c.comparable,
+      },
     });
   }
 
@@ -117,8 +171,12 @@ export class RunsGrpcHandler {
   }
 
   private async message(run: RunRecord, team: string) {
+    return toRunMessage(run, team, await this.summaryOf(run));
+  }
+
+  private async summaryOf(run: RunRecord): Promise<RunSummaryData | null> {
     // A finished run's summary was computed from all its samples when it finished; others are summarized live.
     const stored = run.status === 'SUCCEEDED' || run.status === 'FAILED' ? (run.summary as RunSummaryData | null) : null;
-    return toRunMessage(run, team, stored ?? (await this.finalizer.liveSummary(run)));
+    return stored ?? (await this.finalizer.liveSummary(run));
   }
 }

@@ -83,6 +83,21 @@ describe('SampleRepository', () => {
     expect(await samples.recordResult(id, result())).toBe(false);
   });
 
+  it('stores output holding NUL characters (a command that wrote binary), with U+FFFD in their place', async () => {
+    const { runId, sampleIds } = await createRun(1, 1);
+    const binary = '\u001f\u008b\b\u0000\u0000\u0000\u0000\u0000\u0000\u0003';
+    const stored = await samples.recordResult(
+      sampleIds[0] ?? '',
+      result({ completion: `gzip${binary}`, transcript: [{ role: 'observation', content: binary }], scoreDetail: { reason: `diff\u0000`, [`k\u0000`]: 1 } }),
+    );
+    expect(stored).toBe(true);
+    const [row] = (await samples.page(runId, { limit: 1 })).items;
+    expect(row?.completion).toBe('gzip\u001f\u008b\b\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\u0003');
+    const view = await samples.findAt(runId, 0, 0);
+    expect(view?.transcript).toEqual([{ role: 'observation', content: '\u001f\u008b\b\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\u0003' }]);
+    expect(view?.scoreDetail).toEqual({ reason: 'diff\uFFFD', 'k\uFFFD': 1 });
+  });
+
   it('keeps an errored sample unscored (null), never a silent 0', async () => {
     const { runId, sampleIds } = await createRun(1, 1);
     await samples.recordResult(sampleIds[0] ?? '', result({ status: 'ERRORED', score: null, passed: null, error: 'timeout' }));
@@ -125,5 +140,21 @@ describe('SampleRepository', () => {
     expect(await samples.countsByStatus(runId)).toEqual({ total: 6, pending: 3, scored: 3, errored: 0, cancelled: 0 });
     expect(await samples.hasPending(runId)).toBe(true);
     expect((await samples.pendingIds(runId)).sort()).toEqual(sampleIds.filter((_, i) => i % 2 === 1).sort());
+  });
+
+  it('lists samples with their JSON columns as JSON text, filtered by verdict', async () => {
+    const { runId, sampleIds } = await createRun(3, 1);
+    await samples.recordResult(sampleIds[0]!, result({ scoreDetail: { expected: '42', got: 'forty-two', n: 1.5 } }));
+    await samples.recordResult(sampleIds[1]!, result({ score: 0, passed: false, transcript: null }));
+    const page = await samples.page(runId, { limit: 10 });
+    expect(page.items.map((s) => [s.itemIndex, s.status, s.passed])).toEqual([[0, 'SCORED', true], [1, 'SCORED', false], [2, 'PENDING', null]]);
+    const [first, second, pending] = page.items;
+    expect(JSON.parse(first!.scoreDetailJson!)).toEqual({ expected: '42', got: 'forty-two', n: 1.5 });
+    expect(JSON.parse(first!.transcriptJson!)).toEqual(result().transcript);
+    expect(first).toMatchObject({ id: sampleIds[0], itemId: 'gsm8k/0', attempts: 0, score: 1, latencyMs: 3, promptTokens: 10, error: null });
+    expect(second?.transcriptJson).toBeNull();
+    expect(pending).toMatchObject({ scoreDetailJson: null, transcriptJson: null, prompt: null, score: null });
+    const failed = await samples.page(runId, { passed: false, limit: 10 });
+    expect(failed.items.map((s) => s.id)).toEqual([sampleIds[1]]);
   });
 });

@@ -1,7 +1,9 @@
 // Implements SampleStore (run-store.ts) over Prisma.
-import { Prisma, type PrismaClient, type Sample } from '@lemur/shared-database';
+import type { ItemScoreRow } from './compare-runs/run-comparison';
+import { Prisma, postgresSafe, sqlPoolOf, type PrismaClient, type Sample } from '@lemur/shared-database';
 import { PlatformError } from '@lemur/shared-errors';
-import type { Page, SampleCounts, SampleStore, SampleView } from './run-store';
+import type { Pool } from 'pg';
+import type { Page, SampleCounts, SamplePosition, SampleRow, SampleStore, SampleView } from './run-store';
 import type { ScoredSampleRow } from './run-summary';
 import type { SampleRecord, SampleResult, SampleStatusName } from './run.types';
 
@@ -33,6 +35,12 @@ function toView(row: Sample): SampleView {
   };
 }
 
+// A page of samples is read with node-postgres on the client's own pool (a named statement, JSON columns as text that is
+// passed on unparsed): Prisma's query builder cost four times the CPU of the query for a page of 100 samples.
+const SAMPLE_ROW_COLUMNS = `id, item_id AS "itemId", item_index AS "itemIndex", sample_index AS "sampleIndex", status, attempts,
+  prompt, completion, score, passed, error, prompt_tokens AS "promptTokens", completion_tokens AS "completionTokens",
+  latency_ms AS "latencyMs", score_detail::text AS "scoreDetailJson", transcript::text AS "transcriptJson"`;
+
 /** Keyset cursor over (itemIndex, sampleIndex). */
 function encodeCursor(row: { itemIndex: number; sampleIndex: number }): string {
   return Buffer.from(`${row.itemIndex}:${row.sampleIndex}`).toString('base64url');
@@ -47,7 +55,11 @@ function decodeCursor(cursor: string): { itemIndex: number; sampleIndex: number 
 const json = (value: unknown) => (value === null || value === undefined ? Prisma.DbNull : (value as Prisma.InputJsonValue));
 
 export class SampleRepository implements SampleStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly sql: Pool;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.sql = sqlPoolOf(prisma);
+  }
 
   async claim(id: string): Promise<SampleRecord | null> {
     const [row] = await this.prisma.sample.updateManyAndReturn({
@@ -58,12 +70,32 @@ export class SampleRepository implements SampleStore {
     return row ? toRecord(row) : null;
   }
 
+  /** Pending samples of queued and running runs, by benchmark (the eval backlog). */
+  async pendingByBenchmark(): Promise<Map<string, number>> {
+    const runs = await this.prisma.run.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true, benchmark: true } });
+    const byBenchmark = new Map<string, number>();
+    if (runs.length === 0) return byBenchmark;
+    const counts = await this.prisma.sample.groupBy({
+      by: ['runId'],
+      where: { runId: { in: runs.map((r) => r.id) }, status: 'PENDING' },
+      _count: { _all: true },
+    });
+    const benchmarkOf = new Map(runs.map((r) => [r.id, r.benchmark]));
+    for (const row of counts) {
+      const benchmark = benchmarkOf.get(row.runId) ?? 'unknown';
+      byBenchmark.set(benchmark, (byBenchmark.get(benchmark) ?? 0) + row._count._all);
+    }
+    return byBenchmark;
+  }
+
   async hasPending(runId: string): Promise<boolean> {
     const row = await this.prisma.sample.findFirst({ where: { runId, status: 'PENDING' }, select: { id: true } });
     return row !== null;
   }
 
-  async recordResult(id: string, result: SampleResult): Promise<boolean> {
+  async recordResult(id: string, stored: SampleResult): Promise<boolean> {
+    // Prompts, completions and observations are untrusted text; a NUL in any of them would fail the write every time.
+    const result = postgresSafe(stored);
     const { count } = await this.prisma.sample.updateMany({
       where: { id, status: 'PENDING' },
       data: {
@@ -101,31 +133,56 @@ export class SampleRepository implements SampleStore {
     });
   }
 
+  async itemScores(runId: string): Promise<ItemScoreRow[]> {
+    const rows = await this.prisma.sample.findMany({ where: { runId, status: 'SCORED', score: { not: null } }, select: { itemId: true, score: true } });
+    return rows.map((r) => ({ itemId: r.itemId, score: r.score! }));
+  }
+
+  async finishedPositions(runId: string): Promise<SamplePosition[]> {
+    return this.prisma.sample.findMany({
+      where: { runId, status: { in: ['SCORED', 'ERRORED'] } },
+      select: { itemId: true, itemIndex: true, sampleIndex: true },
+      orderBy: [{ itemIndex: 'asc' }, { sampleIndex: 'asc' }],
+    });
+  }
+
+  async findAt(runId: string, itemIndex: number, sampleIndex: number): Promise<SampleView | null> {
+    const row = await this.prisma.sample.findUnique({ where: { runId_itemIndex_sampleIndex: { runId, itemIndex, sampleIndex } } });
+    return row ? toView(row) : null;
+  }
+
   async pendingIds(runId: string): Promise<string[]> {
     const rows = await this.prisma.sample.findMany({ where: { runId, status: 'PENDING' }, select: { id: true } });
     return rows.map((r) => r.id);
   }
 
-  async page(runId: string, opts: { status?: SampleStatusName; limit: number; cursor?: string }): Promise<Page<SampleView>> {
+  async page(runId: string, opts: { status?: SampleStatusName; passed?: boolean; limit: number; cursor?: string }): Promise<Page<SampleRow>> {
     const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
-    const rows = await this.prisma.sample.findMany({
-      where: {
-        runId,
-        ...(opts.status ? { status: opts.status } : {}),
-        ...(after
-          ? {
-              OR: [
-                { itemIndex: { gt: after.itemIndex } },
-                { itemIndex: after.itemIndex, sampleIndex: { gt: after.sampleIndex } },
-              ],
-            }
-          : {}),
-      },
-      orderBy: [{ itemIndex: 'asc' }, { sampleIndex: 'asc' }],
-      take: opts.limit + 1,
-    });
-    const items = rows.slice(0, opts.limit).map(toView);
+    const values: unknown[] = [runId];
+    const where = ['run_id = $1'];
+    if (opts.status) {
+      values.push(opts.status);
+      where.push(`status = $${values.length}`);
+    }
+    if (opts.passed !== undefined) {
+      values.push(opts.passed);
+      where.push(`passed = $${values.length}`);
+    }
+    if (after) {
+      // A row comparison is one range of the (run_id, item_index, sample_index) index, however deep the page.
+      values.push(after.itemIndex, after.sampleIndex);
+      where.push(`(item_index, sample_index) > ($${values.length - 1}, $${values.length})`);
+    }
+    values.push(opts.limit + 1);
+    const text = `SELECT ${SAMPLE_ROW_COLUMNS} FROM sample WHERE ${where.join(' AND ')} ORDER BY item_index, sample_index LIMIT $${values.length}`;
+    const { rows } = await this.sql.query<SampleRow>({ name: `samples-of-run:${where.map((w) => w.split(' ')[0]).join(',')}`, text, values });
+    const items = rows.slice(0, opts.limit);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor(last) : null };
+  }
+
+  async findInRun(runId: string, id: string): Promise<SampleView | null> {
+    const row = await this.prisma.sample.findFirst({ where: { id, runId } });
+    return row ? toView(row) : null;
   }
 }

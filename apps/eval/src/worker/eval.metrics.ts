@@ -6,6 +6,7 @@ export class EvalMetrics {
   readonly sampleDuration: Histogram<'benchmark'>;
   readonly inFlight: Gauge;
   readonly runsFinished: Counter<'status'>;
+  readonly agentTurnOverhead: Histogram<'benchmark'>;
 
   constructor(registry: Registry) {
     this.samples = new Counter({
@@ -30,6 +31,13 @@ export class EvalMetrics {
       name: 'lemur_eval_runs_finished_total',
       help: 'Runs that reached a final status.',
       labelNames: ['status'],
+      registers: [registry],
+    });
+    this.agentTurnOverhead = new Histogram({
+      name: 'lemur_eval_agent_turn_overhead_seconds',
+      help: "Platform time of one agent turn: the turn's wall time minus the model's and the sandboxed code's own reported time.",
+      labelNames: ['benchmark'],
+      buckets: [0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     });
   }

@@ -4,6 +4,9 @@ import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import type { GrpcClient } from '@lemur/shared-grpc';
 import type { BenchmarkCatalog } from '../benchmarks/benchmark-catalog';
 import type { RunRecord, SampleRecord, SampleResult } from '../runs/run.types';
+import type { EpisodeRunner } from './episode-runner';
+import { scoreByLikelihood } from './likelihood-sample';
+import type { SampleRescorer } from './sample-rescorer';
 
 /** Errors worth another attempt: the replica or sandbox may be back, the deadline may have been bad luck. */
 const TRANSIENT = new Set<PlatformErrorCode>([
@@ -26,6 +29,8 @@ export class SampleProcessor {
     private readonly inference: InferenceClient,
     private readonly executor: CodeExecutor,
     private readonly opts: { sampleTimeoutMs: number; maxAttempts: number },
+    private readonly episodes?: EpisodeRunner,
+    private readonly rescorer?: SampleRescorer,
   ) {}
 
   async process(run: RunRecord, sample: SampleRecord, attempt: number, signal: AbortSignal): Promise<SampleOutcome> {
@@ -37,8 +42,37 @@ export class SampleProcessor {
       if (!item || item.id !== sample.itemId) {
         throw new PlatformError(PlatformErrorCode.INTERNAL, `item ${sample.itemIndex} of ${run.benchmark} is not ${sample.itemId}`);
       }
+      // A re-scoring run judges its source's stored output again; it never calls the model.
+      if (run.spec.rescore !== undefined) {
+        if (this.rescorer === undefined) throw new PlatformError(PlatformErrorCode.INTERNAL, `run ${run.id} re-scores run ${run.spec.rescore.sourceRunId} and this worker re-scores nothing`);
+        return { kind: 'result', result: await this.rescorer.rescore(run, run.spec.rescore, benchmark, item, sample) };
+      }
+      if (benchmark.agent !== undefined) {
+        if (this.episodes === undefined) throw new PlatformError(PlatformErrorCode.INTERNAL, `${run.benchmark} is an agent benchmark and this worker runs no episodes`);
+        return { kind: 'result', result: await this.episodes.run(run, benchmark, item, signal) };
+      }
       const built = benchmark.buildPrompt(item, { chat: run.config.chat });
       prompt = promptText(built);
+      // Benchmarks the harness scores by likelihood (MMLU): log-probabilities when the run's manifest says so, and
+      // generation (recorded with its reason) when the run is chat-only or the endpoint will not give them.
+      let fallback: string | undefined;
+      if (benchmark.likelihood !== undefined) {
+        const scoring = run.spec.choiceScoring;
+        if (scoring?.method === 'logprobs' && built.kind === 'completion') {
+          const attempt = await scoreByLikelihood(this.inference, benchmark.likelihood, {
+            run,
+            item,
+            prompt: built.text,
+            deadlineMs: this.opts.sampleTimeoutMs,
+            signal,
+            started,
+          });
+          if (attempt.kind === 'scored') return { kind: 'result', result: attempt.result };
+          fallback = attempt.reason;
+        } else {
+          fallback = scoring?.method === 'generation' ? scoring.reason : 'the run records no logprobs protocol';
+        }
+      }
       const sampling = run.spec.sampling;
       const seed = sampling.seed === undefined ? undefined : BigInt(sampling.seed + sample.sampleIndex);
       const response = await this.inference.generate(
@@ -73,6 +107,7 @@ export class SampleProcessor {
             ...(verdict.extracted !== undefined ? { extracted: verdict.extracted } : {}),
             ...(verdict.execution ? { execution: verdict.execution } : {}),
             finishReason: response.choices[0]?.finishReason ?? '',
+            ...(fallback !== undefined ? { scoring: 'generation', fallback } : {}),
           },
           // The prompt is stored once, in its own column; the transcript holds the turns that followed it.
           transcript: [

@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '@lemur/shared-logging';
+import { SpanKind, activeSpan, contextFromTraceparent, withSpan } from '@lemur/shared-tracing';
 import { type RunFinalizer } from '../runs/run-finalizer';
 import type { RunStore, SampleStore } from '../runs/run-store';
-import type { RunRecord } from '../runs/run.types';
+import type { RunRecord, SampleResult } from '../runs/run.types';
 import type { SampleJob, SampleQueue } from '../queue/sample-queue';
 import type { EvalMetrics } from './eval.metrics';
 import type { SampleProcessor } from './sample-processor';
@@ -155,7 +156,17 @@ export class SampleWorker {
       setMaxListeners(0, controller.signal);
       this.abortByRun.set(run.id, controller);
     }
-    const task = this.handle(run, job, controller.signal)
+    const signal = controller.signal;
+    // One span per sample, in the trace of the request that started the run; the model and sandbox calls are its children.
+    const task = withSpan(
+      'eval.sample',
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromTraceparent(job.traceparent),
+        attributes: { 'run.id': run.id, 'sample.id': job.sampleId, benchmark: run.benchmark, model: run.modelName },
+      },
+      () => this.handle(run, job, signal),
+    )
       .catch((err: unknown) => this.logger.error({ err, runId: run.id, sampleId: job.sampleId }, 'sample handling failed'))
       .finally(() => {
         this.inFlight -= 1;
@@ -171,6 +182,33 @@ export class SampleWorker {
     this.tasks.add(task);
   }
 
+  /**
+   * Stores a sample's result. When the database refuses this result's content (a data error, which would recur on
+   * every retry and leave the sample pending until its job expires), the sample is stored ERRORED with the reason
+   * instead, so the run ends and the failure is visible; connection errors are thrown for the job's usual retry.
+   */
+  private async record(sampleId: string, result: SampleResult): Promise<boolean> {
+    try {
+      return await this.samples.recordResult(sampleId, result);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const refused = typeof code === 'string' && /^(P2000|P2007|P2010|P2020|22\w{3})$/.test(code);
+      const message = err instanceof Error ? (err.message.split('\n').filter(Boolean).pop() ?? err.message) : String(err);
+      if (!refused && !/Code: `22\w{3}`/.test(message)) throw err;
+      this.logger.error({ sampleId, err }, 'the database refused the sample result; storing it as errored');
+      return this.samples.recordResult(sampleId, {
+        ...result,
+        status: 'ERRORED',
+        score: null,
+        passed: null,
+        scoreDetail: null,
+        transcript: null,
+        completion: null,
+        error: `the result could not be stored: ${message.slice(0, 500)}`,
+      });
+    }
+  }
+
   private async handle(run: RunRecord, job: SampleJob, signal: AbortSignal): Promise<void> {
     const sample = await this.samples.claim(job.sampleId);
     if (!sample) {
@@ -184,6 +222,7 @@ export class SampleWorker {
       await this.runs.markRunning(run.id);
     }
     const attempt = sample.attempts;
+    activeSpan()?.setAttribute('sample.attempt', attempt);
     const timer = this.metrics.sampleDuration.startTimer({ benchmark: run.benchmark });
     const outcome = await this.processor.process(run, sample, attempt, signal);
     timer();
@@ -193,7 +232,8 @@ export class SampleWorker {
       await this.queue.fail(job, outcome.reason);
       return;
     }
-    const won = await this.samples.recordResult(sample.id, outcome.result);
+    const won = await this.record(sample.id, outcome.result);
+    activeSpan()?.setAttribute('sample.status', outcome.result.status);
     this.metrics.samples.inc({
       benchmark: run.benchmark,
       outcome: won ? outcome.result.status.toLowerCase() : 'skipped',

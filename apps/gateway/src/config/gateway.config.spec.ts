@@ -1,24 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from './gateway.config';
 
+const DB = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/lemur' };
+
 describe('loadGatewayConfig', () => {
   it('has defaults for a local run', () => {
-    expect(loadGatewayConfig({})).toMatchObject({
+    expect(loadGatewayConfig(DB)).toMatchObject({
       host: '127.0.0.1',
       port: 8080,
       evalAddr: '127.0.0.1:50053',
       inferenceAddr: '127.0.0.1:50051',
       bodyLimitBytes: 1024 * 1024,
       logLevel: 'info',
+      databaseUrl: DB.DATABASE_URL,
+      teamDefaults: { maxConcurrentRuns: 20, maxSamplesPerDay: 1_000_000 },
     });
+    expect(loadGatewayConfig(DB).bootstrap).toBeUndefined();
   });
 
   it('reads the environment', () => {
-    const config = loadGatewayConfig({ GATEWAY_PORT: '9000', GATEWAY_BODY_LIMIT_BYTES: '2048', EVAL_ADDR: 'eval:50053', LOG_LEVEL: 'debug' });
-    expect(config).toMatchObject({ port: 9000, bodyLimitBytes: 2048, evalAddr: 'eval:50053', logLevel: 'debug' });
+    const config = loadGatewayConfig({
+      ...DB,
+      GATEWAY_PORT: '9000',
+      GATEWAY_BODY_LIMIT_BYTES: '2048',
+      EVAL_ADDR: 'eval:50053',
+      LOG_LEVEL: 'debug',
+      GATEWAY_TEAM_MAX_CONCURRENT_RUNS: '3',
+      GATEWAY_BOOTSTRAP_KEY_FILE: '/tmp/key',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      bodyLimitBytes: 2048,
+      evalAddr: 'eval:50053',
+      logLevel: 'debug',
+      teamDefaults: { maxConcurrentRuns: 3 },
+      bootstrap: { keyFile: '/tmp/key', team: 'local' },
+    });
   });
 
-  it('names every bad variable', () => {
-    expect(() => loadGatewayConfig({ GATEWAY_PORT: 'eighty', LOG_LEVEL: 'loud' })).toThrow(/GATEWAY_PORT[\s\S]*LOG_LEVEL/);
+  it('names every bad variable, and requires the database', () => {
+    expect(() => loadGatewayConfig({ GATEWAY_PORT: 'eighty', LOG_LEVEL: 'loud' })).toThrow(/GATEWAY_PORT[\s\S]*LOG_LEVEL[\s\S]*DATABASE_URL/);
+    expect(() => loadGatewayConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 });

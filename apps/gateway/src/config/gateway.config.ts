@@ -1,4 +1,6 @@
 import { logLevelSchema, parseEnv, portSchema } from '@lemur/shared-config';
+import { internalTokenEnvShape } from '@lemur/shared-grpc';
+import { tracingConfigFrom, tracingEnvShape, type TracingConfig } from '@lemur/shared-tracing';
 import { z } from 'zod';
 
 const schema = z.object({
@@ -10,6 +12,13 @@ const schema = z.object({
   GATEWAY_RPC_DEADLINE_MS: z.coerce.number().int().min(100).default(120_000),
   LOG_LEVEL: logLevelSchema,
   LEMUR_PARENT_PID: z.coerce.number().int().positive().optional(),
+  ...tracingEnvShape,
+  ...internalTokenEnvShape,
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL (API keys, audit log and quotas live there)'),
+  GATEWAY_TEAM_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(0).default(20),
+  GATEWAY_TEAM_MAX_SAMPLES_PER_DAY: z.coerce.number().int().min(0).default(1_000_000),
+  GATEWAY_BOOTSTRAP_KEY_FILE: z.string().min(1).optional(),
+  GATEWAY_BOOTSTRAP_TEAM: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lowercase team name (a-z, 0-9, -)').default('local'),
 });
 
 /** The gateway's settings, read from the environment once at start-up. */
@@ -23,6 +32,16 @@ export interface GatewayConfig {
   logLevel: string;
   /** Set by a launcher (`lemur up`): close when that process is gone. */
   parentPid?: number;
+  /** OpenTelemetry: spans always made (trace ids in logs), exported when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing?: TracingConfig;
+  /** The platform's shared token for gRPC calls between services (LEMUR_INTERNAL_TOKEN); unset: no check. */
+  internalToken?: string;
+  /** Where API keys, members, the audit log and quota overrides are kept. */
+  databaseUrl: string;
+  /** Quotas of a team that has none of its own. */
+  teamDefaults: { maxConcurrentRuns: number; maxSamplesPerDay: number };
+  /** Local mode: make sure this team has an admin key, kept in this file (created 0600 if missing or no longer valid). */
+  bootstrap?: { keyFile: string; team: string };
 }
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -36,5 +55,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     rpcDeadlineMs: p.GATEWAY_RPC_DEADLINE_MS,
     logLevel: p.LOG_LEVEL,
     ...(p.LEMUR_PARENT_PID ? { parentPid: p.LEMUR_PARENT_PID } : {}),
+    tracing: tracingConfigFrom(p),
+    ...(p.LEMUR_INTERNAL_TOKEN !== undefined ? { internalToken: p.LEMUR_INTERNAL_TOKEN } : {}),
+    databaseUrl: p.DATABASE_URL,
+    teamDefaults: { maxConcurrentRuns: p.GATEWAY_TEAM_MAX_CONCURRENT_RUNS, maxSamplesPerDay: p.GATEWAY_TEAM_MAX_SAMPLES_PER_DAY },
+    ...(p.GATEWAY_BOOTSTRAP_KEY_FILE ? { bootstrap: { keyFile: p.GATEWAY_BOOTSTRAP_KEY_FILE, team: p.GATEWAY_BOOTSTRAP_TEAM } } : {}),
   };
 }

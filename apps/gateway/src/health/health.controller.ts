@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Registry } from 'prom-client';
+import { Access } from '../auth/access.decorator';
 import { EVAL_CLIENT, INFERENCE_CLIENT, PLATFORM_VERSION } from '../gateway.tokens';
 import { openApiDocument } from '../openapi/openapi.document';
 import type { EvalClient, InferenceClient } from '../runs/runs.controller';
@@ -16,6 +17,7 @@ export class HealthController {
   ) {}
 
   @Get('health')
+  @Access('public')
   async health(@Res() reply: FastifyReply) {
     const checks = await Promise.allSettled([
       this.evalClient.listBenchmarks({}, { deadlineMs: 2_000 }),
@@ -27,11 +29,13 @@ export class HealthController {
   }
 
   @Get('metrics')
+  @Access('public')
   async metrics(@Res() reply: FastifyReply) {
     await reply.header('content-type', this.registry.contentType).send(await this.registry.metrics());
   }
 
   @Get('openapi.json')
+  @Access('public')
   @Header('content-type', 'application/json')
   openapi() {
     return openApiDocument(this.version);

@@ -73,6 +73,15 @@ export function errorResponse(error: unknown, logger: Logger): { status: number;
   return { status, body: { error: { code, message: SERVER_MESSAGES[code] ?? INTERNAL_MESSAGE, errorId } } };
 }
 
+/**
+ * Headers an error answer carries: the rejection's own, and `Retry-After` on every 429 (a full inference queue or a
+ * run quota) so clients back off instead of hammering.
+ */
+export function errorHeaders(error: unknown, status: number): Record<string, string> {
+  const own = error instanceof HttpRejection ? error.headers : {};
+  return status === 429 && !('retry-after' in own) ? { 'retry-after': '1', ...own } : own;
+}
+
 /** Nest's exception filter for every route (and, through Nest's Fastify error handler, for body parsing): one error shape. */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -81,6 +90,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = errorResponse(exception, this.logger);
-    void reply.status(status).send(body);
+    void reply.status(status).headers(errorHeaders(exception, status)).send(body);
   }
 }

@@ -9,6 +9,7 @@ describe('httpStatusFor', () => {
     [PlatformErrorCode.MODEL_NOT_FOUND, 404],
     [PlatformErrorCode.BENCHMARK_NOT_FOUND, 404],
     [PlatformErrorCode.RUN_NOT_CANCELLABLE, 409],
+    [PlatformErrorCode.RUN_STATE_CONFLICT, 409],
     [PlatformErrorCode.DATASET_UNAVAILABLE, 422],
     [PlatformErrorCode.RESOURCE_EXHAUSTED, 429],
     [PlatformErrorCode.CANCELLED, 499],

@@ -6,10 +6,15 @@ export function httpStatusFor(code: PlatformErrorCode): number {
     case PlatformErrorCode.INVALID_ARGUMENT:
       return 400;
     case PlatformErrorCode.RUN_NOT_FOUND:
+    case PlatformErrorCode.SAMPLE_NOT_FOUND:
     case PlatformErrorCode.MODEL_NOT_FOUND:
     case PlatformErrorCode.BENCHMARK_NOT_FOUND:
+    case PlatformErrorCode.SESSION_NOT_FOUND:
+    case PlatformErrorCode.SCHEDULE_NOT_FOUND:
       return 404;
     case PlatformErrorCode.RUN_NOT_CANCELLABLE:
+    case PlatformErrorCode.RUN_STATE_CONFLICT:
+    case PlatformErrorCode.SCHEDULE_EXISTS:
       return 409;
     // The request was fine but the benchmark's data cannot be had here (offline, missing file): not retryable as is.
     case PlatformErrorCode.DATASET_UNAVAILABLE:

@@ -42,4 +42,17 @@ describe('the OpenAPI document', () => {
     expect(params.find((p) => p.name === 'status')).toMatchObject({ in: 'query', required: false, schema: { enum: ['pending', 'scored', 'errored', 'cancelled'] } });
     expect(params.find((p) => p.name === 'limit')).toMatchObject({ in: 'query', required: false });
   });
+
+  it('declares the API key scheme, and for each operation its role; only operational endpoints are public', () => {
+    expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods as Record<string, { security: unknown[]; 'x-lemur-role': string }>).map(([method, op]) => ({ path, method, op })),
+    );
+    expect(ops.length).toBeGreaterThan(15);
+    for (const { path, method, op } of ops) {
+      const isPublic = ['/health', '/metrics', '/openapi.json', '/', '/ui', '/ui/{path}'].includes(path);
+      expect(op['x-lemur-role'], `${method} ${path}`).toMatch(isPublic ? /^public$/ : /^(viewer|runner|admin)$/);
+      expect(op.security, `${method} ${path}`).toEqual(isPublic ? [] : [{ apiKey: [] }]);
+    }
+  });
 });

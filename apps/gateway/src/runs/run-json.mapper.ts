@@ -1,6 +1,6 @@
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { evalV1, type inferenceV1 } from '@lemur/proto';
-import type { BenchmarkJson, ModelJson, RunJson, RunStatusName, SampleJson, SampleStatusName } from './run-response.schema';
+import type { BenchmarkJson, ComparisonJson, ModelJson, RunJson, RunStatusName, SampleJson, SampleStatusName, ScheduleJson } from './run-response.schema';
 
 const iso = (t: Timestamp | undefined) => (t ? timestampDate(t).toISOString() : null);
 
@@ -38,8 +38,11 @@ export function sampleStatusName(status: evalV1.SampleStatus): SampleStatusName 
   }
 }
 
-/** A run as the REST API shows it: plain camelCase JSON, lowercase statuses, ISO times, CIs as [low, high]. */
-export function runJson(run: evalV1.Run): RunJson {
+/**
+ * A run as the REST API shows it: plain camelCase JSON, lowercase statuses, ISO times, CIs as [low, high]. `specJson` is
+ * the spec as JSON text when the eval service sent it beside the run (ListRuns) instead of in `run.spec`.
+ */
+export function runJson(run: evalV1.Run, specJson?: string): RunJson {
   const s = run.summary;
   const c = run.config;
   return {
@@ -59,9 +62,10 @@ export function runJson(run: evalV1.Run): RunJson {
           ...(c.maxTokens !== undefined ? { maxTokens: c.maxTokens } : {}),
           ...(c.topP !== undefined ? { topP: c.topP } : {}),
           ...(c.seed !== undefined ? { seed: Number(c.seed) } : {}),
+          ...(c.feedbackModel !== '' ? { feedbackModel: c.feedbackModel } : {}),
         }
       : null,
-    spec: run.spec ?? null,
+    spec: specJson !== undefined ? (JSON.parse(specJson) as RunJson['spec']) : (run.spec ?? null),
     summary: s
       ? {
           metrics: s.metrics.map((m) => ({ name: m.name, value: m.value, ci: [m.ciLow, m.ciHigh], method: m.method, n: m.n })),
@@ -82,11 +86,61 @@ export function runJson(run: evalV1.Run): RunJson {
     createdAt: iso(run.createdAt),
     startedAt: iso(run.startedAt),
     finishedAt: iso(run.finishedAt),
+    scheduleId: run.scheduleId || null,
+    sourceRunId: run.sourceRunId || null,
+    suiteRunId: run.suiteRunId || null,
+    regression: run.regression
+      ? {
+          baselineRunId: run.regression.baselineRunId || null,
+          regressed: run.regression.regressed,
+          delta: run.regression.delta,
+          ci: [run.regression.ciLow, run.regression.ciHigh],
+          pValue: run.regression.pValue,
+          significant: run.regression.significant,
+          comparable: run.regression.comparable,
+          regressedItems: run.regression.regressedItems,
+          note: run.regression.note,
+          checkedAt: iso(run.regression.checkedAt),
+        }
+      : null,
   };
 }
 
-/** A sample with its transcript and the scorer's reasons. */
-export function sampleJson(sample: evalV1.Sample): SampleJson {
+/** A schedule as /v1/schedules reports it. */
+export function scheduleJson(s: evalV1.Schedule): ScheduleJson {
+  const c = s.config;
+  return {
+    id: s.id,
+    name: s.name,
+    cron: s.cron,
+    timezone: s.timezone,
+    model: s.model,
+    benchmarks: s.benchmarks,
+    config: {
+      limit: c?.limit ?? 0,
+      samples: c?.samplesPerItem ?? 1,
+      concurrency: c?.concurrency ?? 0,
+      chat: c?.chat ?? false,
+      ...(c?.temperature !== undefined ? { temperature: c.temperature } : {}),
+      ...(c?.maxTokens !== undefined ? { maxTokens: c.maxTokens } : {}),
+      ...(c?.topP !== undefined ? { topP: c.topP } : {}),
+      ...(c?.seed !== undefined ? { seed: Number(c.seed) } : {}),
+    },
+    baseline: s.baseline,
+    enabled: s.enabled,
+    webhookUrl: s.webhookUrl || null,
+    nextRunAt: iso(s.nextRunAt),
+    lastRunAt: iso(s.lastRunAt),
+    lastSuccessAt: iso(s.lastSuccessAt),
+    createdAt: iso(s.createdAt),
+  };
+}
+
+/**
+ * A sample with its transcript and the scorer's reasons. `detailJson` is the detail as JSON text when the eval service
+ * sent it beside the sample (ListSamples) instead of in `sample.detail`.
+ */
+export function sampleJson(sample: evalV1.Sample, detailJson?: string): SampleJson {
   return {
     id: sample.id,
     itemId: sample.itemId,
@@ -101,7 +155,7 @@ export function sampleJson(sample: evalV1.Sample): SampleJson {
     promptTokens: sample.promptTokens,
     completionTokens: sample.completionTokens,
     latencyMs: sample.latencyMs,
-    detail: sample.detail ?? null,
+    detail: detailJson !== undefined ? (JSON.parse(detailJson) as SampleJson['detail']) : (sample.detail ?? null),
   };
 }
 
@@ -113,6 +167,31 @@ export function modelJson(model: inferenceV1.ModelInfo): ModelJson {
 /** A benchmark as GET /v1/benchmarks lists it, with its `name@version` ref. */
 export function benchmarkJson(b: evalV1.BenchmarkInfo): BenchmarkJson {
   return { name: b.name, version: b.version, ref: `${b.name}@${b.version}`, metric: b.metric, items: b.items, dataset: b.dataset };
+}
+
+/** A run comparison as GET /v1/compare returns it. */
+export function comparisonJson(c: evalV1.RunComparison): ComparisonJson {
+  return {
+    a: c.runA,
+    b: c.runB,
+    benchmark: c.benchmark,
+    metric: c.metric,
+    sharedItems: c.sharedItems,
+    onlyInA: c.onlyInA,
+    onlyInB: c.onlyInB,
+    meanA: c.meanA,
+    meanB: c.meanB,
+    delta: c.delta,
+    ci: [c.ciLow, c.ciHigh],
+    confidence: c.confidence,
+    bootstrapPValue: c.bootstrapPValue,
+    mcnemar: c.mcnemar ? { improved: c.mcnemar.improved, regressed: c.mcnemar.regressed, pValue: c.mcnemar.pValue } : null,
+    significant: c.significant,
+    improved: { count: c.improvedCount, items: c.improvedItems },
+    regressed: { count: c.regressedCount, items: c.regressedItems },
+    differences: c.differences.map((d) => ({ field: d.field, a: d.a, b: d.b, breaksComparability: d.breaksComparability })),
+    comparable: c.comparable,
+  };
 }
 
 /** The proto sample status for a REST filter value. */
@@ -128,5 +207,23 @@ export function sampleStatusValue(status: 'pending' | 'scored' | 'errored' | 'ca
       return evalV1.SampleStatus.CANCELLED;
     default:
       return evalV1.SampleStatus.UNSPECIFIED;
+  }
+}
+
+/** The proto run status for a REST filter value. */
+export function runStatusValue(status: Exclude<RunStatusName, 'unspecified'> | undefined): evalV1.RunStatus {
+  switch (status) {
+    case 'queued':
+      return evalV1.RunStatus.QUEUED;
+    case 'running':
+      return evalV1.RunStatus.RUNNING;
+    case 'succeeded':
+      return evalV1.RunStatus.SUCCEEDED;
+    case 'failed':
+      return evalV1.RunStatus.FAILED;
+    case 'cancelled':
+      return evalV1.RunStatus.CANCELLED;
+    default:
+      return evalV1.RunStatus.UNSPECIFIED;
   }
 }

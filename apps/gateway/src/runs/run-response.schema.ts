@@ -19,6 +19,20 @@ const metricJson = z.object({
   n: count,
 });
 
+/** A finished scheduled run compared to its schedule's baseline. */
+export const regressionJsonSchema = z.object({
+  baselineRunId: z.uuid().nullable().describe('The run compared against; null when the schedule had none yet'),
+  regressed: z.boolean().describe('Significantly worse than the baseline, on comparable settings'),
+  delta: z.number().describe('Candidate minus baseline'),
+  ci: z.tuple([z.number(), z.number()]),
+  pValue: z.number(),
+  significant: z.boolean(),
+  comparable: z.boolean(),
+  regressedItems: count,
+  note: z.string().describe('Why no comparison was made, when none was'),
+  checkedAt: isoTime,
+});
+
 /** A run in REST responses. */
 export const runJsonSchema = z
   .object({
@@ -38,6 +52,7 @@ export const runJsonSchema = z
         maxTokens: count.optional(),
         topP: z.number().optional(),
         seed: z.number().optional(),
+        feedbackModel: z.string().optional(),
       })
       .nullable(),
     spec: z.record(z.string(), z.unknown()).nullable().describe('The resolved benchmark, dataset and prompt hashes: what re-creates the run'),
@@ -55,6 +70,10 @@ export const runJsonSchema = z
     createdAt: isoTime,
     startedAt: isoTime,
     finishedAt: isoTime,
+    scheduleId: z.uuid().nullable().describe('The schedule that created the run, if any'),
+    regression: regressionJsonSchema.nullable().describe('Scheduled runs, once finished: the comparison to the baseline'),
+    sourceRunId: z.uuid().nullable().describe('Re-scoring runs: the run whose stored outputs this run scored again, without calling the model'),
+    suiteRunId: z.uuid().nullable().describe('Runs a suite started (e.g. lemur-paper): the suite run, GET /v1/suites/{id}'),
   });
 export type RunJson = z.infer<typeof runJsonSchema>;
 
@@ -88,6 +107,58 @@ export const benchmarkJsonSchema = z
   .object({ name: z.string(), version: z.string(), ref: z.string(), metric: z.string(), items: count, dataset: z.string() });
 export type BenchmarkJson = z.infer<typeof benchmarkJsonSchema>;
 
+/** Two runs compared on their shared items (GET /v1/compare). */
+export const comparisonJsonSchema = z.object({
+  a: z.uuid().describe('The baseline run'),
+  b: z.uuid().describe('The candidate run; deltas are b - a'),
+  benchmark: z.string(),
+  metric: z.string().describe('The per-item score compared'),
+  sharedItems: count,
+  onlyInA: count,
+  onlyInB: count,
+  meanA: z.number(),
+  meanB: z.number(),
+  delta: z.number(),
+  ci: z.tuple([z.number(), z.number()]).describe('Paired-bootstrap confidence interval of the delta'),
+  confidence: z.number(),
+  bootstrapPValue: z.number(),
+  mcnemar: z.object({ improved: count, regressed: count, pValue: z.number() }).nullable().describe('Exact McNemar test, for 0/1 scores'),
+  significant: z.boolean(),
+  improved: z.object({ count, items: z.array(z.string()).describe('At most 1000 item ids') }),
+  regressed: z.object({ count, items: z.array(z.string()).describe('At most 1000 item ids') }),
+  differences: z.array(z.object({ field: z.string(), a: z.string(), b: z.string(), breaksComparability: z.boolean() })),
+  comparable: z.boolean().describe('False when the runs used different data or prompts'),
+});
+export type ComparisonJson = z.infer<typeof comparisonJsonSchema>;
+
+/** A schedule of regression runs. */
+export const scheduleJsonSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  cron: z.string().describe('minute hour day-of-month month day-of-week'),
+  timezone: z.string(),
+  model: z.string(),
+  benchmarks: z.array(z.string()),
+  config: z.object({
+    limit: count,
+    samples: count,
+    concurrency: count,
+    chat: z.boolean(),
+    temperature: z.number().optional(),
+    maxTokens: count.optional(),
+    topP: z.number().optional(),
+    seed: z.number().optional(),
+  }),
+  baseline: z.string().describe('A run id, or "previous"'),
+  enabled: z.boolean(),
+  webhookUrl: z.string().nullable(),
+  nextRunAt: isoTime,
+  lastRunAt: isoTime,
+  lastSuccessAt: isoTime,
+  createdAt: isoTime,
+});
+export type ScheduleJson = z.infer<typeof scheduleJsonSchema>;
+
 const nextCursor = z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page');
 
 /** Bodies of the REST responses, by name (with the parts they share): what the OpenAPI document describes and the tests check answers against. */
@@ -97,10 +168,17 @@ export const responseSchemas = {
   Model: modelJsonSchema,
   Benchmark: benchmarkJsonSchema,
   RunEnvelope: z.object({ run: runJsonSchema }),
+  RetriedRunEnvelope: z.object({ run: runJsonSchema, retried: count.describe('Errored samples put back to pending') }),
   RunPage: z.object({ runs: z.array(runJsonSchema), nextCursor }),
   SamplePage: z.object({ samples: z.array(sampleJsonSchema), nextCursor }),
+  SampleEnvelope: z.object({ sample: sampleJsonSchema }),
   BenchmarkList: z.object({ benchmarks: z.array(benchmarkJsonSchema) }),
   ModelList: z.object({ models: z.array(modelJsonSchema) }),
+  ComparisonEnvelope: z.object({ comparison: comparisonJsonSchema }),
+  Regression: regressionJsonSchema,
+  Schedule: scheduleJsonSchema,
+  ScheduleEnvelope: z.object({ schedule: scheduleJsonSchema }),
+  ScheduleList: z.object({ schedules: z.array(scheduleJsonSchema) }),
   Health: z.object({ status: z.enum(['ok', 'unavailable']), eval: z.boolean(), inference: z.boolean() }),
   Error: z.object({
     error: z.object({

@@ -1,17 +1,33 @@
 import type { evalV1, inferenceV1 } from '@lemur/proto';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
+import { activeSpan } from '@lemur/shared-tracing';
 import type { GrpcClient } from '@lemur/shared-grpc';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { EVAL_CLIENT, INFERENCE_CLIENT } from '../gateway.tokens';
-import { benchmarkJson, modelJson, runJson, sampleJson, sampleStatusValue } from './run-json.mapper';
-import { createRunBody, listRunsQuery, listSamplesQuery, runPathParams, validate } from './run-request.schema';
+import type { AuditLogRepository } from '../audit/audit-log.repository';
+import { Access } from '../auth/access.decorator';
+import { principalOf } from '../auth/principal';
+import { AUDIT_LOG, EVAL_CLIENT, INFERENCE_CLIENT, RUN_QUOTAS } from '../gateway.tokens';
+import type { RunQuotas } from '../quotas/run-quotas.service';
+import { modelListJson } from '../openai/openai-json.mapper';
+import { benchmarkJson, comparisonJson, modelJson, runJson, runStatusValue, sampleJson, sampleStatusValue } from './run-json.mapper';
+import { compareQuery, createRunBody, listRunsQuery, listSamplesQuery, runPathParams, samplePathParams, validate } from './run-request.schema';
 import { teamOf } from './team-context';
+import { runConfigOf } from './run-config.mapper';
 
 /** The eval service always answers with a run; if it ever does not, that is our bug (500), not the client's. */
 function requireRun(run: evalV1.Run | undefined): evalV1.Run {
   if (!run) throw new PlatformError(PlatformErrorCode.INTERNAL, 'the eval service answered without a run');
   return run;
+}
+
+/** Samples a run will create (items × samples per item); 0 when the benchmark is unknown (the eval service says so). */
+function plannedSamples(benchmarks: evalV1.BenchmarkInfo[], requested: string, limit: number, samplesPerItem: number): number {
+  const [name, version] = requested.split('@');
+  const benchmark = benchmarks.find((b) => b.name === name && (version === undefined || b.version === version));
+  if (!benchmark) return 0;
+  const items = limit > 0 ? Math.min(limit, benchmark.items) : benchmark.items;
+  return items * samplesPerItem;
 }
 
 export type EvalClient = GrpcClient<(typeof evalV1.EvalService)['method']>;
@@ -23,72 +39,144 @@ export class RunsController {
   constructor(
     @Inject(EVAL_CLIENT) private readonly evalClient: EvalClient,
     @Inject(INFERENCE_CLIENT) private readonly inferenceClient: InferenceClient,
+    @Inject(RUN_QUOTAS) private readonly quotas: RunQuotas,
+    @Inject(AUDIT_LOG) private readonly audit: AuditLogRepository,
   ) {}
 
   @Post('runs')
   @HttpCode(201)
+  @Access('runner')
   async createRun(@Req() req: FastifyRequest, @Body() body: unknown) {
     const b = validate(createRunBody, body ?? {}, 'body');
-    const { run } = await this.evalClient.createRun({
-      team: teamOf(req),
+    const me = principalOf(req);
+    const { benchmarks } = await this.evalClient.listBenchmarks({});
+    const samples = plannedSamples(benchmarks, b.benchmark, b.limit ?? 0, b.samples ?? 1);
+    const { run } = await this.quotas.admit({ id: me.teamId, name: me.teamName }, samples, () => this.evalClient.createRun({
+      team: me.teamName,
       model: b.model,
       benchmark: b.benchmark,
-      config: {
-        limit: b.limit ?? 0,
-        samplesPerItem: b.samples ?? 1,
-        concurrency: b.concurrency ?? 0,
-        chat: b.chat ?? false,
-        ...(b.temperature !== undefined ? { temperature: b.temperature } : {}),
-        ...(b.maxTokens !== undefined ? { maxTokens: b.maxTokens } : {}),
-        ...(b.topP !== undefined ? { topP: b.topP } : {}),
-        ...(b.seed !== undefined ? { seed: BigInt(b.seed) } : {}),
-      },
+      config: runConfigOf(b),
+    }));
+    const created = requireRun(run);
+    activeSpan()?.setAttribute('run.id', created.id);
+    await this.audit.record({
+      teamId: me.teamId,
+      actor: me.actor,
+      action: 'run.start',
+      target: created.id,
+      detail: { model: b.model, benchmark: b.benchmark, samples },
     });
-    return { run: runJson(requireRun(run)) };
+    return { run: runJson(created) };
   }
 
   @Get('runs')
+  @Access('viewer')
   async listRuns(@Req() req: FastifyRequest, @Query() query: unknown) {
     const q = validate(listRunsQuery, query, 'query');
-    const page = await this.evalClient.listRuns({ team: teamOf(req), pageSize: q.limit, pageToken: q.cursor ?? '' });
-    return { runs: page.runs.map(runJson), nextCursor: page.nextPageToken || null };
+    const page = await this.evalClient.listRuns({
+      team: teamOf(req),
+      pageSize: q.limit,
+      pageToken: q.cursor ?? '',
+      model: q.model ?? '',
+      benchmark: q.benchmark ?? '',
+      status: runStatusValue(q.status),
+      scheduleId: q.schedule ?? '',
+      suiteRunId: q.suite ?? '',
+    });
+    return { runs: page.runs.map((run, i) => runJson(run, page.specsJson[i])), nextCursor: page.nextPageToken || null };
+  }
+
+  @Get('compare')
+  @Access('viewer')
+  async compare(@Req() req: FastifyRequest, @Query() query: unknown) {
+    const q = validate(compareQuery, query, 'query');
+    const { comparison } = await this.evalClient.compareRuns({ team: teamOf(req), runA: q.a, runB: q.b });
+    if (!comparison) throw new PlatformError(PlatformErrorCode.INTERNAL, 'the eval service answered without a comparison');
+    return { comparison: comparisonJson(comparison) };
   }
 
   @Get('runs/:id')
+  @Access('viewer')
   async getRun(@Req() req: FastifyRequest, @Param() params: unknown) {
     const { run } = await this.evalClient.getRun({ team: teamOf(req), id: validate(runPathParams, params, 'path').id });
     return { run: runJson(requireRun(run)) };
   }
 
   @Get('runs/:id/samples')
+  @Access('viewer')
   async listSamples(@Req() req: FastifyRequest, @Param() params: unknown, @Query() query: unknown) {
     const q = validate(listSamplesQuery, query, 'query');
     const page = await this.evalClient.listSamples({
       team: teamOf(req),
       runId: validate(runPathParams, params, 'path').id,
       status: sampleStatusValue(q.status),
+      ...(q.passed !== undefined ? { passed: q.passed } : {}),
       pageSize: q.limit,
       pageToken: q.cursor ?? '',
     });
-    return { samples: page.samples.map(sampleJson), nextCursor: page.nextPageToken || null };
+    return { samples: page.samples.map((sample, i) => sampleJson(sample, page.detailsJson[i])), nextCursor: page.nextPageToken || null };
+  }
+
+  @Get('runs/:id/samples/:sampleId')
+  @Access('viewer')
+  async getSample(@Req() req: FastifyRequest, @Param() params: unknown) {
+    const p = validate(samplePathParams, params, 'path');
+    const { sample } = await this.evalClient.getSample({ team: teamOf(req), runId: p.id, sampleId: p.sampleId });
+    if (!sample) throw new PlatformError(PlatformErrorCode.INTERNAL, 'the eval service answered without a sample');
+    return { sample: sampleJson(sample) };
   }
 
   @Post('runs/:id/cancel')
   @HttpCode(200)
+  @Access('runner')
   async cancelRun(@Req() req: FastifyRequest, @Param() params: unknown) {
-    const { run } = await this.evalClient.cancelRun({ team: teamOf(req), id: validate(runPathParams, params, 'path').id });
-    return { run: runJson(requireRun(run)) };
+    const me = principalOf(req);
+    const { run } = await this.evalClient.cancelRun({ team: me.teamName, id: validate(runPathParams, params, 'path').id });
+    const cancelled = requireRun(run);
+    await this.audit.record({ teamId: me.teamId, actor: me.actor, action: 'run.cancel', target: cancelled.id });
+    return { run: runJson(cancelled) };
+  }
+
+  @Post('runs/:id/rescore')
+  @HttpCode(201)
+  @Access('runner')
+  async rescoreRun(@Req() req: FastifyRequest, @Param() params: unknown) {
+    const { id } = validate(runPathParams, params, 'path');
+    const me = principalOf(req);
+    // Another team's run is a 404 here, before any quota is looked at.
+    const source = requireRun((await this.evalClient.getRun({ team: me.teamName, id })).run);
+    const counts = source.summary?.counts;
+    const samples = (counts?.scored ?? 0) + (counts?.errored ?? 0);
+    const { run } = await this.quotas.admit({ id: me.teamId, name: me.teamName }, samples, () => this.evalClient.rescoreRun({ team: me.teamName, id }));
+    const created = requireRun(run);
+    activeSpan()?.setAttribute('run.id', created.id);
+    await this.audit.record({ teamId: me.teamId, actor: me.actor, action: 'run.rescore', target: created.id, detail: { sourceRunId: id, samples } });
+    return { run: runJson(created) };
+  }
+
+  @Post('runs/:id/retry-errors')
+  @HttpCode(200)
+  @Access('runner')
+  async retryErrors(@Req() req: FastifyRequest, @Param() params: unknown) {
+    const me = principalOf(req);
+    const { run, retried } = await this.evalClient.retryErroredSamples({ team: me.teamName, id: validate(runPathParams, params, 'path').id });
+    const reopened = requireRun(run);
+    await this.audit.record({ teamId: me.teamId, actor: me.actor, action: 'run.retry-errors', target: reopened.id, detail: { retried } });
+    return { run: runJson(reopened), retried };
   }
 
   @Get('benchmarks')
+  @Access('viewer')
   async listBenchmarks() {
     const { benchmarks } = await this.evalClient.listBenchmarks({});
     return { benchmarks: benchmarks.map(benchmarkJson) };
   }
 
   @Get('models')
+  @Access('viewer')
   async listModels() {
     const { models } = await this.inferenceClient.listModels({});
-    return { models: models.map(modelJson) };
+    // One route for both APIs: `models` for Lemur clients, `object`/`data` for OpenAI clients.
+    return { ...modelListJson(models), models: models.map(modelJson) };
   }
 }

@@ -1,5 +1,27 @@
 import { logLevelSchema, parseEnv, portSchema } from '@lemur/shared-config';
+import { internalTokenEnvShape } from '@lemur/shared-grpc';
+import { tracingConfigFrom, tracingEnvShape, type TracingConfig } from '@lemur/shared-tracing';
+import type { FairnessPolicy } from '@lemur/fairness';
 import { z } from 'zod';
+
+const teamLimitsSchema = z.strictObject({
+  maxConcurrent: z.int().min(1).optional(),
+  tokensPerMinute: z.int().min(0).optional(),
+  maxQueued: z.int().min(0).optional(),
+  maxQueueWaitMs: z.int().min(1).optional(),
+  weight: z.number().positive().optional(),
+});
+const teamOverridesSchema = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"team-a":{"maxConcurrent":8,"tokensPerMinute":200000}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), teamLimitsSchema));
 
 const schema = z.object({
   INFERENCE_GRPC_URL: z.string().default('127.0.0.1:50051'),
@@ -8,8 +30,30 @@ const schema = z.object({
   INFERENCE_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   INFERENCE_STREAM_IDLE_MS: z.coerce.number().int().min(100).default(60_000),
   INFERENCE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  INFERENCE_ENGINE_SCRAPE_MS: z.coerce.number().int().min(0).default(1_000),
+  INFERENCE_EJECT_AFTER_FAILURES: z.coerce.number().int().min(1).default(3),
+  INFERENCE_EJECT_MS: z.coerce.number().int().min(1).default(5_000),
   LOG_LEVEL: logLevelSchema,
   LEMUR_PARENT_PID: z.coerce.number().int().positive().optional(),
+  ...tracingEnvShape,
+  ...internalTokenEnvShape,
+  INFERENCE_MAX_CONCURRENT: z.coerce.number().int().min(1).default(4096),
+  INFERENCE_TEAM_MAX_CONCURRENT: z.coerce.number().int().min(1).default(512),
+  INFERENCE_TEAM_TOKENS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  INFERENCE_TEAM_MAX_QUEUED: z.coerce.number().int().min(0).default(4096),
+  INFERENCE_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(120_000),
+  INFERENCE_TEAM_LIMITS: teamOverridesSchema.default({}),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+  INFERENCE_CACHE: z.enum(['on', 'off']).default('on'),
+  INFERENCE_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(7 * 24 * 3600),
+  INFERENCE_CACHE_MEMORY_ENTRIES: z.coerce.number().int().min(0).default(10_000),
+  INFERENCE_CACHE_MAX_ROWS: z.coerce.number().int().min(1).default(1_000_000),
+  INFERENCE_KUBERNETES: z.enum(['true', 'false']).default('false'),
+  INFERENCE_KUBERNETES_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('default'),
+  INFERENCE_KUBERNETES_SERVER: z.url({ protocol: /^https?$/ }).optional(),
+  INFERENCE_KUBECONFIG: z.string().min(1).optional(),
+  INFERENCE_AUTOSCALE_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  INFERENCE_COLD_START_TIMEOUT_MS: z.coerce.number().int().min(1).default(900_000),
 });
 
 /** The inference service's settings, read from the environment once at start-up. */
@@ -21,9 +65,27 @@ export interface InferenceConfig {
   maxAttempts: number;
   /** A stream that sends nothing for this long is ended with an error (a stalled replica). */
   streamIdleMs: number;
+  /**
+   * Replica routing: how often engine metrics are scraped (0 = never), and how many consecutive failures eject a
+   * replica for how long (the back-off doubles with each failed probe).
+   */
+  routing: { scrapeIntervalMs: number; ejectAfterFailures: number; ejectForMs: number };
   logLevel: string;
   /** Set by a launcher (`lemur up`): close when that process is gone. */
   parentPid?: number;
+  /** OpenTelemetry: spans always made (trace ids in logs), exported when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing?: TracingConfig;
+  /** The platform's shared token for gRPC calls between services (LEMUR_INTERNAL_TOKEN); unset: no check. */
+  internalToken?: string;
+  /** Per-team concurrency/token limits and queueing (INFERENCE_TEAM_* defaults, INFERENCE_TEAM_LIMITS overrides). */
+  fairness: FairnessPolicy;
+  /** Response cache in PostgreSQL with an in-memory LRU in front; only when DATABASE_URL is given and INFERENCE_CACHE is on. */
+  cache?: { databaseUrl: string; ttlMs: number; memoryEntries: number; maxRows: number };
+  /**
+   * Cluster mode (INFERENCE_KUBERNETES=true): watch LemurModels in `namespace` and serve them; the API server is
+   * `server`, else the `kubeconfigPath` file, else the pod's service account.
+   */
+  kubernetes?: { namespace: string; server?: string; kubeconfigPath?: string; autoscaleIntervalMs: number; coldStartTimeoutMs: number };
   /** Environment variables a model entry may name for its API key (`apiKeyEnv`). */
   secrets: Record<string, string | undefined>;
 }
@@ -37,8 +99,47 @@ export function loadInferenceConfig(env: Record<string, string | undefined> = pr
     upstreamTimeoutMs: parsed.INFERENCE_UPSTREAM_TIMEOUT_MS,
     maxAttempts: parsed.INFERENCE_MAX_ATTEMPTS,
     streamIdleMs: parsed.INFERENCE_STREAM_IDLE_MS,
+    routing: {
+      scrapeIntervalMs: parsed.INFERENCE_ENGINE_SCRAPE_MS,
+      ejectAfterFailures: parsed.INFERENCE_EJECT_AFTER_FAILURES,
+      ejectForMs: parsed.INFERENCE_EJECT_MS,
+    },
     logLevel: parsed.LOG_LEVEL,
     ...(parsed.LEMUR_PARENT_PID ? { parentPid: parsed.LEMUR_PARENT_PID } : {}),
+    tracing: tracingConfigFrom(parsed),
+    ...(parsed.LEMUR_INTERNAL_TOKEN !== undefined ? { internalToken: parsed.LEMUR_INTERNAL_TOKEN } : {}),
+    fairness: {
+      maxConcurrent: parsed.INFERENCE_MAX_CONCURRENT,
+      defaults: {
+        maxConcurrent: parsed.INFERENCE_TEAM_MAX_CONCURRENT,
+        tokensPerMinute: parsed.INFERENCE_TEAM_TOKENS_PER_MINUTE,
+        maxQueued: parsed.INFERENCE_TEAM_MAX_QUEUED,
+        maxQueueWaitMs: parsed.INFERENCE_QUEUE_TIMEOUT_MS,
+        weight: 1,
+      },
+      teams: parsed.INFERENCE_TEAM_LIMITS,
+    },
+    ...(parsed.DATABASE_URL && parsed.INFERENCE_CACHE === 'on'
+      ? {
+          cache: {
+            databaseUrl: parsed.DATABASE_URL,
+            ttlMs: parsed.INFERENCE_CACHE_TTL_SECONDS * 1000,
+            memoryEntries: parsed.INFERENCE_CACHE_MEMORY_ENTRIES,
+            maxRows: parsed.INFERENCE_CACHE_MAX_ROWS,
+          },
+        }
+      : {}),
+    ...(parsed.INFERENCE_KUBERNETES === 'true'
+      ? {
+          kubernetes: {
+            namespace: parsed.INFERENCE_KUBERNETES_NAMESPACE,
+            ...(parsed.INFERENCE_KUBERNETES_SERVER ? { server: parsed.INFERENCE_KUBERNETES_SERVER } : {}),
+            ...(parsed.INFERENCE_KUBECONFIG ? { kubeconfigPath: parsed.INFERENCE_KUBECONFIG } : {}),
+            autoscaleIntervalMs: parsed.INFERENCE_AUTOSCALE_INTERVAL_MS,
+            coldStartTimeoutMs: parsed.INFERENCE_COLD_START_TIMEOUT_MS,
+          },
+        }
+      : {}),
     secrets: env,
   };
 }

@@ -1,122 +1,229 @@
+import type { Priority } from '@lemur/fairness';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import type { Logger } from '@lemur/shared-logging';
+import { cacheKeyOf, isCacheable, type CachedCompletion } from '../cache/cached-completion';
+import type { ResponseCacheService } from '../cache/response-cache.service';
+import type { Admission, FairAdmissionService } from '../fairness/fair-admission.service';
+import type { ColdStart } from '../kubernetes/lemur-model.controller';
 import type { ModelRegistry, RegisteredModel } from '../registry/model-registry';
 import type { GenerateMetrics } from './generate.metrics';
-import { completeUpstream, streamUpstream, UpstreamError, type UpstreamChunk, type UpstreamRequest } from '../upstream/openai-upstream';
+import { RequestObservation } from './request-observation';
+import {
+  completeUpstream,
+  streamUpstream,
+  UpstreamError,
+  type GenerationParams,
+  type UpstreamChoice,
+  type UpstreamChunk,
+  type UpstreamRequest,
+} from '../upstream/openai-upstream';
 
 /** A validated generation request, independent of the transport. */
-export interface GenerateCommand {
-  model: string;
-  prompt?: string;
-  messages?: { role: string; content: string }[];
-  maxTokens: number;
-  temperature: number;
-  topP: number;
-  stop: string[];
-  seed?: number;
-  n: number;
+export interface GenerateCommand extends GenerationParams {
   team: string;
+  sessionKey?: string;
+  priority: Priority;
+  /** Skip the response cache (neither read nor written). */
+  noCache: boolean;
 }
 
 export interface GenerateResult {
-  choices: { index: number; text: string; finishReason: string }[];
+  choices: UpstreamChoice[];
   usage: { promptTokens: number; completionTokens: number };
   endpoint: string;
   latencyMs: number;
   attempts: number;
+  cached: boolean;
+  queueMs: number;
 }
 
-/** Routes a generation to the least-loaded replica, retries on another replica when nothing was produced yet. */
+/** What answered a request from the response cache reports as its endpoint. */
+export const CACHE_ENDPOINT = 'cache';
+
+// Prompt tokens are unknown until a replica answers; ~4 characters a token is the usual estimate for English and code.
+function estimatePromptTokens(cmd: GenerateCommand): number {
+  const chars = cmd.messages ? cmd.messages.reduce((sum, m) => sum + m.content.length + 4, 0) : (cmd.prompt ?? '').length;
+  return Math.ceil(chars / 4);
+}
+
+/**
+ * Serves a generation: from the response cache when the request is deterministic, else after admission control
+ * (per-team limits, fair queueing), on the least-loaded replica, retrying on another replica while nothing was produced.
+ */
 export class GenerateService {
   constructor(
     private readonly registry: ModelRegistry,
     private readonly metrics: GenerateMetrics,
     private readonly logger: Logger,
     private readonly opts: { maxAttempts: number; upstreamTimeoutMs: number; idleTimeoutMs: number },
+    private readonly admission: FairAdmissionService,
+    private readonly cache: ResponseCacheService | undefined,
+    /** Cluster mode: starts a replica of a model scaled to zero and waits (bounded) for it to be ready. */
+    private readonly coldStart?: ColdStart,
   ) {}
 
   async generate(cmd: GenerateCommand, signal: AbortSignal): Promise<GenerateResult> {
     const started = Date.now();
     const model = this.registry.get(cmd.model);
-    return this.observe(model, started, async () => {
-      const tried = new Set<string>();
-      for (let attempt = 1; ; attempt++) {
-        const endpoint = this.pick(model, tried);
-        const end = model.router.begin(endpoint);
-        try {
-          const result = await completeUpstream(this.upstream(model, endpoint.url, cmd, signal));
-          end('ok');
-          this.metrics.completionTokens.inc({ model: model.name }, result.usage.completionTokens);
-          return { ...result, endpoint: endpoint.url, latencyMs: Date.now() - started, attempts: attempt };
-        } catch (err) {
-          this.settle(end, err, signal);
-          tried.add(endpoint.url);
-          this.retryOrThrow(err, attempt, model, endpoint.url);
-        }
+    const obs = new RequestObservation(this.metrics, model.name, cmd.team, started);
+    this.metrics.inFlight.inc({ model: model.name });
+    try {
+      const key = this.cacheKey(model, cmd);
+      const hit = key ? await this.lookup(key, model, cmd) : undefined;
+      if (hit) {
+        obs.routedTo(CACHE_ENDPOINT);
+        obs.usage(hit.usage);
+        obs.end(Date.now());
+        return { ...hit, endpoint: CACHE_ENDPOINT, latencyMs: Date.now() - started, attempts: 0, cached: true, queueMs: 0 };
       }
-    });
+      const admission = await this.admit(model, cmd, signal);
+      let used = 0;
+      try {
+        const tried = new Set<string>();
+        for (let attempt = 1; ; attempt++) {
+          const endpoint = await this.pickOrWake(model, cmd, tried, signal);
+          obs.routedTo(endpoint.url);
+          const end = model.router.begin(endpoint);
+          try {
+            const result = await completeUpstream(this.upstream(model, endpoint.url, cmd, signal));
+            end('ok');
+            used = result.usage.promptTokens + result.usage.completionTokens;
+            obs.usage(result.usage);
+            if (key) this.cache?.put(key, { model: model.name, revision: revisionOf(model) }, result);
+            obs.end(Date.now());
+            return {
+              ...result,
+              endpoint: endpoint.url,
+              latencyMs: Date.now() - started,
+              attempts: attempt,
+              cached: false,
+              queueMs: admission.queueMs,
+            };
+          } catch (err) {
+            this.settle(end, err, signal);
+            tried.add(endpoint.url);
+            this.retryOrThrow(err, attempt, model, endpoint.url);
+            obs.retried(endpoint.url);
+          }
+        }
+      } finally {
+        admission.release(used);
+      }
+    } catch (err) {
+      obs.end(Date.now(), err, signal);
+      throw err;
+    } finally {
+      this.metrics.inFlight.dec({ model: model.name });
+    }
   }
 
-  /** Streams a generation; retries on another replica only until the first chunk has been sent. */
+  /**
+   * Streams a generation; retries on another replica only until the first chunk has been sent. A cached completion is
+   * streamed too (one chunk per choice, endpoint `cache`), and a stream that finishes cleanly fills the cache.
+   */
   async *generateStream(cmd: GenerateCommand, signal: AbortSignal): AsyncGenerator<UpstreamChunk & { endpoint: string }> {
+    if (cmd.logprobs !== undefined) {
+      throw PlatformError.invalid('sampling.logprobs', 'log-probabilities are returned by Generate only; the stream does not carry them');
+    }
     const started = Date.now();
     const model = this.registry.get(cmd.model);
+    const obs = new RequestObservation(this.metrics, model.name, cmd.team, started);
     this.metrics.inFlight.inc({ model: model.name });
-    let outcome = 'error';
+    let failure: unknown;
     try {
-      const tried = new Set<string>();
-      for (let attempt = 1; ; attempt++) {
-        const endpoint = this.pick(model, tried);
-        const end = model.router.begin(endpoint);
-        let sent = 0;
-        try {
-          for await (const chunk of streamUpstream(this.upstream(model, endpoint.url, cmd, signal))) {
-            sent += 1;
-            if (chunk.usage) this.metrics.completionTokens.inc({ model: model.name }, chunk.usage.completionTokens);
-            yield { ...chunk, endpoint: endpoint.url };
-          }
-          end('ok');
-          outcome = 'ok';
-          return;
-        } catch (err) {
-          this.settle(end, err, signal);
-          tried.add(endpoint.url);
-          if (sent > 0 || !(err instanceof UpstreamError)) {
-            throw err instanceof UpstreamError ? new PlatformError(PlatformErrorCode.UPSTREAM_FAILED, err.message, { cause: err }) : err;
-          }
-          this.retryOrThrow(err, attempt, model, endpoint.url);
+      const key = this.cacheKey(model, cmd);
+      const hit = key ? await this.lookup(key, model, cmd) : undefined;
+      if (hit) {
+        obs.routedTo(CACHE_ENDPOINT);
+        for (const choice of hit.choices) {
+          obs.chunk(Date.now());
+          yield { index: choice.index, delta: choice.text, finishReason: choice.finishReason, endpoint: CACHE_ENDPOINT };
         }
+        obs.usage(hit.usage);
+        yield { index: 0, delta: '', usage: hit.usage, endpoint: CACHE_ENDPOINT };
+        return;
+      }
+      const admission = await this.admit(model, cmd, signal);
+      let used = estimatePromptTokens(cmd);
+      try {
+        const tried = new Set<string>();
+        for (let attempt = 1; ; attempt++) {
+          const endpoint = await this.pickOrWake(model, cmd, tried, signal);
+          obs.routedTo(endpoint.url);
+          const end = model.router.begin(endpoint);
+          const fill = key ? new CompletionCollector(cmd.n) : undefined;
+          let sent = 0;
+          try {
+            for await (const chunk of streamUpstream(this.upstream(model, endpoint.url, cmd, signal))) {
+              sent += 1;
+              fill?.add(chunk);
+              if (chunk.usage) {
+                used = chunk.usage.promptTokens + chunk.usage.completionTokens;
+                obs.usage(chunk.usage);
+              } else {
+                used += 1;
+                obs.chunk(Date.now());
+              }
+              yield { ...chunk, endpoint: endpoint.url };
+            }
+            end('ok');
+            const completion = fill?.result();
+            if (key && completion) this.cache?.put(key, { model: model.name, revision: revisionOf(model) }, completion);
+            return;
+          } catch (err) {
+            this.settle(end, err, signal);
+            tried.add(endpoint.url);
+            if (sent > 0 || !(err instanceof UpstreamError)) {
+              throw err instanceof UpstreamError ? new PlatformError(PlatformErrorCode.UPSTREAM_FAILED, err.message, { cause: err }) : err;
+            }
+            this.retryOrThrow(err, attempt, model, endpoint.url);
+            obs.retried(endpoint.url);
+          }
+        }
+      } finally {
+        admission.release(used);
       }
     } catch (err) {
-      if (signal.aborted) outcome = 'cancelled';
+      failure = err;
       throw err;
     } finally {
-      if (signal.aborted) outcome = 'cancelled';
+      // Also reached when the consumer stops iterating (the caller cancelled): that is not a success.
+      obs.end(Date.now(), failure ?? (signal.aborted ? signal.reason : undefined), signal);
       this.metrics.inFlight.dec({ model: model.name });
-      this.metrics.requests.inc({ model: model.name, outcome });
-      this.metrics.duration.observe({ model: model.name }, (Date.now() - started) / 1000);
     }
   }
 
-  private async observe<T>(model: RegisteredModel, started: number, fn: () => Promise<T>): Promise<T> {
-    this.metrics.inFlight.inc({ model: model.name });
-    try {
-      const result = await fn();
-      this.metrics.requests.inc({ model: model.name, outcome: 'ok' });
-      return result;
-    } catch (err) {
-      const outcome = err instanceof PlatformError && err.code === PlatformErrorCode.CANCELLED ? 'cancelled' : 'error';
-      this.metrics.requests.inc({ model: model.name, outcome });
-      throw err;
-    } finally {
-      this.metrics.inFlight.dec({ model: model.name });
-      this.metrics.duration.observe({ model: model.name }, (Date.now() - started) / 1000);
-    }
+  /** The cache key when this request may use the cache, else undefined. */
+  private cacheKey(model: RegisteredModel, cmd: GenerateCommand): string | undefined {
+    if (!this.cache) return undefined;
+    const input = { ...cmd, model: model.name, revision: revisionOf(model) };
+    return isCacheable(input) ? cacheKeyOf(input) : undefined;
   }
 
-  private pick(model: RegisteredModel, tried: Set<string>) {
+  private async lookup(key: string, model: RegisteredModel, cmd: GenerateCommand): Promise<CachedCompletion | undefined> {
+    const hit = await this.cache?.get(key);
+    (hit ? this.metrics.cacheHits : this.metrics.cacheMisses).inc({ model: model.name, team: cmd.team });
+    return hit;
+  }
+
+  private async admit(model: RegisteredModel, cmd: GenerateCommand, signal: AbortSignal): Promise<Admission> {
+    const admission = await this.admission.acquire(
+      { team: cmd.team, priority: cmd.priority, tokens: estimatePromptTokens(cmd) + cmd.maxTokens * cmd.n },
+      signal,
+    );
+    this.metrics.queueTime.observe({ model: model.name, team: cmd.team, priority: cmd.priority }, admission.queueMs / 1000);
+    return admission;
+  }
+
+  /** Before the first attempt, a model with no replica at all may be scaled to zero: wake it and wait. */
+  private async pickOrWake(model: RegisteredModel, cmd: GenerateCommand, tried: Set<string>, signal: AbortSignal) {
+    if (tried.size === 0 && this.coldStart && model.router.urls().length === 0) await this.coldStart.waitForReplica(model.name, signal);
+    return this.pick(model, cmd, tried);
+  }
+
+  private pick(model: RegisteredModel, cmd: GenerateCommand, tried: Set<string>) {
     // Prefer a replica not tried yet; when all were tried, try the least loaded again (a transient 5xx).
-    const endpoint = model.router.pick(Date.now(), tried) ?? model.router.pick(Date.now());
+    const endpoint = model.router.pick(cmd, Date.now(), tried) ?? model.router.pick(cmd, Date.now());
     if (!endpoint) {
       throw new PlatformError(
         PlatformErrorCode.NO_READY_ENDPOINT,
@@ -144,7 +251,6 @@ export class GenerateService {
         { cause: err },
       );
     }
-    this.metrics.retries.inc({ model: model.name });
     this.logger.warn({ model: model.name, endpoint, attempt, err }, 'upstream attempt failed, retrying on another replica');
   }
 
@@ -159,9 +265,41 @@ export class GenerateService {
       topP: cmd.topP,
       stop: cmd.stop,
       ...(cmd.seed !== undefined ? { seed: cmd.seed } : {}),
+      ...(cmd.logprobs !== undefined ? { logprobs: cmd.logprobs } : {}),
       n: cmd.n,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(this.opts.upstreamTimeoutMs)]),
+      signal,
+      timeoutMs: this.opts.upstreamTimeoutMs,
       idleTimeoutMs: this.opts.idleTimeoutMs,
     };
+  }
+}
+
+/** The model revision a cached answer belongs to ('' for registry entries that do not pin one). */
+function revisionOf(model: RegisteredModel): string {
+  return 'revision' in model && typeof model.revision === 'string' ? model.revision : '';
+}
+
+/** Rebuilds a whole completion from stream chunks; yields nothing unless every choice finished and usage arrived. */
+class CompletionCollector {
+  private readonly texts = new Map<number, string>();
+  private readonly finished = new Map<number, string>();
+  private usage: CachedCompletion['usage'] | undefined;
+
+  constructor(private readonly n: number) {}
+
+  add(chunk: UpstreamChunk): void {
+    if (chunk.usage) this.usage = chunk.usage;
+    else this.texts.set(chunk.index, (this.texts.get(chunk.index) ?? '') + chunk.delta);
+    if (chunk.finishReason) this.finished.set(chunk.index, chunk.finishReason);
+  }
+
+  result(): CachedCompletion | undefined {
+    if (!this.usage || this.finished.size < this.n) return undefined;
+    const choices = [...this.finished.keys()].sort((a, b) => a - b).map((index) => ({
+      index,
+      text: this.texts.get(index) ?? '',
+      finishReason: this.finished.get(index)!,
+    }));
+    return { choices, usage: this.usage };
   }
 }

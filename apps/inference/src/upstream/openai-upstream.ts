@@ -1,14 +1,14 @@
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
+import { SpanKind, failSpan, traceHeaders, tracer, type Span } from '@lemur/shared-tracing';
+import { context, trace } from '@opentelemetry/api';
 import { Agent, request, type Dispatcher } from 'undici';
 
 // One keep-alive pool per replica origin for the whole process; undici's request costs a fraction of fetch's CPU,
 // which matters on the hot path of every evaluation sample.
 const agent = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
 
-/** One OpenAI-compatible call to one replica. */
-export interface UpstreamRequest {
-  baseUrl: string;
-  apiKey: string | undefined;
+/** What a generation asks for, as the OpenAI API takes it: one prompt or chat messages, and the sampling. */
+export interface GenerationParams {
   model: string;
   prompt?: string;
   messages?: { role: string; content: string }[];
@@ -18,7 +18,36 @@ export interface UpstreamRequest {
   stop: string[];
   seed?: number;
   n: number;
+  /** Log-probabilities of the generated tokens and this many alternatives each (completions API only). */
+  logprobs?: number;
+}
+
+/** Per generated token, as the completions API's `logprobs` gives them (one entry per token in every list). */
+export interface ChoiceLogprobs {
+  tokens: string[];
+  /** null where the replica gave none (vLLM does so for the first token of an echoed prompt). */
+  tokenLogprobs: (number | null)[];
+  topLogprobs: { token: string; logprob: number }[][];
+  textOffset: number[];
+}
+
+/** One finished choice of a completion. */
+export interface UpstreamChoice {
+  index: number;
+  text: string;
+  finishReason: string;
+  /** Present when log-probabilities were asked for and the replica returned them. */
+  logprobs?: ChoiceLogprobs;
+}
+
+/** One OpenAI-compatible call to one replica. */
+export interface UpstreamRequest extends GenerationParams {
+  baseUrl: string;
+  apiKey: string | undefined;
+  /** The caller's cancellation. */
   signal: AbortSignal;
+  /** The whole call's time limit; running out is reported like a cancellation. */
+  timeoutMs: number;
   /** Abort a stream that sends nothing for this long (a stalled replica). */
   idleTimeoutMs: number;
 }
@@ -44,6 +73,57 @@ export class UpstreamError extends Error {
   }
 }
 
+/**
+ * Everything that ends one upstream call, as one AbortController: the caller's signal, the call's time limit and, for
+ * streams, the idle timer. Plain timers that are cleared when the call ends, not AbortSignal.timeout/any: those stay
+ * alive (a timer and a signal per request) for the whole time limit, and this runs for every request.
+ */
+class CallAbort {
+  private readonly controller = new AbortController();
+  private readonly deadline: NodeJS.Timeout;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private timedOut = false;
+  idled = false;
+  private readonly onCallerAbort = () => this.controller.abort();
+
+  constructor(
+    private readonly caller: AbortSignal,
+    timeoutMs: number,
+  ) {
+    if (caller.aborted) this.controller.abort();
+    else caller.addEventListener('abort', this.onCallerAbort, { once: true });
+    this.deadline = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, timeoutMs).unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The caller cancelled or the time limit passed. */
+  get cancelled(): boolean {
+    return this.caller.aborted || this.timedOut;
+  }
+
+  /** (Re)starts the idle timer: aborts unless armed again within `ms`. */
+  armIdle(ms: number): void {
+    if (this.idleTimer) this.idleTimer.refresh();
+    else
+      this.idleTimer = setTimeout(() => {
+        this.idled = true;
+        this.controller.abort();
+      }, ms);
+  }
+
+  dispose(): void {
+    clearTimeout(this.deadline);
+    clearTimeout(this.idleTimer);
+    this.caller.removeEventListener('abort', this.onCallerAbort);
+  }
+}
+
 function body(req: UpstreamRequest, stream: boolean): string {
   const common = {
     model: req.model,
@@ -53,13 +133,46 @@ function body(req: UpstreamRequest, stream: boolean): string {
     n: req.n,
     ...(req.stop.length ? { stop: req.stop } : {}),
     ...(req.seed !== undefined ? { seed: req.seed } : {}),
+    ...(req.logprobs !== undefined ? { logprobs: req.logprobs } : {}),
     stream,
     ...(stream ? { stream_options: { include_usage: true } } : {}),
   };
   return JSON.stringify(req.messages ? { ...common, messages: req.messages } : { ...common, prompt: req.prompt ?? '' });
 }
 
-async function post(req: UpstreamRequest, stream: boolean): Promise<Dispatcher.ResponseData> {
+/** A CLIENT span for one call to a replica (a stream is one span, never one per token) and the headers that carry it. */
+interface UpstreamTrace {
+  span: Span;
+  headers: Record<string, string>;
+}
+
+function startUpstreamSpan(req: UpstreamRequest, stream: boolean): UpstreamTrace {
+  const path = req.messages ? '/v1/chat/completions' : '/v1/completions';
+  const parent = context.active();
+  // The model name and where it went; never the prompt, and the base URL by its origin only.
+  const span = tracer().startSpan(
+    `POST ${path}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': 'POST',
+        'url.path': path,
+        'server.address': originOf(req.baseUrl).origin,
+        'gen_ai.request.model': req.model,
+        'lemur.upstream.stream': stream,
+      },
+    },
+    parent,
+  );
+  return { span, headers: traceHeaders(trace.setSpan(parent, span)) };
+}
+
+function endUpstreamSpan(traced: UpstreamTrace, failure: unknown): void {
+  if (failure !== undefined) failSpan(traced.span, failure);
+  traced.span.end();
+}
+
+async function post(req: UpstreamRequest, stream: boolean, abort: CallAbort, traced: UpstreamTrace): Promise<Dispatcher.ResponseData> {
   const path = req.messages ? '/v1/chat/completions' : '/v1/completions';
   let response: Dispatcher.ResponseData;
   try {
@@ -69,16 +182,22 @@ async function post(req: UpstreamRequest, stream: boolean): Promise<Dispatcher.R
       headers: {
         'content-type': 'application/json',
         ...(req.apiKey ? { authorization: `Bearer ${req.apiKey}` } : {}),
+        ...traced.headers,
       },
       body: body(req, stream),
-      signal: req.signal,
+      signal: abort.signal,
     });
   } catch (err) {
-    if (req.signal.aborted) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
+    if (abort.cancelled) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
     throw new UpstreamError(`cannot reach ${req.baseUrl}: ${(err as Error).message}`, true, undefined, { cause: err });
   }
+  traced.span.setAttribute('http.response.status_code', response.statusCode);
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
-  const text = await response.body.text().catch(() => '');
+  throw rejectionFor(req.baseUrl, response.statusCode, await response.body.text().catch(() => ''));
+}
+
+/** The error for a replica's non-2xx answer: retryable for 5xx and 429, the caller's fault otherwise. */
+function rejectionFor(baseUrl: string, status: number, text: string): Error {
   const message = (() => {
     try {
       return (JSON.parse(text) as { error?: { message?: string }; message?: string }).error?.message ?? text;
@@ -86,21 +205,25 @@ async function post(req: UpstreamRequest, stream: boolean): Promise<Dispatcher.R
       return text;
     }
   })().slice(0, 500);
-  if (response.statusCode >= 500 || response.statusCode === 429) {
-    throw new UpstreamError(`replica ${req.baseUrl} answered ${response.statusCode}: ${message}`, true, response.statusCode);
+  if (status >= 500 || status === 429) {
+    return new UpstreamError(`replica ${baseUrl} answered ${status}: ${message}`, true, status);
   }
-  throw new PlatformError(
-    PlatformErrorCode.INVALID_ARGUMENT,
-    `model server rejected the request (${response.statusCode}): ${message}`,
-  );
+  return new PlatformError(PlatformErrorCode.INVALID_ARGUMENT, `model server rejected the request (${status}): ${message}`);
 }
 
+interface WireLogprobs {
+  tokens?: string[];
+  token_logprobs?: (number | null)[];
+  top_logprobs?: (Record<string, number> | null)[] | null;
+  text_offset?: number[];
+}
 interface WireChoice {
   index?: number;
   text?: string;
   delta?: { content?: string | null };
   message?: { content?: string | null };
   finish_reason?: string | null;
+  logprobs?: WireLogprobs | null;
 }
 interface WireUsage {
   prompt_tokens?: number;
@@ -111,20 +234,52 @@ function choiceText(choice: WireChoice): string {
   return choice.text ?? choice.delta?.content ?? choice.message?.content ?? '';
 }
 
+/** The completions API's `logprobs` object; a replica that ignored the request (null, or no tokens) gives none. */
+function choiceLogprobs(wire: WireLogprobs | null | undefined): ChoiceLogprobs | undefined {
+  if (!wire || !Array.isArray(wire.tokens)) return undefined;
+  const tokens = wire.tokens.map(String);
+  return {
+    tokens,
+    tokenLogprobs: tokens.map((_, i) => (typeof wire.token_logprobs?.[i] === 'number' ? wire.token_logprobs[i] : null)),
+    topLogprobs: tokens.map((_, i) =>
+      Object.entries(wire.top_logprobs?.[i] ?? {})
+        .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+        .map(([token, logprob]) => ({ token, logprob })),
+    ),
+    textOffset: tokens.map((_, i) => wire.text_offset?.[i] ?? 0),
+  };
+}
+
+function upstreamChoice(c: WireChoice, i: number): UpstreamChoice {
+  const logprobs = choiceLogprobs(c.logprobs);
+  return { index: c.index ?? i, text: choiceText(c), finishReason: c.finish_reason ?? '', ...(logprobs ? { logprobs } : {}) };
+}
+
 /** Calls a replica without streaming and returns every choice with the token usage. */
 export async function completeUpstream(
   req: UpstreamRequest,
-): Promise<{ choices: { index: number; text: string; finishReason: string }[]; usage: { promptTokens: number; completionTokens: number } }> {
-  const response = await post(req, false);
+): Promise<{ choices: UpstreamChoice[]; usage: { promptTokens: number; completionTokens: number } }> {
+  const abort = new CallAbort(req.signal, req.timeoutMs);
+  const traced = startUpstreamSpan(req, false);
+  let failure: unknown;
   let json: { choices?: WireChoice[]; usage?: WireUsage };
   try {
-    json = (await response.body.json()) as typeof json;
+    const response = await post(req, false, abort, traced);
+    try {
+      json = (await response.body.json()) as typeof json;
+    } catch (err) {
+      if (abort.cancelled) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
+      throw new UpstreamError(`replica ${req.baseUrl} sent an unreadable body`, true, undefined, { cause: err });
+    }
   } catch (err) {
-    if (req.signal.aborted) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
-    throw new UpstreamError(`replica ${req.baseUrl} sent an unreadable body`, true, undefined, { cause: err });
+    failure = err;
+    throw err;
+  } finally {
+    abort.dispose();
+    endUpstreamSpan(traced, failure);
   }
   return {
-    choices: (json.choices ?? []).map((c, i) => ({ index: c.index ?? i, text: choiceText(c), finishReason: c.finish_reason ?? '' })),
+    choices: (json.choices ?? []).map(upstreamChoice),
     usage: { promptTokens: json.usage?.prompt_tokens ?? 0, completionTokens: json.usage?.completion_tokens ?? 0 },
   };
 }
@@ -134,30 +289,26 @@ export async function completeUpstream(
  * breaks or stalls later ends with a non-retryable error, never a silent truncation.
  */
 export async function* streamUpstream(req: UpstreamRequest): AsyncGenerator<UpstreamChunk> {
-  const idle = new AbortController();
-  const signal = AbortSignal.any([req.signal, idle.signal]);
-  const response = await post({ ...req, signal }, true);
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => idle.abort(), req.idleTimeoutMs);
-  };
+  const abort = new CallAbort(req.signal, req.timeoutMs);
+  const traced = startUpstreamSpan(req, true);
+  const call = new StreamingCall(req, abort, traced);
   let produced = 0;
   let finished = false;
-  const decoder = new TextDecoder();
-  let buffer = '';
+  let failure: unknown;
   try {
-    arm();
-    for await (const bytes of response.body as AsyncIterable<Buffer>) {
-      arm();
-      buffer += decoder.decode(bytes, { stream: true });
-      let boundary: number;
-      while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-        const event = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary + 2);
-        for (const line of event.split('\n')) {
-          if (!line.startsWith('data:')) continue;
-          const data = line.slice(5).trim();
+    await call.opened;
+    const events = new SseDataReader();
+    try {
+      abort.armIdle(req.idleTimeoutMs);
+      for (;;) {
+        const bytes = call.read();
+        if (bytes === undefined) {
+          await call.readable();
+          continue;
+        }
+        if (bytes === null) break;
+        abort.armIdle(req.idleTimeoutMs);
+        for (let data = events.first(bytes); data !== undefined; data = events.next()) {
           if (data === '[DONE]') {
             finished = true;
             continue;
@@ -165,11 +316,9 @@ export async function* streamUpstream(req: UpstreamRequest): AsyncGenerator<Upst
           const json = JSON.parse(data) as { choices?: WireChoice[]; usage?: WireUsage | null };
           for (const choice of json.choices ?? []) {
             produced += 1;
-            yield {
-              index: choice.index ?? 0,
-              delta: choiceText(choice),
-              ...(choice.finish_reason ? { finishReason: choice.finish_reason } : {}),
-            };
+            yield choice.finish_reason
+              ? { index: choice.index ?? 0, delta: choiceText(choice), finishReason: choice.finish_reason }
+              : { index: choice.index ?? 0, delta: choiceText(choice) };
           }
           if (json.usage) {
             yield {
@@ -180,17 +329,202 @@ export async function* streamUpstream(req: UpstreamRequest): AsyncGenerator<Upst
           }
         }
       }
+    } catch (err) {
+      if (abort.cancelled) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
+      const why = abort.idled ? `sent nothing for ${req.idleTimeoutMs} ms` : (err as Error).message;
+      throw new UpstreamError(`stream from ${req.baseUrl} broke after ${produced} chunks: ${why}`, produced === 0, undefined, {
+        cause: err,
+      });
     }
   } catch (err) {
-    if (req.signal.aborted) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
-    const why = idle.signal.aborted ? `sent nothing for ${req.idleTimeoutMs} ms` : (err as Error).message;
-    throw new UpstreamError(`stream from ${req.baseUrl} broke after ${produced} chunks: ${why}`, produced === 0, undefined, {
-      cause: err,
-    });
+    failure = err;
+    throw err;
   } finally {
-    clearTimeout(timer);
+    // Also reached when the consumer stops early: a request still running is aborted, not left to finish.
+    call.close();
+    abort.dispose();
+    endUpstreamSpan(traced, failure);
   }
   if (!finished) {
     throw new UpstreamError(`stream from ${req.baseUrl} ended after ${produced} chunks without [DONE]`, produced === 0);
+  }
+}
+
+// Body reads held before the replica is paused (TCP flow control then holds it back).
+const MAX_QUEUED_READS = 32;
+const origins = new Map<string, { origin: string; prefix: string }>();
+
+/** Origin and path prefix of a replica's base URL, parsed once per replica. */
+function originOf(baseUrl: string): { origin: string; prefix: string } {
+  let parsed = origins.get(baseUrl);
+  if (!parsed) {
+    const url = new URL(baseUrl);
+    parsed = { origin: url.origin, prefix: url.pathname.replace(/\/$/, '') };
+    origins.set(baseUrl, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * One streamed POST on undici's dispatch API: the body's bytes go from the HTTP parser into a queue that the stream
+ * reads, with no Readable between (a Readable costs several ticks and promises per read, for every streamed token).
+ * `opened` settles like `post` does (the same errors for an unreachable replica or a non-2xx answer).
+ */
+class StreamingCall implements Dispatcher.DispatchHandler {
+  readonly opened: Promise<void>;
+  private open!: () => void;
+  private fail!: (err: unknown) => void;
+  private controller: Dispatcher.DispatchController | undefined;
+  private readonly queue: Buffer[] = [];
+  private head = 0;
+  private ended = false;
+  private failure: Error | undefined;
+  private waiter: (() => void) | undefined;
+  private status = 0;
+  private errorBody: Buffer[] | undefined;
+  private readonly onAbort = () => this.controller?.abort(this.abort.signal.reason);
+
+  constructor(
+    private readonly req: UpstreamRequest,
+    private readonly abort: CallAbort,
+    private readonly traced: UpstreamTrace,
+  ) {
+    this.opened = new Promise<void>((resolve, reject) => {
+      this.open = resolve;
+      this.fail = reject;
+    });
+    // Handled by the caller's await, or never awaited when the consumer stops first: no unhandled rejection either way.
+    this.opened.catch(() => undefined);
+    const { origin, prefix } = originOf(req.baseUrl);
+    abort.signal.addEventListener('abort', this.onAbort, { once: true });
+    agent.dispatch(
+      {
+        origin,
+        path: `${prefix}${req.messages ? '/v1/chat/completions' : '/v1/completions'}`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(req.apiKey ? { authorization: `Bearer ${req.apiKey}` } : {}), ...traced.headers },
+        body: body(req, true),
+      },
+      this,
+    );
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abort.signal.aborted) controller.abort(this.abort.signal.reason);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+    this.traced.span.setAttribute('http.response.status_code', statusCode);
+    if (statusCode >= 200 && statusCode < 300) this.open();
+    else this.errorBody = [];
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.errorBody) {
+      this.errorBody.push(chunk);
+      return;
+    }
+    this.queue.push(chunk);
+    if (this.queue.length - this.head >= MAX_QUEUED_READS) controller.pause();
+    this.wake();
+  }
+
+  onResponseEnd(): void {
+    this.ended = true;
+    if (this.errorBody) this.fail(rejectionFor(this.req.baseUrl, this.status, Buffer.concat(this.errorBody).toString('utf8')));
+    this.wake();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.failure = err;
+    if (this.status === 0) {
+      this.fail(
+        this.abort.cancelled
+          ? new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err })
+          : new UpstreamError(`cannot reach ${this.req.baseUrl}: ${err.message}`, true, undefined, { cause: err }),
+      );
+    } else if (this.errorBody) {
+      this.fail(rejectionFor(this.req.baseUrl, this.status, ''));
+    }
+    this.wake();
+  }
+
+  /** The next bytes of the body; undefined when none arrived yet (await `readable()`), null at its end. */
+  read(): Buffer | undefined | null {
+    if (this.head < this.queue.length) {
+      const bytes = this.queue[this.head]!;
+      this.queue[this.head++] = EMPTY;
+      if (this.head === this.queue.length) {
+        this.queue.length = 0;
+        this.head = 0;
+        if (this.controller?.paused) this.controller.resume();
+      }
+      return bytes;
+    }
+    if (this.failure) throw this.failure;
+    return this.ended ? null : undefined;
+  }
+
+  /** Resolves when `read()` has something new to say. */
+  readable(): Promise<void> {
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  /** Ends the request if it is still running (the consumer stopped early). */
+  close(): void {
+    this.abort.signal.removeEventListener('abort', this.onAbort);
+    if (!this.ended && !this.failure) this.controller?.abort(new Error('stream closed by its consumer'));
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+const LF = 0x0a;
+
+/**
+ * The `data:` payloads of a server-sent-events byte stream, scanned on the bytes with indexOf: one string per payload,
+ * not a growing text buffer sliced per event. Events end with a blank line; only `data:` fields matter here.
+ */
+export class SseDataReader {
+  private pending: Buffer | undefined;
+  private bytes: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private lineStart = 0;
+
+  /** Adds bytes and returns the first complete payload in them, if any; then call next() until undefined. */
+  first(bytes: Buffer): string | undefined {
+    this.bytes = this.pending ? Buffer.concat([this.pending, bytes]) : bytes;
+    this.pending = undefined;
+    this.pos = 0;
+    this.lineStart = 0;
+    return this.next();
+  }
+
+  next(): string | undefined {
+    const bytes = this.bytes;
+    for (;;) {
+      const lf = bytes.indexOf(LF, this.pos);
+      if (lf < 0) {
+        // An incomplete line (or event) waits for the next read.
+        if (this.lineStart < bytes.length) this.pending = bytes.subarray(this.lineStart);
+        return undefined;
+      }
+      const start = this.lineStart;
+      const end = lf > start && bytes[lf - 1] === 0x0d ? lf - 1 : lf;
+      this.pos = lf + 1;
+      this.lineStart = lf + 1;
+      // "data:" then an optional space; other fields and blank lines carry nothing for us.
+      if (end - start >= 5 && bytes[start] === 0x64 && bytes.toString('latin1', start, start + 5) === 'data:') {
+        return bytes.toString('utf8', start + 5, end).trim();
+      }
+    }
   }
 }

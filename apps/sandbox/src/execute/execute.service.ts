@@ -1,5 +1,8 @@
 import type { ExecResult } from '@lemur/sandbox-policy';
-import type { ExecRequest, LocalSandboxBackend } from '../local';
+import { PlatformError } from '@lemur/shared-errors';
+import type { ExecRequest } from '../local';
+import type { SqlExecuteService, SqlRunRequest } from '../sql';
+import type { ExecBackend } from './sandbox-backend';
 import type { SandboxMetrics } from './sandbox.metrics';
 
 /** Runs programs on the backend, at most `maxConcurrent` at once (FIFO), and counts what happened. */
@@ -8,20 +11,19 @@ export class ExecuteService {
   private readonly waiters: (() => void)[] = [];
 
   constructor(
-    private readonly backend: LocalSandboxBackend,
+    private readonly backend: ExecBackend,
     private readonly metrics: SandboxMetrics,
     private readonly maxConcurrent: number,
+    private readonly sql: SqlExecuteService | null = null,
   ) {}
 
-  async execute(req: ExecRequest, signal: AbortSignal): Promise<ExecResult | null> {
+  async execute(req: ExecRequest | SqlRunRequest, signal: AbortSignal): Promise<ExecResult | null> {
     await this.acquire();
     try {
       if (signal.aborted) return null;
       this.metrics.running.inc();
-      const result = await this.backend.execute(req);
-      const outcome = result.limitHit ?? (result.exitCode === 0 ? 'ok' : 'nonzero_exit');
-      this.metrics.runs.inc({ language: req.language, outcome });
-      this.metrics.duration.observe({ language: req.language }, result.wallMs / 1000);
+      const result = req.language === 'sql' ? await this.executeSql(req) : await this.backend.execute(req);
+      this.metrics.record({ language: req.language, backend: this.backend.name, mode: 'execute' }, result);
       return result;
     } finally {
       this.metrics.running.dec();
@@ -29,15 +31,23 @@ export class ExecuteService {
     }
   }
 
+  private executeSql(req: SqlRunRequest): Promise<ExecResult> {
+    if (this.sql === null) throw PlatformError.invalid('language', 'SQL is not enabled on this sandbox service');
+    return this.sql.execute(req);
+  }
+
   private acquire(): Promise<void> {
     if (this.running < this.maxConcurrent) {
       this.running += 1;
+      this.metrics.slotWait.observe(0);
       return Promise.resolve();
     }
     this.metrics.waiting.inc();
+    const waited = this.metrics.slotWait.startTimer();
     return new Promise((resolve) =>
       this.waiters.push(() => {
         this.metrics.waiting.dec();
+        waited();
         resolve();
       }),
     );

@@ -1,13 +1,15 @@
 import { create } from '@bufbuild/protobuf';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { sandboxV1 } from '@lemur/proto';
-import type { SandboxLimitHit, SandboxLimits } from '@lemur/sandbox-policy';
+import type { ExecResult, SandboxLimitHit, SandboxLimits } from '@lemur/sandbox-policy';
 import { PlatformError, PlatformErrorCode, assertUnreachable } from '@lemur/shared-errors';
 import { callAbortSignal } from '@lemur/shared-grpc';
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
-import { LocalSandboxBackend, type ExecRequest } from '../local';
+import type { ExecRequest } from '../local';
+import { sqlRunRequest } from '../sql';
 import { ExecuteService } from './execute.service';
+import { EXEC_BACKEND, type ExecBackend } from './sandbox-backend';
 
 const MAX_CODE_BYTES = 1024 * 1024;
 
@@ -18,13 +20,14 @@ function language(value: sandboxV1.Language): ExecRequest['language'] {
     case sandboxV1.Language.BASH:
       return 'bash';
     case sandboxV1.Language.UNSPECIFIED:
-      throw PlatformError.invalid('language', 'is required (PYTHON or BASH)');
+      throw PlatformError.invalid('language', 'is required (PYTHON, BASH or SQL)');
     default:
       throw PlatformError.invalid('language', `unknown language ${String(value)}`);
   }
 }
 
-function limitHit(hit: SandboxLimitHit | null): sandboxV1.LimitHit {
+/** The wire value of the limit that ended a run. */
+export function limitHit(hit: SandboxLimitHit | null): sandboxV1.LimitHit {
   if (hit === null) return sandboxV1.LimitHit.NONE;
   switch (hit) {
     case 'wall_time':
@@ -37,13 +40,19 @@ function limitHit(hit: SandboxLimitHit | null): sandboxV1.LimitHit {
       return sandboxV1.LimitHit.OUTPUT;
     case 'processes':
       return sandboxV1.LimitHit.PROCESSES;
+    case 'rows':
+      return sandboxV1.LimitHit.ROWS;
+    case 'file_size':
+      return sandboxV1.LimitHit.FILE_SIZE;
+    case 'workspace':
+      return sandboxV1.LimitHit.WORKSPACE;
     default:
       return assertUnreachable(hit);
   }
 }
 
 /** Only the limits the caller set (0 = operator default); the backend validates them against the operator's maxima. */
-function requestedLimits(l: sandboxV1.Limits | undefined): Partial<SandboxLimits> {
+export function requestedLimits(l: sandboxV1.Limits | undefined): Partial<SandboxLimits> {
   if (!l) return {};
   const out: Partial<SandboxLimits> = {};
   if (l.wallMs) out.wallMs = l.wallMs;
@@ -52,7 +61,26 @@ function requestedLimits(l: sandboxV1.Limits | undefined): Partial<SandboxLimits
   if (l.processes) out.processes = l.processes;
   if (l.outputBytes) out.outputBytes = Number(l.outputBytes);
   if (l.fileSizeBytes) out.fileSizeBytes = Number(l.fileSizeBytes);
+  if (l.workspaceBytes) out.workspaceBytes = Number(l.workspaceBytes);
   return out;
+}
+
+/** The wire form of a run's result (shared by Execute and RunCell). */
+export function toExecuteResponse(result: ExecResult): sandboxV1.ExecuteResponse {
+  return create(sandboxV1.ExecuteResponseSchema, {
+    ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}),
+    signal: result.signal ?? '',
+    stdout: result.stdout,
+    stderr: result.stderr,
+    stdoutTruncated: result.stdoutTruncated,
+    stderrTruncated: result.stderrTruncated,
+    timedOut: result.timedOut,
+    memoryExceeded: result.memoryExceeded,
+    limitHit: limitHit(result.limitHit),
+    wallMs: Math.round(result.wallMs),
+    cpuMs: Math.round(result.cpuMs),
+    files: (result.files ?? []).map((f) => ({ path: f.path, content: f.content })),
+  });
 }
 
 /** gRPC adapter of lemur.sandbox.v1.SandboxService. */
@@ -60,46 +88,32 @@ function requestedLimits(l: sandboxV1.Limits | undefined): Partial<SandboxLimits
 export class SandboxGrpcHandler {
   constructor(
     @Inject(ExecuteService) private readonly executeService: ExecuteService,
-    @Inject(LocalSandboxBackend) private readonly backend: LocalSandboxBackend,
+    @Inject(EXEC_BACKEND) private readonly backend: ExecBackend,
   ) {}
 
   @GrpcMethod('SandboxService', 'Execute')
   async execute(req: sandboxV1.ExecuteRequest, _md: unknown, call: ServerUnaryCall<unknown, unknown>) {
     if (Buffer.byteLength(req.code) > MAX_CODE_BYTES) throw PlatformError.invalid('code', `must be at most ${MAX_CODE_BYTES} bytes`);
     const result = await this.executeService.execute(
-      {
-        language: language(req.language),
-        code: req.code,
-        ...(req.stdin ? { stdin: req.stdin } : {}),
-        ...(req.files.length ? { files: req.files.map((f) => ({ path: f.path, content: f.content })) } : {}),
-        limits: requestedLimits(req.limits),
-      },
+      req.language === sandboxV1.Language.SQL
+        ? sqlRunRequest(req, requestedLimits(req.limits))
+        : {
+            language: language(req.language),
+            code: req.code,
+            ...(req.stdin ? { stdin: req.stdin } : {}),
+            ...(req.files.length ? { files: req.files.map((f) => ({ path: f.path, content: f.content })) } : {}),
+            limits: requestedLimits(req.limits),
+            ...(req.readFiles.length ? { readFiles: req.readFiles } : {}),
+            ...(req.team ? { team: req.team } : {}),
+          },
       callAbortSignal(call),
     );
     if (!result) throw new PlatformError(PlatformErrorCode.CANCELLED, 'cancelled before it started');
-    return create(sandboxV1.ExecuteResponseSchema, {
-      ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}),
-      signal: result.signal ?? '',
-      stdout: result.stdout,
-      stderr: result.stderr,
-      stdoutTruncated: result.stdoutTruncated,
-      stderrTruncated: result.stderrTruncated,
-      timedOut: result.timedOut,
-      memoryExceeded: result.memoryExceeded,
-      limitHit: limitHit(result.limitHit),
-      wallMs: Math.round(result.wallMs),
-    });
+    return toExecuteResponse(result);
   }
 
   @GrpcMethod('SandboxService', 'GetCapabilities')
   getCapabilities() {
-    const caps = this.backend.capabilities();
-    return create(sandboxV1.GetCapabilitiesResponseSchema, {
-      backend: 'local',
-      cgroup: caps.cgroup,
-      seccomp: caps.seccomp,
-      user: caps.user ?? '',
-      isolation: `bubblewrap ${caps.bwrapVersion}`,
-    });
+    return create(sandboxV1.GetCapabilitiesResponseSchema, this.backend.describe());
   }
 }

@@ -1,7 +1,8 @@
 import { spawn, execFile, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type Writable } from 'node:stream';
+import { rm } from 'node:fs/promises';
+import { type Duplex, type Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import {
   DEFAULT_SANDBOX_BINARIES,
@@ -10,7 +11,12 @@ import {
   buildSandboxCommand,
   interpretExecObservation,
   resolveSandboxLimits,
+  sandboxEntryPath,
+  sessionRunnerSource,
+  SPAWN_FIXED_LIMITS,
   validateSandboxPolicy,
+  warmStartMessage,
+  workspacePathSegments,
   type ExecResult,
   type SandboxBinaries,
   type SandboxLanguage,
@@ -19,8 +25,17 @@ import {
 } from '@lemur/sandbox-policy';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import { createLogger, type Logger } from '@lemur/shared-logging';
+import { basename } from 'node:path';
+import { WarmPool } from '../warm-pool/warm-pool';
+import type { ExecPoolMetrics } from './exec-pool.metrics';
+import { WarmSandbox, type ChainExit } from './warm-sandbox';
 import { detectRunCgroups, type CgroupCounters, type CgroupMode, type RunCgroup, type RunCgroupDriver } from './run-cgroup.adapter';
+import type { ExecBackend, SandboxBackendDescription } from '../execute/sandbox-backend';
+import type { SessionBackend } from '../session/sandbox-session';
+import { LocalSandboxSession } from './local-session';
 import { RunWorkspaces, defaultWorkspaceRoot, type WorkspaceFile, type WorkspaceOwner } from './run-workspace.adapter';
+import { OutputSink } from './output-sink';
+import { measureWorkspace, mentionsFileTooLarge, readWorkspaceFiles, watchWorkspace } from './workspace-files.adapter';
 
 const execFileAsync = promisify(execFile);
 
@@ -33,7 +48,25 @@ const SETUP_HINT = 'run `sudo bash scripts/setup-sandbox.sh` from the repository
 // Descriptors the chain inherits: bwrap reads the BPF from one and copies the program from the other.
 const SECCOMP_FD = 9;
 const CODE_FD = 10;
+// A pre-started chain's control socket (readiness, start message); below 10, as dash redirects only fds 0-9.
+const CONTROL_FD = 8;
 const KILL_GRACE_MS = 2_000;
+const SESSION_START_TIMEOUT_MS = 15_000;
+/** A pre-started sandbox that has not said it is ready by then is killed and the start retried. */
+const WARM_READY_TIMEOUT_MS = 15_000;
+
+/** Settings of the one-shot warm pool (pre-started sandboxes for `execute`). */
+export interface ExecPoolOptions {
+  /** Sandboxes kept ready per language; 0 disables the pool. */
+  size: number;
+  languages?: readonly SandboxLanguage[];
+  /** Starts in flight at once per language. */
+  parallelStarts?: number;
+  metrics: ExecPoolMetrics;
+}
+
+/** What the chain runs: a program copied in at spawn (cold), or an entry directory it will find the program in (warm). */
+type ChainProgram = { code: string } | { entryDir: string };
 
 /** How to find and configure the host pieces of the sandbox. */
 export interface LocalSandboxOptions {
@@ -53,6 +86,12 @@ export interface LocalSandboxOptions {
   cgroupPoolSize?: number;
   binaries?: SandboxBinaries;
   logger?: Logger;
+  /**
+   * 'bwrap' (default): the hardened chain on a host. 'pod': the runner inside a sandbox pod, where the pod is the
+   * boundary: no bwrap, seccomp filter or cgroups of its own, but the same wrapper, rlimits, process group, empty
+   * environment, workspace and output/time limits. Refuses to run as root.
+   */
+  isolation?: 'bwrap' | 'pod';
 }
 
 /** What this host's sandbox can enforce. */
@@ -72,6 +111,10 @@ export interface ExecRequest {
   stdin?: string;
   files?: WorkspaceFile[];
   limits?: Partial<SandboxLimits>;
+  /** Workspace-relative paths to read back after the run (absent ones are left out). */
+  readFiles?: readonly string[];
+  /** Who the run is for; a pod-based backend labels the pod with its hash, the local one ignores it. */
+  team?: string;
 }
 
 interface PasswdEntry {
@@ -99,38 +142,15 @@ function unavailable(message: string, cause?: unknown): PlatformError {
   return new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, `${message}; ${SETUP_HINT}`, { cause });
 }
 
-class OutputSink {
-  private readonly chunks: Buffer[] = [];
-  private bytes = 0;
-  truncated = false;
-
-  constructor(private readonly cap: number) {}
-
-  /** Keeps bytes up to the cap; returns false once the cap is passed. */
-  push(chunk: Buffer): boolean {
-    if (this.truncated) return false;
-    const room = this.cap - this.bytes;
-    if (chunk.length > room) {
-      this.chunks.push(chunk.subarray(0, room));
-      this.bytes = this.cap;
-      this.truncated = true;
-      return false;
-    }
-    this.chunks.push(chunk);
-    this.bytes += chunk.length;
-    return true;
-  }
-
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
 /**
  * Runs untrusted Python and bash on this host: empty environment, dropped to the sandbox user → sh (cgroup join, rlimits) →
  * bwrap (all namespaces, read-only root, seccomp) → interpreter, one fresh workspace and cgroup per run.
  */
-export class LocalSandboxBackend {
+export class LocalSandboxBackend implements SessionBackend, ExecBackend {
+  get name(): string {
+    return this.isolation === 'pod' ? 'runner' : 'local';
+  }
+
   private constructor(
     private readonly caps: LocalSandboxCapabilities,
     private readonly policy: SandboxLimitPolicy,
@@ -141,15 +161,19 @@ export class LocalSandboxBackend {
     private readonly logger: Logger,
     /** uid/gid the chain is spawned with (privileges dropped by the spawn itself), or null to use setpriv / stay as is. */
     private readonly spawnAs: WorkspaceOwner | null,
+    private readonly isolation: 'bwrap' | 'pod' = 'bwrap',
   ) {}
 
   private readonly pendingReleases = new Set<Promise<void>>();
+  private execPool: WarmPool<WarmSandbox> | null = null;
+  private execPoolMetrics: ExecPoolMetrics | null = null;
 
   /** Checks the host (bwrap, sandbox user, seccomp filter, cgroups) and returns a ready backend, or fails saying what to run. */
   static async detect(opts: LocalSandboxOptions = {}): Promise<LocalSandboxBackend> {
     const logger = (opts.logger ?? createLogger('sandbox')).child({ context: 'LocalSandboxBackend' });
     const binaries = opts.binaries ?? DEFAULT_SANDBOX_BINARIES;
     const policy = validateSandboxPolicy(opts.policy ?? DEFAULT_SANDBOX_POLICY);
+    if (opts.isolation === 'pod') return LocalSandboxBackend.inPod(opts, policy, binaries, logger);
 
     let bwrapVersion: string;
     try {
@@ -185,6 +209,9 @@ export class LocalSandboxBackend {
       logger.warn({ reasons }, 'no usable cgroups: memory and process limits are per-process rlimits only');
     }
     const workspaces = new RunWorkspaces(opts.workspaceRoot ?? defaultWorkspaceRoot(), owner);
+    // A killed service leaves its pre-started sandboxes' directories (and any run's) behind: clear those of dead pids.
+    const swept = await workspaces.sweepStale();
+    if (swept > 0) logger.info({ swept }, 'removed workspaces left by services that are gone');
     const caps: LocalSandboxCapabilities = { cgroup: driver.mode, seccomp: seccomp !== null, user, bwrapVersion };
     logger.info({ ...caps }, 'local sandbox ready');
     // v2 migration needs write access at the common ancestor, i.e. root: only there does the chain keep setpriv.
@@ -192,9 +219,33 @@ export class LocalSandboxBackend {
     return new LocalSandboxBackend(caps, policy, seccomp, driver, workspaces, binaries, logger, spawnAs);
   }
 
+  // Same run path, minus what the pod already provides; as root, programs would run as root with nothing around them.
+  private static async inPod(opts: LocalSandboxOptions, policy: SandboxLimitPolicy, binaries: SandboxBinaries, logger: Logger): Promise<LocalSandboxBackend> {
+    if (process.getuid?.() === 0) {
+      throw new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, 'runner mode must not run as root; the sandbox pod template sets runAsNonRoot and runAsUser');
+    }
+    if (!existsSync(binaries.sh)) throw new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, `${binaries.sh} not found in the runner image`);
+    const { driver } = await detectRunCgroups({ mode: 'none' });
+    const workspaces = new RunWorkspaces(opts.workspaceRoot ?? defaultWorkspaceRoot(), null);
+    const caps: LocalSandboxCapabilities = { cgroup: driver.mode, seccomp: false, user: null, bwrapVersion: '' };
+    logger.info({ ...caps }, 'in-pod sandbox runner ready');
+    return new LocalSandboxBackend(caps, policy, null, driver, workspaces, binaries, logger, null, 'pod');
+  }
+
   /** What this host enforces. */
   capabilities(): LocalSandboxCapabilities {
     return { ...this.caps };
+  }
+
+  /** The GetCapabilities answer. */
+  describe(): SandboxBackendDescription {
+    return {
+      backend: this.isolation === 'pod' ? 'runner' : 'local',
+      cgroup: this.caps.cgroup,
+      seccomp: this.caps.seccomp,
+      user: this.caps.user ?? '',
+      isolation: this.isolation === 'pod' ? 'pod (runner: rlimits, process group, empty environment)' : `bubblewrap ${this.caps.bwrapVersion}`,
+    };
   }
 
   /** Limits a request would run with, after defaults and validation against the operator maxima. */
@@ -209,11 +260,26 @@ export class LocalSandboxBackend {
     }
     if (typeof req.code !== 'string') throw PlatformError.invalid('code', 'must be a string');
     const limits = this.resolveLimits(req.limits);
+    checkFileSizes(req.files ?? [], limits);
+    const readPaths = req.readFiles ?? [];
+    // Bad read-back paths are the caller's error: reject them before the program runs.
+    for (const p of readPaths) workspacePathSegments(p, 'read_files');
+    const requested = performance.now();
+    const warm = this.takeWarm(req.language, limits);
+    if (warm !== null) {
+      const result = await this.runWarm(warm, req, limits, readPaths, requested);
+      if (result !== null) return result;
+      // The sandbox died while it waited (its runner never acknowledged the start): nothing ran, so run it cold.
+      this.execPoolMetrics?.misses.inc({ language: req.language, reason: 'dead' });
+    }
     const workspace = await this.workspaces.create(req.files);
     let cgroup: RunCgroup | null = null;
     try {
       cgroup = await this.cgroups.acquire(limits);
-      return await this.run(req, limits, workspace, cgroup);
+      const result = await this.run(req, limits, workspace, cgroup, requested);
+      // Every process of the run is dead here (bwrap's init reaps them), so the files cannot change under the read.
+      if (readPaths.length > 0) result.files = await readWorkspaceFiles(workspace, readPaths);
+      return result;
     } finally {
       await this.workspaces.remove(workspace);
       if (cgroup !== null) this.releaseInBackground(cgroup);
@@ -235,13 +301,19 @@ export class LocalSandboxBackend {
 
   /** Removes this backend's cgroups; runs in flight must have finished. */
   async dispose(): Promise<void> {
+    await this.execPool?.dispose();
     await Promise.all([...this.pendingReleases]);
     await this.cgroups.dispose();
   }
 
-  private async run(req: ExecRequest, limits: SandboxLimits, workspace: string, cgroup: RunCgroup | null): Promise<ExecResult> {
+  /**
+   * Spawns the hardened chain around `code` (the program, or a session runner). The caller owns the child: stdin is a
+   * pipe when `stdin` is true, stdout and stderr are pipes.
+   */
+  private spawnChain(language: SandboxLanguage, limits: SandboxLimits, workspace: string, cgroup: RunCgroup | null, program: ChainProgram, stdin: boolean): ChildProcess {
     const command = buildSandboxCommand({
-      language: req.language,
+      ...('entryDir' in program ? { warm: { entryDir: program.entryDir, controlFd: CONTROL_FD } } : {}),
+      language,
       limits,
       workspaceDir: workspace,
       runAsUser: this.caps.user,
@@ -252,15 +324,13 @@ export class LocalSandboxBackend {
       memoryCgroup: cgroup !== null,
       pidsCgroup: cgroup !== null,
       binaries: this.binaries,
+      isolation: this.isolation,
     });
-    const before: CgroupCounters | null = cgroup ? await cgroup.counters() : null;
-
-    const stdio: StdioOptions = [req.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'];
+    const stdio: StdioOptions = [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
     for (let fd = 3; fd < CODE_FD; fd++) stdio.push('ignore');
     stdio[SECCOMP_FD] = this.seccomp !== null ? 'pipe' : 'ignore';
-    stdio[CODE_FD] = 'pipe';
-
-    const started = performance.now();
+    if ('code' in program) stdio[CODE_FD] = 'pipe';
+    else stdio[CONTROL_FD] = 'pipe';
     // env {}: bwrap's own PID-1 reaper keeps the environment it was started with, readable at /proc/1/environ.
     const child = spawn(command.file, command.args, {
       env: {},
@@ -269,21 +339,82 @@ export class LocalSandboxBackend {
       // libuv clears supplementary groups, then setgid/setuid, before exec; bwrap itself sets no_new_privs.
       ...(this.spawnAs ? { uid: this.spawnAs.uid, gid: this.spawnAs.gid } : {}),
     });
+    // Node types stdio as a 5-tuple; the extra descriptors are there at runtime.
+    const extraFds = child.stdio as unknown as readonly (Writable | null | undefined)[];
+    feed(extraFds[SECCOMP_FD], this.seccomp);
+    if ('code' in program) feed(extraFds[CODE_FD], Buffer.from(program.code, 'utf8'));
+    return child;
+  }
+
+  /**
+   * Starts a persistent interpreter (a session runner) in its own workspace and cgroup; memory, processes, file size
+   * and workspace limits hold for the whole session. Returns once the runner has answered an empty first cell.
+   */
+  async startSession(spec: { language: SandboxLanguage; limits: SandboxLimits }): Promise<LocalSandboxSession> {
+    if (!SANDBOX_LANGUAGES.includes(spec.language)) {
+      throw PlatformError.invalid('language', `must be one of ${SANDBOX_LANGUAGES.join(', ')}, got ${String(spec.language)}`);
+    }
+    const workspace = await this.workspaces.create();
+    let cgroup: RunCgroup | null = null;
+    try {
+      cgroup = await this.cgroups.acquire(spec.limits);
+      // RLIMIT_CPU counts the interpreter's whole life, so a session gets the operator's maximum; cells are bounded by wall time.
+      const chainLimits = { ...spec.limits, cpuMs: this.policy.maxima.cpuMs };
+      const child = this.spawnChain(spec.language, chainLimits, workspace, cgroup, { code: sessionRunnerSource(spec.language) }, true);
+      const session = new LocalSandboxSession(spec.language, spec.limits, child, workspace, cgroup, {
+        owner: this.workspaces.owner,
+        release: async () => {
+          if (cgroup !== null) {
+            const emptied = await this.cgroups.release(cgroup).catch((err: unknown) => {
+              this.logger.error({ err }, 'cannot recycle session cgroup');
+              return false;
+            });
+            if (!emptied) this.logger.error({ procs: cgroup.procsFiles }, 'session cgroup still has processes after SIGKILL');
+          }
+          await this.workspaces.remove(workspace);
+        },
+      });
+      const ready = await session.runCell({ code: '', wallMs: SESSION_START_TIMEOUT_MS, cpuMs: SESSION_START_TIMEOUT_MS, outputBytes: 4096 });
+      if (ready.sessionEnded || ready.exitCode !== 0) {
+        await session.close();
+        throw unavailable(`the ${spec.language} session runner did not start (exit ${String(ready.exitCode)}): ${ready.stderr.slice(0, 500)}`);
+      }
+      return session;
+    } catch (err) {
+      if (cgroup !== null && !(err instanceof PlatformError)) this.releaseInBackground(cgroup);
+      if (!(err instanceof PlatformError)) await this.workspaces.remove(workspace);
+      throw err;
+    }
+  }
+
+  private async run(req: ExecRequest, limits: SandboxLimits, workspace: string, cgroup: RunCgroup | null, requested: number): Promise<ExecResult> {
+    const before: CgroupCounters | null = cgroup ? await cgroup.counters() : null;
+    const started = performance.now();
+    const child = this.spawnChain(req.language, limits, workspace, cgroup, { code: req.code }, req.stdin !== undefined);
+    this.execPoolMetrics?.startWait.observe({ language: req.language, source: 'cold' }, (performance.now() - requested) / 1000);
+    return this.observe({ child, exited: exitOf(child), cgroup, before, limits, workspace, started }, () => {
+      if (req.stdin !== undefined) feed(child.stdin, Buffer.from(req.stdin, 'utf8'));
+    });
+  }
+
+  /**
+   * Watches one run to its end: output caps, wall-time and workspace limits (armed before `deliver` starts the
+   * program), then reads the counters and says which limit, if any, stopped it.
+   */
+  private async observe(run: ObservedRun, deliver: () => void): Promise<ExecResult> {
+    const { child, cgroup, before, limits, workspace, started } = run;
     const stdout = new OutputSink(limits.outputBytes);
     const stderr = new OutputSink(limits.outputBytes);
-    let killedFor: 'wall_time' | 'output' | null = null;
+    let killedFor: 'wall_time' | 'output' | 'workspace' | null = null;
 
-    const kill = (reason: 'wall_time' | 'output'): void => {
+    const kill = (reason: 'wall_time' | 'output' | 'workspace'): void => {
       if (killedFor !== null) return;
       killedFor = reason;
       void this.killRun(child, cgroup);
     };
 
-    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code, signal) => resolve({ code, signal }));
-    });
     const timer = setTimeout(() => kill('wall_time'), limits.wallMs);
+    const workspaceWatch = watchWorkspace(workspace, limits.workspaceBytes, () => kill('workspace'));
     let grace: NodeJS.Timeout | undefined;
 
     child.stdout?.on('data', (c: Buffer) => {
@@ -292,16 +423,12 @@ export class LocalSandboxBackend {
     child.stderr?.on('data', (c: Buffer) => {
       if (!stderr.push(c)) kill('output');
     });
-    // Node types stdio as a 5-tuple; the extra descriptors are there at runtime.
-    const extraFds = child.stdio as unknown as readonly (Writable | null | undefined)[];
-    feed(extraFds[SECCOMP_FD], this.seccomp);
-    feed(extraFds[CODE_FD], Buffer.from(req.code, 'utf8'));
-    if (req.stdin !== undefined) feed(child.stdin, Buffer.from(req.stdin, 'utf8'));
+    deliver();
 
-    let exit: { code: number | null; signal: NodeJS.Signals | null };
+    let exit: ChainExit;
     try {
       exit = await Promise.race([
-        done,
+        run.exited,
         // A killed run whose pipes stay open (nothing should hold them, but never hang the caller) is cut loose.
         new Promise<never>((_, reject) => {
           grace = setTimeout(() => reject(new Error('sandbox did not exit')), limits.wallMs + KILL_GRACE_MS);
@@ -311,16 +438,19 @@ export class LocalSandboxBackend {
       void this.killRun(child, cgroup);
       child.stdout?.destroy();
       child.stderr?.destroy();
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw unavailable(`cannot start ${command.file}`, err);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw unavailable(`cannot start ${this.binaries.sh}`, err);
       if (killedFor === null) throw new PlatformError(PlatformErrorCode.INTERNAL, 'sandbox run failed', { cause: err });
       exit = { code: null, signal: 'SIGKILL' };
     } finally {
       clearTimeout(timer);
       clearTimeout(grace);
+      workspaceWatch.stop();
     }
     const wallMs = Math.round(performance.now() - started);
 
     const after = cgroup ? await cgroup.counters() : null;
+    const usage = await measureWorkspace(workspace);
+    if (killedFor === null && usage.bytes > limits.workspaceBytes) killedFor = 'workspace';
     return interpretExecObservation({
       exitCode: exit.code,
       signal: exit.signal,
@@ -332,7 +462,118 @@ export class LocalSandboxBackend {
       stdoutTruncated: stdout.truncated,
       stderrTruncated: stderr.truncated,
       wallMs,
+      // RLIMIT_FSIZE lets a writer reach the limit exactly, then refuses: a file at the limit means a write was cut.
+      fileSizeHit: usage.largestFile >= limits.fileSizeBytes || mentionsFileTooLarge(stderr.text()),
+      cpuMs: before !== null && after !== null ? Math.round((after.cpuNs - before.cpuNs) / 1e6) : 0,
     });
+  }
+
+  /**
+   * Keeps `size` empty sandboxes per language pre-started with the default limits, so `execute` only writes the
+   * program and reads the result. Requests the pool cannot serve (other limits fixed at spawn) run cold.
+   */
+  startExecPool(opts: ExecPoolOptions): void {
+    if (this.execPool !== null) throw new Error('the exec pool is already started');
+    if (this.isolation === 'pod' || opts.size === 0) return;
+    this.execPoolMetrics = opts.metrics;
+    this.execPool = new WarmPool<WarmSandbox>({
+      size: opts.size,
+      languages: opts.languages ?? SANDBOX_LANGUAGES,
+      limits: this.resolveLimits({}),
+      fixed: SPAWN_FIXED_LIMITS,
+      start: (language, limits) => this.prestart(language, limits),
+      ready: opts.metrics.ready,
+      logger: this.logger,
+      what: 'one-shot sandbox',
+      ...(opts.parallelStarts !== undefined ? { parallelStarts: opts.parallelStarts } : {}),
+    });
+    this.execPool.start();
+  }
+
+  /** Resolves once the exec pool is full and no start is in flight (at once when there is no pool). */
+  execPoolFull(): Promise<void> {
+    return this.execPool?.whenFull() ?? Promise.resolve();
+  }
+
+  /**
+   * Starts the whole chain for one future program: fresh workspace, entry directory and cgroup, the interpreter up and
+   * waiting on its control socket. Resolves once the interpreter says it is ready.
+   */
+  async prestart(language: SandboxLanguage, limits: SandboxLimits): Promise<WarmSandbox> {
+    if (this.isolation === 'pod') throw new Error('pre-started sandboxes need the bwrap chain');
+    const workspace = await this.workspaces.create();
+    let entryDir: string | null = null;
+    let cgroup: RunCgroup | null = null;
+    let child: ChildProcess | null = null;
+    const release = async (): Promise<void> => {
+      if (child?.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await Promise.all([this.workspaces.remove(workspace), entryDir !== null ? rm(entryDir, { recursive: true, force: true }) : undefined]);
+      if (cgroup !== null) this.releaseInBackground(cgroup);
+    };
+    try {
+      entryDir = await this.workspaces.createEntry();
+      cgroup = await this.cgroups.acquire(limits);
+      const before = cgroup ? await cgroup.counters() : null;
+      child = this.spawnChain(language, limits, workspace, cgroup, { entryDir }, true);
+      const exited = exitOf(child);
+      const control = (child.stdio as unknown as readonly (Duplex | null | undefined)[])[CONTROL_FD];
+      if (!control) throw new PlatformError(PlatformErrorCode.INTERNAL, 'the pre-started sandbox has no control socket');
+      control.on('error', () => undefined);
+      await waitReady(control, exited);
+      return new WarmSandbox({ language, limits, child, control, exited, workspace, entryDir, cgroup, before, release });
+    } catch (err) {
+      await release();
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw unavailable(`cannot start ${this.binaries.sh}`, err);
+      throw err;
+    }
+  }
+
+  private takeWarm(language: SandboxLanguage, limits: SandboxLimits): WarmSandbox | null {
+    const pool = this.execPool;
+    if (pool === null) return null;
+    if (!pool.fits(language, limits)) {
+      this.execPoolMetrics?.misses.inc({ language, reason: 'shape' });
+      return null;
+    }
+    for (let warm = pool.take(language, limits); warm !== null; warm = pool.take(language, limits)) {
+      if (warm.claim()) return warm;
+      void warm.close();
+    }
+    this.execPoolMetrics?.misses.inc({ language, reason: 'empty' });
+    return null;
+  }
+
+  // The program goes into the entry directory (and the request's files into the untouched workspace) before the
+  // start message; the clocks start when it is sent. Afterwards the sandbox is destroyed like a cold one. Null when
+  // the runner never acknowledged the start (it died while it waited), so the program did not run.
+  private async runWarm(warm: WarmSandbox, req: ExecRequest, limits: SandboxLimits, readPaths: readonly string[], requested: number): Promise<ExecResult | null> {
+    const { child, control, exited, workspace, entryDir, cgroup, before } = warm.parts;
+    let acknowledged = false;
+    control.on('data', (chunk: Buffer) => {
+      if (chunk.includes(0x73)) acknowledged = true;
+    });
+    try {
+      if (req.files && req.files.length > 0) await this.workspaces.populate(workspace, req.files);
+      await this.workspaces.placeProgram(entryDir, basename(sandboxEntryPath(req.language)), req.code);
+      const started = performance.now();
+      const result = await this.observe({ child, exited, cgroup, before, limits, workspace, started }, () => {
+        control.end(warmStartMessage(req.stdin !== undefined));
+        if (req.stdin !== undefined) feed(child.stdin, Buffer.from(req.stdin, 'utf8'));
+        else child.stdin?.end();
+      });
+      if (!acknowledged) return null;
+      this.execPoolMetrics?.startWait.observe({ language: req.language, source: 'pool' }, (started - requested) / 1000);
+      if (readPaths.length > 0) result.files = await readWorkspaceFiles(workspace, readPaths);
+      return result;
+    } finally {
+      await warm.close();
+    }
   }
 
   private async killRun(child: ChildProcess, cgroup: RunCgroup | null): Promise<void> {
@@ -348,10 +589,61 @@ export class LocalSandboxBackend {
   }
 }
 
+/** One run being watched: the chain, what it holds, and when its clock started. */
+interface ObservedRun {
+  child: ChildProcess;
+  exited: Promise<ChainExit>;
+  cgroup: RunCgroup | null;
+  before: CgroupCounters | null;
+  limits: SandboxLimits;
+  workspace: string;
+  /** performance.now() when the run's time began: the spawn (cold) or the program's delivery (warm). */
+  started: number;
+}
+
+/** Settles when the chain has exited and its pipes are closed; rejects when it could not be spawned. */
+function exitOf(child: ChildProcess): Promise<ChainExit> {
+  return new Promise<ChainExit>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+function checkFileSizes(files: readonly WorkspaceFile[], limits: SandboxLimits): void {
+  let total = 0;
+  for (const f of files) {
+    const size = typeof f.content === 'string' ? Buffer.byteLength(f.content) : f.content.byteLength;
+    if (size > limits.fileSizeBytes) throw PlatformError.invalid('files', `${f.path} is ${size} bytes, above file_size_bytes ${limits.fileSizeBytes}`);
+    total += size;
+  }
+  if (total > limits.workspaceBytes) throw PlatformError.invalid('files', `${total} bytes in all, above workspace_bytes ${limits.workspaceBytes}`);
+}
+
 function feed(stream: Writable | null | undefined, data: Buffer | null): void {
   if (!stream) return;
   // EPIPE when the program exits without reading its stdin is normal, not an error of the run.
   stream.on('error', () => undefined);
   if (data !== null && data.length > 0) stream.write(data);
   stream.end();
+}
+
+/** Waits for the warm runner's ready byte; fails when the chain exits first or takes too long. */
+function waitReady(control: Duplex, exited: Promise<ChainExit>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`the pre-started sandbox was not ready within ${WARM_READY_TIMEOUT_MS} ms`)), WARM_READY_TIMEOUT_MS);
+    const onData = (chunk: Buffer): void => {
+      if (chunk.includes(0x72)) finish(null);
+    };
+    function finish(err: Error | null): void {
+      clearTimeout(timer);
+      control.off('data', onData);
+      if (err === null) resolve();
+      else reject(err);
+    }
+    control.on('data', onData);
+    exited.then(
+      (e) => finish(new Error(`the pre-started sandbox exited before it was ready (code ${String(e.code)}, signal ${String(e.signal)})`)),
+      (err: unknown) => finish(err as Error),
+    );
+  });
 }

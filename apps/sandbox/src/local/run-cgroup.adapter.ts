@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { appendFile, chown, mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +11,8 @@ export type CgroupMode = 'v2' | 'v1' | 'none';
 export interface CgroupCounters {
   oomKills: number;
   pidsMaxEvents: number;
+  /** CPU time used by the group's processes so far, in nanoseconds (0 when not accounted). */
+  cpuNs: number;
 }
 
 /** One cgroup (v2) or pair of cgroups (v1 memory + pids) that one run at a time lives in. */
@@ -45,11 +47,20 @@ async function ownCgroupPaths(): Promise<Map<string, string>> {
   return out;
 }
 
+// Counter files are tiny kernel pseudo-files: a synchronous read costs microseconds, four thread-pool hops cost more.
 async function readCounter(file: string, key: string): Promise<number> {
   try {
-    const text = await readFile(file, 'utf8');
+    const text = readFileSync(file, 'utf8');
     const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(text);
     return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function readNumber(file: string): Promise<number> {
+  try {
+    return Number(readFileSync(file, 'utf8').trim()) || 0;
   } catch {
     return 0;
   }
@@ -133,10 +144,36 @@ async function subdirs(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
 }
 
-abstract class PooledDriver<G extends RunCgroup> implements RunCgroupDriver {
+/**
+ * One run's hold on a pooled group. Groups are recycled, so a kill that arrives after the run released its group
+ * (a timer or an interrupt still in flight) would otherwise SIGKILL the group's next run: once revoked, it does nothing.
+ */
+class CgroupLease implements RunCgroup {
+  private revoked = false;
+  readonly procsFiles: readonly string[];
+
+  constructor(private readonly group: PooledGroup) {
+    this.procsFiles = group.procsFiles;
+  }
+
+  revoke(): void {
+    this.revoked = true;
+  }
+
+  counters(): Promise<CgroupCounters> {
+    return this.revoked ? Promise.resolve({ oomKills: 0, pidsMaxEvents: 0, cpuNs: 0 }) : this.group.counters();
+  }
+
+  async kill(): Promise<void> {
+    if (!this.revoked) await this.group.kill(() => this.revoked);
+  }
+}
+
+abstract class PooledDriver<G extends PooledGroup> implements RunCgroupDriver {
   abstract readonly mode: CgroupMode;
   private readonly idle: G[] = [];
   private readonly all = new Set<G>();
+  private readonly leases = new Map<CgroupLease, G>();
   private nextId = 0;
 
   constructor(private readonly poolSize: number) {}
@@ -145,7 +182,7 @@ abstract class PooledDriver<G extends RunCgroup> implements RunCgroupDriver {
   protected abstract applyLimits(group: G, limits: SandboxLimits): Promise<void>;
   protected abstract remove(group: G): Promise<void>;
 
-  async acquire(limits: SandboxLimits): Promise<G> {
+  async acquire(limits: SandboxLimits): Promise<RunCgroup> {
     const group = this.idle.pop() ?? (await this.create(`run-${this.nextId++}`));
     this.all.add(group);
     try {
@@ -154,11 +191,17 @@ abstract class PooledDriver<G extends RunCgroup> implements RunCgroupDriver {
       await this.discard(group);
       throw err;
     }
-    return group;
+    const lease = new CgroupLease(group);
+    this.leases.set(lease, group);
+    return lease;
   }
 
   async release(cgroup: RunCgroup): Promise<boolean> {
-    const group = cgroup as G;
+    const group = this.leases.get(cgroup as CgroupLease);
+    if (group === undefined) throw new Error('release of a cgroup this driver did not hand out, or released twice');
+    this.leases.delete(cgroup as CgroupLease);
+    // From here on the run's late kills (a grace timer, an interrupt still in flight) must not reach the group's next run.
+    (cgroup as CgroupLease).revoke();
     const empty = await this.emptyOut(group);
     if (!empty) {
       this.all.delete(group);
@@ -188,9 +231,15 @@ abstract class PooledDriver<G extends RunCgroup> implements RunCgroupDriver {
   }
 }
 
-interface V1Group extends RunCgroup {
+/** A pooled group: its kill takes a check so that a lease revoked mid-kill stops before its next signal. */
+interface PooledGroup extends Omit<RunCgroup, 'kill'> {
+  kill(revoked?: () => boolean): Promise<void>;
+}
+
+interface V1Group extends PooledGroup {
   memoryDir: string;
   pidsDir: string;
+  cpuacctDir: string | null;
   limitsKey: string;
 }
 
@@ -202,6 +251,8 @@ class CgroupV1Driver extends PooledDriver<V1Group> {
   constructor(
     private readonly memoryParent: string,
     private readonly pidsParent: string,
+    /** cpuacct parent, when that controller is mounted: it only measures CPU time, it limits nothing. */
+    private readonly cpuacctParent: string | null,
     poolSize: number,
     private readonly procsOwner: { uid: number; gid: number } | null,
   ) {
@@ -214,25 +265,31 @@ class CgroupV1Driver extends PooledDriver<V1Group> {
     const pidsDir = join(this.pidsParent, name);
     await mkdir(memoryDir, { recursive: true });
     await mkdir(pidsDir, { recursive: true });
+    const cpuacctDir = this.cpuacctParent !== null ? join(this.cpuacctParent, name) : null;
+    if (cpuacctDir !== null) await mkdir(cpuacctDir, { recursive: true });
     const memoryProcs = join(memoryDir, 'cgroup.procs');
     const pidsProcs = join(pidsDir, 'cgroup.procs');
+    const procsFiles = [memoryProcs, pidsProcs, ...(cpuacctDir !== null ? [join(cpuacctDir, 'cgroup.procs')] : [])];
     if (this.procsOwner) {
       // v1 lets a process move itself into a group whose cgroup.procs it may write, so the chain can start as the
       // sandbox user (no setpriv hop). cgroupfs is not mounted inside the sandbox, so the program cannot use this.
-      for (const f of [memoryProcs, pidsProcs]) await chown(f, this.procsOwner.uid, this.procsOwner.gid);
+      for (const f of procsFiles) await chown(f, this.procsOwner.uid, this.procsOwner.gid);
     }
     return {
       memoryDir,
       pidsDir,
+      cpuacctDir,
       limitsKey: '',
-      procsFiles: [memoryProcs, pidsProcs],
+      procsFiles,
       counters: async () => ({
         oomKills: await readCounter(join(memoryDir, 'memory.oom_control'), 'oom_kill'),
         pidsMaxEvents: await readCounter(join(pidsDir, 'pids.events'), 'max'),
+        cpuNs: cpuacctDir !== null ? await readNumber(join(cpuacctDir, 'cpuacct.usage')) : 0,
       }),
-      kill: async () => {
+      kill: async (revoked = () => false) => {
         // v1 has no cgroup.kill: SIGKILL whatever is listed, then again for anything forked meanwhile.
-        killAll([...(await readPids(pidsProcs)), ...(await readPids(memoryProcs))]);
+        const pids = [...(await readPids(pidsProcs)), ...(await readPids(memoryProcs))];
+        if (!revoked()) killAll(pids);
       },
     };
   }
@@ -263,21 +320,24 @@ class CgroupV1Driver extends PooledDriver<V1Group> {
   protected async emptyOut(g: V1Group): Promise<boolean> {
     const pids = await killUntilEmpty(join(g.pidsDir, 'cgroup.procs'));
     const mem = await killUntilEmpty(join(g.memoryDir, 'cgroup.procs'));
-    return pids && mem;
+    const cpu = g.cpuacctDir !== null ? await killUntilEmpty(join(g.cpuacctDir, 'cgroup.procs')) : true;
+    return pids && mem && cpu;
   }
 
   protected async remove(g: V1Group): Promise<void> {
     await rmdirRetry(g.memoryDir);
     await rmdirRetry(g.pidsDir);
+    if (g.cpuacctDir !== null) await rmdirRetry(g.cpuacctDir);
   }
 
   protected async removeParents(): Promise<void> {
     await rmdirRetry(this.memoryParent).catch(() => undefined);
     await rmdirRetry(this.pidsParent).catch(() => undefined);
+    if (this.cpuacctParent !== null) await rmdirRetry(this.cpuacctParent).catch(() => undefined);
   }
 }
 
-interface V2Group extends RunCgroup {
+interface V2Group extends PooledGroup {
   dir: string;
   limitsKey: string;
 }
@@ -304,12 +364,16 @@ class CgroupV2Driver extends PooledDriver<V2Group> {
       counters: async () => ({
         oomKills: await readCounter(join(dir, 'memory.events'), 'oom_kill'),
         pidsMaxEvents: await readCounter(join(dir, 'pids.events'), 'max'),
+        cpuNs: (await readCounter(join(dir, 'cpu.stat'), 'usage_usec')) * 1000,
       }),
-      kill: async () => {
+      kill: async (revoked = () => false) => {
+        if (revoked()) return;
         try {
-          await writeFile(join(dir, 'cgroup.kill'), '1');
+          // Synchronous, so nothing can revoke the lease between the check and the write.
+          writeFileSync(join(dir, 'cgroup.kill'), '1');
         } catch {
-          killAll(await readPids(procs));
+          const pids = await readPids(procs);
+          if (!revoked()) killAll(pids);
         }
       },
     };
@@ -410,11 +474,16 @@ async function tryV1(poolSize: number, procsOwner: { uid: number; gid: number } 
   const memOwn = join(memRoot, own.get('memory') ?? '/');
   const pidsOwn = join(pidsRoot, own.get('pids') ?? '/');
   const name = `${GROUP_PREFIX}${process.pid}`;
+  const cpuRoot = join(CGROUP_ROOT, 'cpuacct');
+  const cpuOwn = existsSync(join(cpuRoot, 'cpuacct.usage')) ? join(cpuRoot, own.get('cpuacct') ?? '/') : null;
   try {
-    await sweepStale([memOwn, pidsOwn], subdirs);
+    await sweepStale(cpuOwn !== null ? [memOwn, pidsOwn, cpuOwn] : [memOwn, pidsOwn], subdirs);
     await mkdir(join(memOwn, name), { recursive: true });
     await mkdir(join(pidsOwn, name), { recursive: true });
-    return new CgroupV1Driver(join(memOwn, name), join(pidsOwn, name), poolSize, procsOwner);
+    // CPU accounting is a nicety: without it the runs are still bounded, only cpu_ms reads 0.
+    const cpuParent =
+      cpuOwn !== null ? await mkdir(join(cpuOwn, name), { recursive: true }).then(() => join(cpuOwn, name), () => null) : null;
+    return new CgroupV1Driver(join(memOwn, name), join(pidsOwn, name), cpuParent, poolSize, procsOwner);
   } catch (err) {
     await rmdir(join(memOwn, name)).catch(() => undefined);
     await rmdir(join(pidsOwn, name)).catch(() => undefined);

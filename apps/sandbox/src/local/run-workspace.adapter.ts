@@ -33,11 +33,20 @@ export function defaultWorkspaceRoot(): string {
   return tmpdir();
 }
 
+function planFiles(files: readonly WorkspaceFile[]): { segments: string[]; content: string | Uint8Array }[] {
+  if (files.length > MAX_WORKSPACE_FILES) throw PlatformError.invalid('files', `at most ${MAX_WORKSPACE_FILES} files per request`);
+  return files.map((f) => ({ segments: workspacePathSegments(f.path), content: f.content }));
+}
+
 /** Creates and removes the fresh per-run workspace directories under one private parent. */
 export class RunWorkspaces {
   private readonly base: string;
 
-  constructor(root: string, private readonly owner: WorkspaceOwner | null) {
+  constructor(
+    root: string,
+    /** Owner given to the workspace and everything the service writes into it. */
+    readonly owner: WorkspaceOwner | null,
+  ) {
     const uid = process.getuid?.() ?? 0;
     this.base = join(root, `lemur-sandbox-${uid}`);
     if (!existsSync(this.base)) mkdirSync(this.base, { mode: 0o711 });
@@ -52,9 +61,8 @@ export class RunWorkspaces {
 
   /** Makes a fresh workspace owned by the sandbox user and writes the request's files into it. */
   async create(files: readonly WorkspaceFile[] = []): Promise<string> {
-    if (files.length > MAX_WORKSPACE_FILES) throw PlatformError.invalid('files', `at most ${MAX_WORKSPACE_FILES} files per request`);
-    const planned = files.map((f) => ({ segments: workspacePathSegments(f.path), content: f.content }));
-    const dir = await mkdtemp(join(this.base, 'run-'));
+    const planned = planFiles(files);
+    const dir = await mkdtemp(join(this.base, `run-${process.pid}-`));
     try {
       await chmod(dir, 0o700);
       for (const f of planned) await this.writeFile(dir, f.segments, f.content);
@@ -64,6 +72,54 @@ export class RunWorkspaces {
       await this.remove(dir);
       throw err;
     }
+  }
+
+  /**
+   * Writes a request's files into a workspace made by `create()` that nothing has run in yet (a pre-started
+   * sandbox's): it is empty and holds no link, so the plain, exclusive writes of `create()` are safe here too.
+   */
+  async populate(dir: string, files: readonly WorkspaceFile[]): Promise<void> {
+    for (const f of planFiles(files)) await this.writeFile(dir, f.segments, f.content);
+  }
+
+  /**
+   * A directory for a pre-started sandbox's program, bound read-only at /sandbox: owned by the service and only
+   * readable by the sandbox user, so the program cannot change it even from outside its mount namespace.
+   */
+  async createEntry(): Promise<string> {
+    const dir = await mkdtemp(join(this.base, `entry-${process.pid}-`));
+    try {
+      await chmod(dir, 0o755);
+      return dir;
+    } catch (err) {
+      await this.remove(dir);
+      throw err;
+    }
+  }
+
+  /** Puts the program into an entry directory (a new file, never through a link). */
+  async placeProgram(entryDir: string, name: string, code: string): Promise<void> {
+    const handle = await open(join(entryDir, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    try {
+      await handle.writeFile(code, 'utf8');
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Deletes the workspaces and entry directories of services that are gone (killed, crashed): each is named after
+   * the pid of the service that made it, and services of one uid share the parent. Returns how many were removed.
+   */
+  async sweepStale(): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.base).catch(() => [] as string[])) {
+      const m = /^(?:run|entry)-(\d+)-/.exec(name);
+      if (!m || Number(m[1]) === process.pid || existsSync(`/proc/${m[1]}`)) continue;
+      await this.remove(join(this.base, name));
+      removed += 1;
+    }
+    return removed;
   }
 
   /** Deletes a workspace; symlinks the program left are unlinked, never followed. */

@@ -14,10 +14,10 @@ export interface AnswerPolicy {
 }
 
 /** Answer modes that can be chosen per model name. */
-export type AnswerMode = 'echo' | 'scripted' | 'oracle' | 'wrong';
+export type AnswerMode = 'echo' | 'scripted' | 'oracle' | 'wrong' | 'replay';
 
 /** Every answer mode, for validation and help text. */
-export const ANSWER_MODES: readonly AnswerMode[] = ['echo', 'scripted', 'oracle', 'wrong'];
+export const ANSWER_MODES: readonly AnswerMode[] = ['echo', 'scripted', 'oracle', 'wrong', 'replay'];
 
 /** The fixed answer of the oracle and wrong modes when a prompt matches no benchmark item. */
 export const UNKNOWN_PROMPT_ANSWER = "I don't know.";

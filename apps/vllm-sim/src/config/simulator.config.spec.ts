@@ -18,9 +18,30 @@ describe('parseSimulatorConfig', () => {
     expect(config.logLevel).toBe('info');
   });
 
+  it('takes a replay model with its published run directory', () => {
+    const { options } = parseSimulatorConfig(['--model', 'r=replay:/runs/lemur'], {});
+    expect(options.models).toEqual([{ name: 'r', mode: 'replay', runDir: '/runs/lemur' }]);
+  });
+
   it('takes scripted rules files and the default answer', () => {
     const { options } = parseSimulatorConfig(['--model', 's=scripted:/tmp/rules.jsonl', '--scripted-default', 'dunno'], {});
     expect(options.models).toEqual([{ name: 's', mode: 'scripted', rulesFile: '/tmp/rules.jsonl', defaultCompletion: 'dunno' }]);
+  });
+
+  it('reads the cache geometry from flags and environment variables', () => {
+    const { options } = parseSimulatorConfig(['--model', 'm=echo', '--block-size', '32', '--prefix-cache-blocks', '0'], {
+      VLLM_SIM_KV_CACHE_BLOCKS: '500',
+      VLLM_SIM_PREFIX_CACHE_BLOCKS: '100',
+    });
+    expect(options).toMatchObject({ blockSize: 32, kvCacheBlocks: 500, prefixCacheBlocks: 0 });
+  });
+
+  it.each([
+    ['--block-size', '0'],
+    ['--kv-cache-blocks', '-1'],
+    ['--prefix-cache-blocks', '1.5'],
+  ])('rejects %s %s naming the flag', (flag, value) => {
+    expect(() => parseSimulatorConfig(['--model', 'm=echo', flag, value], {})).toThrow(new RegExp(flag));
   });
 
   it('falls back to environment variables, flags winning', () => {
@@ -50,7 +71,8 @@ describe('parseSimulatorConfig', () => {
   it.each([
     [['--model', 'x=telepathy'], 'unknown mode'],
     [['--model', 'noequals'], 'NAME=MODE'],
-    [['--model', 'x=echo:/rules'], 'only scripted'],
+    [['--model', 'x=echo:/rules'], 'only scripted and replay'],
+    [['--model', 'x=replay'], 'replay needs a run directory'],
     [['--model', 'x=echo', '--error-rate', '2'], '--error-rate must be between 0 and 1'],
     [['--model', 'x=echo', '--port', 'abc'], '--port'],
     [['--model', 'x=echo', '--max-num-seqs', '0'], '--max-num-seqs'],

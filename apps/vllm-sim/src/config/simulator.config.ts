@@ -29,16 +29,26 @@ Example:
   curl -s localhost:8001/v1/completions -H 'content-type: application/json' -d '{"model":"sim-oracle","prompt":"Hi","max_tokens":32}'
 
 Flags (environment variable in brackets; flags win):
-  --model NAME=MODE[:RULES]  served model, repeatable; MODE is echo | scripted | oracle | wrong;
-                             scripted takes a JSONL rules file [VLLM_SIM_MODELS, comma-separated]
+  --model NAME=MODE[:RULES]  served model, repeatable; MODE is echo | scripted | oracle | wrong | replay;
+                             scripted takes a JSONL rules file, replay a published MINT run directory
+                             [VLLM_SIM_MODELS, comma-separated]
   --host HOST                listen address, default 127.0.0.1 [VLLM_SIM_HOST]
   --port PORT                listen port, default 8000; 0 picks a free one [VLLM_SIM_PORT]
   --max-model-len N          context length, default 4096 [VLLM_SIM_MAX_MODEL_LEN]
+  --max-logprobs N           most log-probability alternatives a request may ask for, default 20; 0 answers
+                             every request for alternatives with vLLM's 400 [VLLM_SIM_MAX_LOGPROBS]
   --max-num-seqs N           requests decoding at once, more wait FIFO; default 64 [VLLM_SIM_MAX_NUM_SEQS]
-  --kv-cache-tokens N        KV-cache size for the cache-usage gauge [VLLM_SIM_KV_CACHE_TOKENS]
+  --block-size N             tokens per KV-cache block, default 16 [VLLM_SIM_BLOCK_SIZE]
+  --kv-cache-blocks N        KV-cache capacity in blocks; requests that do not fit wait
+                             [VLLM_SIM_KV_CACHE_BLOCKS]
+  --kv-cache-tokens N        the same capacity in tokens, default max-model-len x max-num-seqs / 4
+                             [VLLM_SIM_KV_CACHE_TOKENS]
+  --prefix-cache-blocks N    blocks the prefix cache keeps (LRU), default the KV capacity; 0 disables
+                             [VLLM_SIM_PREFIX_CACHE_BLOCKS]
   --fast                     zero latency, for tests [VLLM_SIM_FAST=1]
   --ttft-ms MS               base time to first token, default 20 [VLLM_SIM_TTFT_MS]
-  --ttft-per-token-ms MS     extra prefill time per prompt token, default 0.02 [VLLM_SIM_TTFT_PER_TOKEN_MS]
+  --ttft-per-token-ms MS     prefill time per prompt token not in the prefix cache, default 0.02
+                             [VLLM_SIM_TTFT_PER_TOKEN_MS]
   --tpot-ms MS               time per output token, default 2 [VLLM_SIM_TPOT_MS]
   --batch-slowdown F         tpot grows by F per extra running request, default 0.01 [VLLM_SIM_BATCH_SLOWDOWN]
   --error-rate F             fraction of requests answered 500 [VLLM_SIM_ERROR_RATE]
@@ -85,7 +95,11 @@ export function parseModelSpec(spec: string, scriptedDefault: string | undefined
       ...(scriptedDefault !== undefined ? { defaultCompletion: scriptedDefault } : {}),
     };
   }
-  if (rulesFile !== undefined) throw new SimulatorConfigError(`--model "${spec}": only scripted models take a rules file`);
+  if (answerMode === 'replay') {
+    if (rulesFile === undefined) throw new SimulatorConfigError(`--model "${spec}": replay needs a run directory, NAME=replay:DIR`);
+    return { name, mode: 'replay', runDir: rulesFile };
+  }
+  if (rulesFile !== undefined) throw new SimulatorConfigError(`--model "${spec}": only scripted and replay models take a file`);
   return { name, mode: answerMode };
 }
 
@@ -102,9 +116,13 @@ export function parseSimulatorConfig(argv: readonly string[], env: Env): Simulat
         host: { type: 'string' },
         port: { type: 'string' },
         'max-model-len': { type: 'string' },
+        'max-logprobs': { type: 'string' },
         'max-num-seqs': { type: 'string' },
         'max-concurrent-seqs': { type: 'string' },
         'kv-cache-tokens': { type: 'string' },
+        'kv-cache-blocks': { type: 'string' },
+        'block-size': { type: 'string' },
+        'prefix-cache-blocks': { type: 'string' },
         fast: { type: 'boolean' },
         'ttft-ms': { type: 'string' },
         'ttft-per-token-ms': { type: 'string' },
@@ -169,10 +187,23 @@ export function parseSimulatorConfig(argv: readonly string[], env: Env): Simulat
   const maxModelLen = number('--max-model-len', pick('max-model-len', 'VLLM_SIM_MAX_MODEL_LEN'), positiveInt, 'an integer >= 1');
   const maxConcurrentSeqs = number('--max-num-seqs', maxNumSeqs, positiveInt, 'an integer >= 1');
   const kvCacheTokens = number('--kv-cache-tokens', pick('kv-cache-tokens', 'VLLM_SIM_KV_CACHE_TOKENS'), positiveInt, 'an integer >= 1');
+  const blockSize = number('--block-size', pick('block-size', 'VLLM_SIM_BLOCK_SIZE'), positiveInt, 'an integer >= 1');
+  const kvCacheBlocks = number('--kv-cache-blocks', pick('kv-cache-blocks', 'VLLM_SIM_KV_CACHE_BLOCKS'), positiveInt, 'an integer >= 1');
+  const prefixCacheBlocks = number(
+    '--prefix-cache-blocks',
+    pick('prefix-cache-blocks', 'VLLM_SIM_PREFIX_CACHE_BLOCKS'),
+    nonNegativeInt,
+    'an integer >= 0',
+  );
   const bodyLimitBytes = number('--body-limit-bytes', pick('body-limit-bytes', 'VLLM_SIM_BODY_LIMIT_BYTES'), positiveInt, 'an integer >= 1');
   if (maxModelLen !== undefined) options.maxModelLen = maxModelLen;
+  const maxLogprobs = number('--max-logprobs', pick('max-logprobs', 'VLLM_SIM_MAX_LOGPROBS'), nonNegativeInt, 'an integer >= 0');
+  if (maxLogprobs !== undefined) options.maxLogprobs = maxLogprobs;
   if (maxConcurrentSeqs !== undefined) options.maxConcurrentSeqs = maxConcurrentSeqs;
   if (kvCacheTokens !== undefined) options.kvCacheTokens = kvCacheTokens;
+  if (blockSize !== undefined) options.blockSize = blockSize;
+  if (kvCacheBlocks !== undefined) options.kvCacheBlocks = kvCacheBlocks;
+  if (prefixCacheBlocks !== undefined) options.prefixCacheBlocks = prefixCacheBlocks;
   if (bodyLimitBytes !== undefined) options.bodyLimitBytes = bodyLimitBytes;
   if (datasetsDir !== undefined) options.datasetsDir = datasetsDir;
 

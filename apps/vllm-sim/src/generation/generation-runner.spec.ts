@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { PrefixCache } from '../cache/prefix-cache';
 import { VllmMetrics } from '../metrics/vllm.metrics';
 import { SeqScheduler } from '../scheduling/seq-scheduler';
 import { FAST_TIME_MODEL } from '../scheduling/time-model';
 import { type GenerationPlan, runGeneration } from './generation-runner';
 import { truncateCompletion } from './truncation';
+import { promptBlockHashes } from '../cache/prefix-cache';
 
 function engine(maxSeqs = 4) {
   const scheduler = new SeqScheduler(maxSeqs);
-  const metrics = new VllmMetrics(['m'], () => scheduler.snapshot(), 1000);
-  return { scheduler, metrics, timeModel: FAST_TIME_MODEL, now: () => 0 };
+  const metrics = new VllmMetrics(['m'], () => scheduler.snapshot(), { blockSize: 16, kvCapacityBlocks: 100, prefixCaching: true });
+  return { scheduler, metrics, timeModel: FAST_TIME_MODEL, prefixCache: new PrefixCache(16, 100), now: () => 0 };
 }
 
 function plan(texts: string[], overrides: Partial<GenerationPlan> = {}): GenerationPlan {
@@ -69,5 +71,17 @@ describe('runGeneration', () => {
     holder.release();
     expect(await counter(e.metrics, 'vllm:generation_tokens_total')).toBe(0);
     expect(await counter(e.metrics, 'vllm:request_success_total', 'abort')).toBe(1);
+  });
+
+  it('serves repeated prompt prefixes from the prefix cache and counts queried and hit tokens', async () => {
+    const e = engine();
+    const text = Array.from({ length: 40 }, (_, i) => ` w${i}`).join('');
+    const prompts = [{ tokens: 40, blockHashes: promptBlockHashes('m', text, 16) }];
+    await runGeneration(e, plan(['a'], { promptTokens: 40, prompts }));
+    expect(await counter(e.metrics, 'vllm:prefix_cache_hits_total')).toBe(0);
+    await runGeneration(e, plan(['a'], { promptTokens: 40, prompts }));
+    expect(await counter(e.metrics, 'vllm:prefix_cache_queries_total')).toBe(80);
+    // Two full blocks of 16 tokens; the last 8 tokens form a partial block that is never cached.
+    expect(await counter(e.metrics, 'vllm:prefix_cache_hits_total')).toBe(32);
   });
 });

@@ -1,4 +1,5 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
+import { type PrefixCache } from '../cache/prefix-cache';
 import { type VllmMetrics } from '../metrics/vllm.metrics';
 import { RequestAbortedError, type SeqScheduler } from '../scheduling/seq-scheduler';
 import { interTokenMs, timeToFirstTokenMs, type TimeModelConfig } from '../scheduling/time-model';
@@ -9,7 +10,15 @@ export interface GenerationEngine {
   scheduler: SeqScheduler;
   timeModel: TimeModelConfig;
   metrics: VllmMetrics;
+  prefixCache: PrefixCache;
   now: () => number;
+}
+
+/** One prompt of a request as the prefix cache sees it. */
+export interface PlannedPrompt {
+  tokens: number;
+  /** Chained hashes of its full blocks (`promptBlockHashes`). */
+  blockHashes: string[];
 }
 
 /** One choice to generate: its index in the response and the text it will produce. */
@@ -22,6 +31,10 @@ export interface PlannedChoice {
 export interface GenerationPlan {
   model: string;
   promptTokens: number;
+  /** The prompts' blocks for the prefix cache; without them nothing is cached and every prompt token is prefilled. */
+  prompts?: PlannedPrompt[];
+  /** KV-cache blocks the request holds while it runs (prompt and output); it waits until they are free. */
+  kvBlocks?: number;
   choices: PlannedChoice[];
   /** Stop emitting after the first token and hold the slot until the client goes away (fault injection). */
   stall: boolean;
@@ -57,8 +70,20 @@ function untilAborted(signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Looks the prompts up in the prefix cache and returns how many prompt tokens are served from it. */
+function cachedPromptTokens(engine: GenerationEngine, plan: GenerationPlan): number {
+  let cached = 0;
+  for (const prompt of plan.prompts ?? []) {
+    const blocks = engine.prefixCache.match(prompt.blockHashes);
+    // As in vLLM, at least the last prompt token is always computed.
+    cached += Math.min(blocks * engine.prefixCache.blockSize, Math.max(0, prompt.tokens - 1));
+  }
+  return cached;
+}
+
 /**
- * Runs one request through the engine: waits for a sequence slot (FIFO), spends the modelled prefill time, then
+ * Runs one request through the engine: waits for a sequence slot and its KV blocks (FIFO), looks its prompt up in
+ * the prefix cache, spends the modelled prefill time for the uncached tokens only, then
  * emits one token per choice per decode step at the modelled pace, recording vLLM's metrics along the way.
  * All choices of a request decode together, as vLLM batches a request's `n` sequences.
  */
@@ -71,19 +96,21 @@ export async function runGeneration(
   const { model, signal } = plan;
   let slot;
   try {
-    slot = await scheduler.acquire(model, signal);
+    slot = await scheduler.acquire(model, signal, plan.kvBlocks ?? 0);
   } catch (err) {
     if (!(err instanceof RequestAbortedError)) throw err;
     metrics.countFinished(model, 'abort');
     return 'aborted';
   }
   try {
-    let cached = plan.promptTokens;
-    slot.setCachedTokens(cached);
     metrics.addPromptTokens(model, plan.promptTokens);
+    const hits = cachedPromptTokens(engine, plan);
+    metrics.countPrefixCacheLookup(model, plan.promptTokens, hits);
     const steps = Math.max(1, ...plan.choices.map((choice) => choice.completion.pieces.length));
 
-    await pause(timeToFirstTokenMs(timeModel, plan.promptTokens), signal);
+    await pause(timeToFirstTokenMs(timeModel, plan.promptTokens - hits), signal);
+    // The prefill's blocks become reusable once computed, as in vLLM (requests prefilling at the same time all miss).
+    for (const prompt of plan.prompts ?? []) engine.prefixCache.insert(prompt.blockHashes);
     metrics.observeTimeToFirstToken(model, (now() - plan.arrivalMs) / 1000);
     listener.onFirstStep?.();
 
@@ -94,7 +121,6 @@ export async function runGeneration(
       await pause(perTokenMs * (steps - 1), signal);
       for (let step = 1; step < steps; step++) metrics.observeTimePerOutputToken(model, perTokenMs / 1000);
       const emitted = plan.choices.reduce((sum, choice) => sum + choice.completion.pieces.length, 0);
-      slot.setCachedTokens(cached + emitted);
       metrics.addGenerationTokens(model, emitted);
       metrics.observeEndToEnd(model, (now() - plan.arrivalMs) / 1000);
       for (const choice of plan.choices) metrics.countFinished(model, choice.completion.finishReason);
@@ -114,8 +140,6 @@ export async function runGeneration(
         emitted += 1;
         listener.onToken?.(choice.index, piece);
       }
-      cached += emitted;
-      slot.setCachedTokens(cached);
       metrics.addGenerationTokens(model, emitted);
       if (plan.stall) {
         await untilAborted(signal);

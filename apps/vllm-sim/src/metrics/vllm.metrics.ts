@@ -20,18 +20,21 @@ export class VllmMetrics {
   private readonly promptTokens: Counter<'model_name'>;
   private readonly generationTokens: Counter<'model_name'>;
   private readonly requestSuccess: Counter<'model_name' | 'finished_reason'>;
+  private readonly prefixQueries: Counter<'model_name'>;
+  private readonly prefixHits: Counter<'model_name'>;
 
   constructor(
     modelNames: readonly string[],
     snapshot: () => SchedulerSnapshot,
-    kvCacheTokens: number,
+    cache: { blockSize: number; kvCapacityBlocks: number; prefixCaching: boolean },
   ) {
     const registers = [this.registry];
     const perModel = (gauge: Gauge<'model_name'>, pick: (s: SchedulerSnapshot, model: string) => number): void => {
       const state = snapshot();
       for (const model of modelNames) gauge.set({ model_name: model }, pick(state, model));
     };
-    const cacheUsage = (s: SchedulerSnapshot): number => Math.min(1, s.cachedTokens / kvCacheTokens);
+    // The engine's KV cache is shared by its models, so every model reports the same usage, as vLLM's engine does.
+    const cacheUsage = (s: SchedulerSnapshot): number => Math.min(1, s.usedBlocks / cache.kvCapacityBlocks);
 
     new Gauge({
       name: 'vllm:num_requests_running',
@@ -63,6 +66,24 @@ export class VllmMetrics {
         },
       });
     }
+    this.prefixQueries = new Counter({
+      name: 'vllm:prefix_cache_queries_total',
+      help: 'Prefix cache queries, in terms of number of queried tokens.',
+      labelNames: ['model_name'],
+      registers,
+    });
+    this.prefixHits = new Counter({
+      name: 'vllm:prefix_cache_hits_total',
+      help: 'Prefix cache hits, in terms of number of cached tokens.',
+      labelNames: ['model_name'],
+      registers,
+    });
+    new Gauge({
+      name: 'vllm:cache_config_info',
+      help: 'Information of the LLMEngine CacheConfig.',
+      labelNames: ['block_size', 'num_gpu_blocks', 'enable_prefix_caching'],
+      registers,
+    }).set({ block_size: String(cache.blockSize), num_gpu_blocks: String(cache.kvCapacityBlocks), enable_prefix_caching: cache.prefixCaching ? 'True' : 'False' }, 1);
     this.ttft = new Histogram({
       name: 'vllm:time_to_first_token_seconds',
       help: 'Histogram of time to first token in seconds.',
@@ -107,6 +128,8 @@ export class VllmMetrics {
       for (const histogram of [this.ttft, this.tpot, this.e2e]) histogram.zero({ model_name: model });
       this.promptTokens.inc({ model_name: model }, 0);
       this.generationTokens.inc({ model_name: model }, 0);
+      this.prefixQueries.inc({ model_name: model }, 0);
+      this.prefixHits.inc({ model_name: model }, 0);
       for (const reason of ['stop', 'length', 'abort'] as const) {
         this.requestSuccess.inc({ model_name: model, finished_reason: reason }, 0);
       }
@@ -127,6 +150,12 @@ export class VllmMetrics {
 
   addPromptTokens(model: string, tokens: number): void {
     this.promptTokens.inc({ model_name: model }, tokens);
+  }
+
+  /** One prefix-cache lookup: `queried` prompt tokens, `hits` of them found cached. */
+  countPrefixCacheLookup(model: string, queried: number, hits: number): void {
+    this.prefixQueries.inc({ model_name: model }, queried);
+    this.prefixHits.inc({ model_name: model }, hits);
   }
 
   addGenerationTokens(model: string, tokens: number): void {

@@ -24,7 +24,14 @@ describe('parseCompletionRequest', () => {
       topP: 1,
       stream: false,
       includeUsage: false,
+      echo: false,
     });
+  });
+
+  it('takes logprobs and echo (max_tokens 0 only with echo)', () => {
+    expect(parseCompletionRequest({ model: 'm', prompt: 'x', logprobs: 20, max_tokens: 1 }, 4096)).toMatchObject({ logprobs: 20, echo: false });
+    expect(parseCompletionRequest({ model: 'm', prompt: 'x', logprobs: 0, echo: true, max_tokens: 0 }, 4096)).toMatchObject({ logprobs: 0, echo: true, maxTokens: 0 });
+    expect(() => parseCompletionRequest({ model: 'm', prompt: 'x', logprobs: 6 }, 4096, 5)).toThrow('greater than max allowed: 5');
   });
 
   it('accepts a batch of prompts, a stop list and stream options', () => {

@@ -30,6 +30,10 @@ export interface GenerationRequest {
   seed?: number;
   stream: boolean;
   includeUsage: boolean;
+  /** Completions only: log-probabilities of each token and this many alternatives. */
+  logprobs?: number;
+  /** Completions only: return the prompt before the generated text (with its log-probabilities when asked). */
+  echo: boolean;
 }
 
 /** A request the client must fix: mapped to HTTP 400 with `param` naming the field. */
@@ -45,6 +49,22 @@ export class InvalidRequestError extends Error {
 
 /** vLLM's default `max_tokens` for the legacy completions endpoint (chat defaults to the rest of the context). */
 export const COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
+
+/** vLLM's default `--max-logprobs`: a request asking for more alternatives is a 400. */
+export const DEFAULT_MAX_LOGPROBS = 20;
+
+function checkLogprobs(parsed: CompletionRequestBody, maxLogprobs: number): { logprobs?: number; echo: boolean } {
+  const echo = parsed.echo ?? false;
+  if (parsed.max_tokens === 0 && !echo) throw new InvalidRequestError('max_tokens must be at least 1, got 0.', 'max_tokens');
+  if (echo && parsed.stream) throw new InvalidRequestError('echo is simulated for non-streaming requests only', 'echo');
+  const logprobs = parsed.logprobs ?? undefined;
+  if (logprobs === undefined) return { echo };
+  if (logprobs < 0) throw new InvalidRequestError('`logprobs` must be a positive value.', 'logprobs');
+  if (logprobs > maxLogprobs) {
+    throw new InvalidRequestError(`Requested sample logprobs of ${logprobs}, which is greater than max allowed: ${maxLogprobs}`, 'logprobs');
+  }
+  return { logprobs, echo };
+}
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -102,9 +122,10 @@ function streamFlags(body: CompletionRequestBody | ChatRequestBody): { stream: b
   return { stream, includeUsage: body.stream_options?.include_usage ?? false };
 }
 
-/** Validates a `/v1/completions` body against the model's context length. */
-export function parseCompletionRequest(body: unknown, maxModelLen: number): GenerationRequest {
+/** Validates a `/v1/completions` body against the model's context length and log-probability limit. */
+export function parseCompletionRequest(body: unknown, maxModelLen: number, maxLogprobs = DEFAULT_MAX_LOGPROBS): GenerationRequest {
   const parsed = parseBody(completionRequestSchema, body);
+  const logprobs = checkLogprobs(parsed, maxLogprobs);
   const texts = typeof parsed.prompt === 'string' ? [parsed.prompt] : parsed.prompt;
   const prompts = texts.map((text) => ({ text, tokens: countTokens(text) }));
   const requested = parsed.max_tokens ?? COMPLETIONS_DEFAULT_MAX_TOKENS;
@@ -121,6 +142,7 @@ export function parseCompletionRequest(body: unknown, maxModelLen: number): Gene
     topP: parsed.top_p ?? 1,
     ...(parsed.seed !== null && parsed.seed !== undefined ? { seed: parsed.seed } : {}),
     ...streamFlags(parsed),
+    ...logprobs,
   };
 }
 
@@ -149,5 +171,6 @@ export function parseChatRequest(body: unknown, maxModelLen: number): Generation
     topP: parsed.top_p ?? 1,
     ...(parsed.seed !== null && parsed.seed !== undefined ? { seed: parsed.seed } : {}),
     ...streamFlags(parsed),
+    echo: false,
   };
 }

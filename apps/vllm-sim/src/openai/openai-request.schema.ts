@@ -14,9 +14,13 @@ const sampling = {
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
 };
 
-/** Body of `POST /v1/completions`; fields the simulator does not model (logprobs, penalties ...) pass unchecked. */
+/** Body of `POST /v1/completions`; fields the simulator does not model (penalties ...) pass unchecked. */
 export const completionRequestSchema = z.object({
   ...sampling,
+  // 0 only with echo (the prompt's log-probabilities and nothing generated), as vLLM allows.
+  max_tokens: z.number().int().min(0).nullish(),
+  logprobs: z.number().int().nullish(),
+  echo: z.boolean().nullish(),
   prompt: z.union([z.string(), z.array(z.string()).min(1)], {
     error: 'prompt must be a string or a non-empty array of strings (token-id prompts are not simulated)',
   }),
@@ -24,7 +28,7 @@ export const completionRequestSchema = z.object({
 
 const contentPart = z.object({ type: z.string(), text: z.string().optional() });
 
-/** Body of `POST /v1/chat/completions`. */
+/** Body of `POST /v1/chat/completions` (`logprobs` / `top_logprobs` are accepted and answered with `logprobs: null`). */
 export const chatRequestSchema = z.object({
   ...sampling,
   max_completion_tokens: z.number().int().min(1).nullish(),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type CompletionLogprobs } from '../generation/token-logprobs';
 import { type FinishReason } from '../generation/truncation';
 import { type GenerationKind } from './generation-request';
 
@@ -15,6 +16,8 @@ export interface FinishedChoice {
   text: string;
   finishReason: FinishReason;
   stopReason: string | null;
+  /** Completions asked for log-probabilities. */
+  logprobs?: CompletionLogprobs;
 }
 
 /** Identity shared by every chunk of one response. */
@@ -60,7 +63,7 @@ export function completionResponse(header: ResponseHeader, choices: FinishedChoi
     choices: choices.map((choice) => ({
       index: choice.index,
       text: choice.text,
-      logprobs: null,
+      logprobs: choice.logprobs ?? null,
       finish_reason: choice.finishReason,
       stop_reason: choice.stopReason,
       prompt_logprobs: null,
@@ -84,11 +87,11 @@ export function roleChunk(header: ResponseHeader, index: number): Record<string,
   return chunk(header, [{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
 }
 
-/** A chunk carrying one piece of generated text for one choice. */
-export function textChunk(header: ResponseHeader, index: number, text: string): Record<string, unknown> {
+/** A chunk carrying one piece of generated text for one choice (and its log-probabilities, completions only). */
+export function textChunk(header: ResponseHeader, index: number, text: string, logprobs?: CompletionLogprobs): Record<string, unknown> {
   return header.kind === 'chat'
     ? chunk(header, [{ index, delta: { content: text }, logprobs: null, finish_reason: null }])
-    : chunk(header, [{ index, text, logprobs: null, finish_reason: null, stop_reason: null }]);
+    : chunk(header, [{ index, text, logprobs: logprobs ?? null, finish_reason: null, stop_reason: null }]);
 }
 
 /** The last chunk of one choice, carrying its finish reason. */

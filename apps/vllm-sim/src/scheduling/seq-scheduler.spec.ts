@@ -42,15 +42,37 @@ describe('SeqScheduler', () => {
     slot.release();
   });
 
-  it('sums the cached tokens of running sequences', async () => {
-    const scheduler = new SeqScheduler(4);
-    const a = await scheduler.acquire('m');
-    const b = await scheduler.acquire('m');
-    a.setCachedTokens(10);
-    b.setCachedTokens(5);
-    expect(scheduler.snapshot().cachedTokens).toBe(15);
+  it.each([
+    { name: 'fits: admitted at once', capacity: 10, held: [4], next: 6, admitted: true },
+    { name: 'does not fit: waits', capacity: 10, held: [4, 3], next: 4, admitted: false },
+    { name: 'larger than the cache: runs alone', capacity: 10, held: [], next: 50, admitted: true },
+  ])('KV capacity ($name)', async ({ capacity, held, next, admitted }) => {
+    const scheduler = new SeqScheduler(8, capacity);
+    for (const blocks of held) await scheduler.acquire('m', undefined, blocks);
+    let granted = false;
+    void scheduler.acquire('m', undefined, next).then(() => (granted = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(granted).toBe(admitted);
+    expect(scheduler.snapshot().waiting.get('m') ?? 0).toBe(admitted ? 0 : 1);
+  });
+
+  it('tracks the blocks of running sequences and admits waiters first come first served as blocks free up', async () => {
+    const scheduler = new SeqScheduler(8, 10);
+    const a = await scheduler.acquire('m', undefined, 6);
+    const b = await scheduler.acquire('m', undefined, 3);
+    expect(scheduler.snapshot().usedBlocks).toBe(9);
+    const order: string[] = [];
+    const big = scheduler.acquire('m', undefined, 8).then((slot) => (order.push('big'), slot));
+    const small = scheduler.acquire('m', undefined, 1).then((slot) => (order.push('small'), slot));
+    b.release();
+    await new Promise((resolve) => setImmediate(resolve));
+    // The small request would fit, but it came after the big one.
+    expect(order).toEqual([]);
     a.release();
-    expect(scheduler.snapshot().cachedTokens).toBe(5);
+    (await big).release();
+    (await small).release();
+    expect(order).toEqual(['big', 'small']);
+    expect(scheduler.snapshot().usedBlocks).toBe(0);
   });
 
   it('rejects a non-positive limit', () => {

@@ -9,13 +9,12 @@ export class RequestAbortedError extends Error {
 /** A granted engine slot; release it exactly once (extra calls are ignored). */
 export interface SeqSlot {
   readonly model: string;
-  /** Tokens this sequence holds in the KV cache, for the cache-usage gauge. */
-  setCachedTokens(tokens: number): void;
   release(): void;
 }
 
 interface Waiter {
   model: string;
+  blocks: number;
   grant: (slot: SeqSlot) => void;
   reject: (err: Error) => void;
   cleanup: () => void;
@@ -25,21 +24,30 @@ interface Waiter {
 export interface SchedulerSnapshot {
   running: Map<string, number>;
   waiting: Map<string, number>;
-  cachedTokens: number;
+  /** KV-cache blocks held by running sequences. */
+  usedBlocks: number;
 }
 
 /**
- * Admits at most `maxConcurrentSeqs` requests at once; the rest wait first-in first-out, like vLLM's scheduler
- * with its running and waiting queues. A waiter whose signal aborts leaves the queue without taking a slot.
+ * Admits a request when fewer than `maxConcurrentSeqs` run and its KV-cache blocks fit in what running sequences
+ * leave of `kvCapacityBlocks`; the rest wait first-in first-out, like vLLM's scheduler with its running and waiting
+ * queues. Blocks are reserved for the whole sequence at admission (vLLM allocates them as it decodes and preempts
+ * when it runs out; reserving up front gives the same waiting without modelling preemption). A request larger than
+ * the whole cache runs alone. A waiter whose signal aborts leaves the queue without taking a slot.
  */
 export class SeqScheduler {
   private readonly queue: Waiter[] = [];
-  private readonly active = new Set<{ model: string; tokens: number }>();
+  private readonly active = new Set<{ model: string; blocks: number }>();
+  private usedBlocks = 0;
 
-  constructor(private readonly maxConcurrentSeqs: number) {
+  constructor(
+    private readonly maxConcurrentSeqs: number,
+    readonly kvCapacityBlocks = Number.POSITIVE_INFINITY,
+  ) {
     if (!Number.isInteger(maxConcurrentSeqs) || maxConcurrentSeqs < 1) {
       throw new RangeError(`maxConcurrentSeqs must be a positive integer, got ${maxConcurrentSeqs}`);
     }
+    if (!(kvCapacityBlocks >= 1)) throw new RangeError(`kvCapacityBlocks must be at least 1, got ${kvCapacityBlocks}`);
   }
 
   get runningCount(): number {
@@ -50,10 +58,11 @@ export class SeqScheduler {
     return this.queue.length;
   }
 
-  acquire(model: string, signal?: AbortSignal): Promise<SeqSlot> {
+  /** Waits for a slot and `blocks` KV-cache blocks. */
+  acquire(model: string, signal?: AbortSignal, blocks = 0): Promise<SeqSlot> {
     if (signal?.aborted) return Promise.reject(new RequestAbortedError());
-    if (this.active.size < this.maxConcurrentSeqs && this.queue.length === 0) {
-      return Promise.resolve(this.grant(model));
+    if (this.queue.length === 0 && this.fits(blocks)) {
+      return Promise.resolve(this.grant(model, blocks));
     }
     return new Promise<SeqSlot>((resolve, reject) => {
       const onAbort = (): void => {
@@ -63,6 +72,7 @@ export class SeqScheduler {
       };
       const waiter: Waiter = {
         model,
+        blocks,
         grant: resolve,
         reject,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
@@ -75,39 +85,39 @@ export class SeqScheduler {
   snapshot(): SchedulerSnapshot {
     const running = new Map<string, number>();
     const waiting = new Map<string, number>();
-    let cachedTokens = 0;
-    for (const seq of this.active) {
-      running.set(seq.model, (running.get(seq.model) ?? 0) + 1);
-      cachedTokens += seq.tokens;
-    }
+    for (const seq of this.active) running.set(seq.model, (running.get(seq.model) ?? 0) + 1);
     for (const waiter of this.queue) waiting.set(waiter.model, (waiting.get(waiter.model) ?? 0) + 1);
-    return { running, waiting, cachedTokens };
+    return { running, waiting, usedBlocks: this.usedBlocks };
   }
 
-  private grant(model: string): SeqSlot {
-    const seq = { model, tokens: 0 };
+  private fits(blocks: number): boolean {
+    if (this.active.size >= this.maxConcurrentSeqs) return false;
+    return this.active.size === 0 || this.usedBlocks + blocks <= this.kvCapacityBlocks;
+  }
+
+  private grant(model: string, blocks: number): SeqSlot {
+    const seq = { model, blocks };
     this.active.add(seq);
+    this.usedBlocks += blocks;
     let released = false;
     return {
       model,
-      setCachedTokens: (tokens) => {
-        seq.tokens = tokens;
-      },
       release: () => {
         if (released) return;
         released = true;
         this.active.delete(seq);
+        this.usedBlocks -= seq.blocks;
         this.admitNext();
       },
     };
   }
 
   private admitNext(): void {
-    while (this.active.size < this.maxConcurrentSeqs) {
-      const next = this.queue.shift();
-      if (!next) return;
+    // First come, first served: a large request at the head waits for room rather than being overtaken.
+    for (let next = this.queue[0]; next && this.fits(next.blocks); next = this.queue[0]) {
+      this.queue.shift();
       next.cleanup();
-      next.grant(this.grant(next.model));
+      next.grant(this.grant(next.model, next.blocks));
     }
   }
 }

@@ -2,7 +2,7 @@
 export interface TimeModelConfig {
   /** Fixed part of the time to first token (scheduling + prefill overhead). */
   ttftBaseMs: number;
-  /** Prefill cost per prompt token. */
+  /** Prefill cost per prompt token not found in the prefix cache. */
   ttftPerPromptTokenMs: number;
   /** Time per output token after the first, for a lone sequence. */
   tpotMs: number;
@@ -21,7 +21,7 @@ export const DEFAULT_TIME_MODEL: TimeModelConfig = {
 /** Zero latency everywhere, for tests. */
 export const FAST_TIME_MODEL: TimeModelConfig = { ttftBaseMs: 0, ttftPerPromptTokenMs: 0, tpotMs: 0, batchSlowdownPerSeq: 0 };
 
-/** Time from admission to the first output token. */
+/** Time from admission to the first output token; `promptTokens` are the ones to prefill (not served from the prefix cache). */
 export function timeToFirstTokenMs(config: TimeModelConfig, promptTokens: number): number {
   return Math.max(0, config.ttftBaseMs + config.ttftPerPromptTokenMs * Math.max(0, promptTokens));
 }

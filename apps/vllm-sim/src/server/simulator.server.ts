@@ -1,9 +1,12 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type Logger } from 'pino';
 import { type AnswerPolicy } from '../answers/answer-policy';
+import { promptBlockHashes } from '../cache/prefix-cache';
 import { type FaultInjector } from '../faults/fault-injector';
 import { type GenerationEngine, type PlannedChoice, runGeneration } from '../generation/generation-runner';
+import { completionLogprobs } from '../generation/token-logprobs';
 import { truncateCompletion } from '../generation/truncation';
+import { tokenize } from '../tokens/tokenizer';
 import {
   type GenerationRequest,
   InvalidRequestError,
@@ -28,6 +31,8 @@ export interface SimulatorRuntime {
   engine: GenerationEngine;
   faults: FaultInjector;
   maxModelLen: number;
+  /** Most log-probability alternatives a request may ask for (vLLM's --max-logprobs). */
+  maxLogprobs: number;
   bodyLimitBytes: number;
   logger: Logger;
   /** Simulates the pod dying: called once, when the crash fault fires. */
@@ -101,7 +106,7 @@ export function buildSimulatorServer(runtime: SimulatorRuntime): FastifyInstance
   });
 
   app.post('/v1/completions', (request, reply) =>
-    generate(runtime, request, reply, () => parseCompletionRequest(request.body, runtime.maxModelLen)),
+    generate(runtime, request, reply, () => parseCompletionRequest(request.body, runtime.maxModelLen, runtime.maxLogprobs)),
   );
   app.post('/v1/chat/completions', (request, reply) =>
     generate(runtime, request, reply, () => parseChatRequest(request.body, runtime.maxModelLen)),
@@ -150,9 +155,19 @@ async function generate(
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) controller.abort();
   });
+  const { blockSize, capacityBlocks } = runtime.engine.prefixCache;
+  const blocksOf = (tokens: number): number => Math.ceil(tokens / blockSize);
   const plan = {
     model: req.model,
     promptTokens,
+    prompts: req.prompts.map((prompt) => ({
+      tokens: prompt.tokens,
+      blockHashes: capacityBlocks > 0 ? promptBlockHashes(req.model, prompt.text, blockSize) : [],
+    })),
+    // The n samples of a prompt share its blocks; each sample's output needs its own.
+    kvBlocks:
+      req.prompts.reduce((sum, prompt) => sum + blocksOf(prompt.tokens), 0) +
+      choices.reduce((sum, choice) => sum + blocksOf(choice.completion.pieces.length), 0),
     choices,
     stall: fault === 'stall',
     arrivalMs,
@@ -165,12 +180,19 @@ async function generate(
       reply.hijack();
       return reply;
     }
-    const finished = choices.map(({ index, completion }) => ({
-      index,
-      text: completion.text,
-      finishReason: completion.finishReason,
-      stopReason: completion.stopReason,
-    }));
+    const finished = choices.map(({ index, completion }) => {
+      // With echo the prompt comes first, in the text and in the log-probabilities (choices are prompt-major).
+      const prompt = req.echo ? req.prompts[Math.floor(index / req.n)]!.text : '';
+      return {
+        index,
+        text: prompt + completion.text,
+        finishReason: completion.finishReason,
+        stopReason: completion.stopReason,
+        ...(req.logprobs !== undefined
+          ? { logprobs: completionLogprobs(completion.pieces, req.logprobs, req.echo ? { echoedPrompt: tokenize(prompt) } : {}) }
+          : {}),
+      };
+    });
     return reply.send(completionResponse(header, finished, totals));
   }
 
@@ -179,12 +201,18 @@ async function generate(
   const write = (payload: unknown): void => {
     if (!raw.destroyed) raw.write(sseEvent(payload));
   };
+  const streamedChars = new Map<number, number>();
   const outcome = await runGeneration(runtime.engine, plan, {
     onFirstStep: () => {
       raw.writeHead(200, SSE_HEADERS);
       if (req.kind === 'chat') for (const choice of choices) write(roleChunk(header, choice.index));
     },
-    onToken: (index, piece) => write(textChunk(header, index, piece)),
+    onToken: (index, piece) => {
+      if (req.logprobs === undefined) return write(textChunk(header, index, piece));
+      const offset = streamedChars.get(index) ?? 0;
+      streamedChars.set(index, offset + piece.length);
+      write(textChunk(header, index, piece, completionLogprobs([piece], req.logprobs, { startOffset: offset })));
+    },
   });
   if (outcome === 'aborted') {
     raw.destroy();

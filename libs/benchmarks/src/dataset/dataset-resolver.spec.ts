@@ -5,7 +5,7 @@ import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type DatasetSpec } from '../benchmark';
+import { type DatasetFile } from '../benchmark';
 import { BenchmarkErrorCode, BenchmarkException } from '../benchmark.exception';
 import { gsm8kBenchmark } from '../gsm8k/gsm8k.benchmark';
 import { humanEvalBenchmark } from '../humaneval/humaneval.benchmark';
@@ -39,7 +39,7 @@ describe('DatasetResolver', () => {
         res.writeHead(200, { 'content-length': GOOD.length });
         res.end(GOOD);
       } else if (req.url === '/HumanEval.jsonl.gz') {
-        res.end(readFileSync(join(SHARED_DATASETS_DIR, humanEvalBenchmark.dataset.file)));
+        res.end(readFileSync(join(SHARED_DATASETS_DIR, humanEvalBenchmark.dataset.name)));
       } else if (req.url === '/corrupt.jsonl') {
         const bad = Buffer.from(GOOD);
         bad[100] = 0x21;
@@ -63,12 +63,10 @@ describe('DatasetResolver', () => {
 
   afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
-  const spec = (path: string, overrides: Partial<DatasetSpec> = {}): DatasetSpec => ({
+  const spec = (path: string, overrides: Partial<DatasetFile> = {}): DatasetFile => ({
     file: 'fixture/data.jsonl',
     url: `${base}${path}`,
     sha256: sha(GOOD),
-    license: 'MIT',
-    items: 4000,
     ...overrides,
   });
 
@@ -80,9 +78,10 @@ describe('DatasetResolver', () => {
   it('finds the real shared copies and their recorded sha256', async () => {
     const resolver = new DatasetResolver({ sharedDirs: [SHARED_DATASETS_DIR], online: false });
     for (const benchmark of [humanEvalBenchmark, gsm8kBenchmark]) {
-      const found = await resolver.resolve(benchmark.dataset);
+      const [file] = benchmark.dataset.files;
+      const found = await resolver.resolve(file!);
       expect(found.source).toBe('shared');
-      expect(found.sha256).toBe(benchmark.dataset.sha256);
+      expect(found.sha256).toBe(file!.sha256);
     }
   });
 
@@ -165,14 +164,14 @@ describe('DatasetResolver', () => {
     const benchmark = humanEvalBenchmark;
     const resolver = new DatasetResolver({ cacheDir: join(tmp, 'cache'), online: true, fetch: (_url, init) => fetch(`${base}/HumanEval.jsonl.gz`, init) });
     const loaded = await loadBenchmarkItems(benchmark, resolver);
-    expect(loaded).toMatchObject({ source: 'download', datasetSha256: benchmark.dataset.sha256, path: join(tmp, 'cache', 'humaneval/HumanEval.jsonl.gz') });
+    expect(loaded).toMatchObject({ source: 'download', datasetSha256: benchmark.dataset.files[0]!.sha256, path: join(tmp, 'cache', 'humaneval/HumanEval.jsonl.gz') });
     expect(loaded.items).toHaveLength(164);
   });
 
   it('loads a benchmark with its dataset hash', async () => {
     const loaded = await loadBenchmarkItems(gsm8kBenchmark, new DatasetResolver({ sharedDirs: [SHARED_DATASETS_DIR], online: false }));
     expect(loaded.items).toHaveLength(1319);
-    expect(loaded.datasetSha256).toBe(gsm8kBenchmark.dataset.sha256);
+    expect(loaded.datasetSha256).toBe(gsm8kBenchmark.dataset.files[0]!.sha256);
     expect(loaded.source).toBe('shared');
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { type DatasetSpec } from '../benchmark';
+import { type DatasetFile } from '../benchmark';
 import { BenchmarkErrorCode, BenchmarkException } from '../benchmark.exception';
 import { sha256Hex } from '../hash';
 
@@ -57,7 +57,7 @@ export class DatasetResolver {
   }
 
   /** The verified bytes of `spec.file`; throws DATASET_NOT_FOUND, DATASET_CHECKSUM_MISMATCH or DATASET_DOWNLOAD_FAILED. */
-  async resolve(spec: DatasetSpec): Promise<ResolvedDataset> {
+  async resolve(spec: DatasetFile): Promise<ResolvedDataset> {
     const order = this.searchOrder();
     for (const { dir, source } of order) {
       const path = join(dir, spec.file);
@@ -81,7 +81,7 @@ export class DatasetResolver {
     return this.download(spec, join(resolve(cacheDir), spec.file));
   }
 
-  private async download(spec: DatasetSpec, target: string): Promise<ResolvedDataset> {
+  private async download(spec: DatasetFile, target: string): Promise<ResolvedDataset> {
     const doFetch = this.options.fetch ?? fetch;
     await mkdir(dirname(target), { recursive: true });
     // Written beside the target and renamed into place, so a reader never sees a half-written or unverified file.
@@ -135,7 +135,7 @@ async function readIfExists(path: string): Promise<Buffer | undefined> {
   }
 }
 
-function checksumMismatch(spec: DatasetSpec, where: string, actual: string, advice: string): BenchmarkException {
+function checksumMismatch(spec: DatasetFile, where: string, actual: string, advice: string): BenchmarkException {
   return new BenchmarkException(
     BenchmarkErrorCode.DATASET_CHECKSUM_MISMATCH,
     `dataset file ${spec.file} at ${where} has sha256 ${actual}, expected ${spec.sha256}: ${advice}`,

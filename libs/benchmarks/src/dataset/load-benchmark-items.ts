@@ -1,25 +1,31 @@
 import { type Benchmark } from '../benchmark';
 import { BenchmarkErrorCode, BenchmarkException } from '../benchmark.exception';
+import { datasetDigest } from './dataset-files';
 import { type DatasetResolver, type DatasetSource } from './dataset-resolver';
 
 /** A benchmark's parsed items with the provenance a run records. */
 export interface LoadedBenchmarkItems<I> {
   items: I[];
+  /** The file's sha256, or for a many-file dataset the digest of all files' hashes (see `datasetDigest`). */
   datasetSha256: string;
+  /** The first file's path. */
   path: string;
+  /** Where the files were found (the first file's source). */
   source: DatasetSource;
 }
 
-/** Resolves, verifies and parses a benchmark's dataset. */
+/** Resolves, verifies and parses a benchmark's dataset files. */
 export async function loadBenchmarkItems<I extends { id: string }>(benchmark: Benchmark<I>, resolver: DatasetResolver): Promise<LoadedBenchmarkItems<I>> {
-  const resolved = await resolver.resolve(benchmark.dataset);
-  const items = benchmark.parse(resolved.bytes);
-  if (items.length !== benchmark.dataset.items) {
+  const { dataset } = benchmark;
+  const resolved = await Promise.all(dataset.files.map((f) => resolver.resolve(f)));
+  const items = benchmark.parse(new Map(dataset.files.map((f, i) => [f.file, resolved[i]!.bytes])));
+  if (items.length !== dataset.items) {
     throw new BenchmarkException(
       BenchmarkErrorCode.DATASET_INVALID,
-      `${benchmark.dataset.file} parsed to ${items.length} items, expected ${benchmark.dataset.items}`,
-      { file: benchmark.dataset.file, items: items.length, expected: benchmark.dataset.items },
+      `${dataset.name} parsed to ${items.length} items, expected ${dataset.items}`,
+      { file: dataset.name, items: items.length, expected: dataset.items },
     );
   }
-  return { items, datasetSha256: resolved.sha256, path: resolved.path, source: resolved.source };
+  const first = resolved[0]!;
+  return { items, datasetSha256: datasetDigest(dataset.files), path: first.path, source: first.source };
 }

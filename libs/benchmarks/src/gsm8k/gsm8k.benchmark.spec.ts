@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CodeExecutor, promptText } from '../benchmark';
 import { BenchmarkException } from '../benchmark.exception';
-import { SHARED_DATASETS_DIR } from '../testing/shared-datasets';
+import { readSharedDataset } from '../testing/shared-datasets';
 import { type Gsm8kItem, gsm8kBenchmark } from './gsm8k.benchmark';
 
 // GSM8K never executes code; an executor that fails loudly proves it.
@@ -19,7 +17,7 @@ describe('gsm8k@1.0.0', () => {
   let items: Gsm8kItem[];
 
   beforeAll(() => {
-    items = gsm8kBenchmark.parse(readFileSync(join(SHARED_DATASETS_DIR, gsm8kBenchmark.dataset.file)));
+    items = gsm8kBenchmark.parse(readSharedDataset(gsm8kBenchmark));
   });
 
   it('parses all 1319 test items with numeric answers', () => {
@@ -81,8 +79,9 @@ describe('gsm8k@1.0.0', () => {
     expect((await gsm8kBenchmark.score(item, 'no idea', { executor: noExecutor })).reason).toMatch(/no number/);
   });
 
-  it('rejects a file without #### answers', () => {
-    expect(() => gsm8kBenchmark.parse(Buffer.from('{"question":"q","answer":"no marker"}\n'))).toThrow(BenchmarkException);
-    expect(() => gsm8kBenchmark.parse(Buffer.from('{"question":1}\n'))).toThrow(/row 1/);
+  it('rejects a file without #### answers, and a missing file', () => {
+    expect(() => gsm8kBenchmark.parse(new Map())).toThrow(/gsm8k\/test.jsonl was not provided/);
+    expect(() => gsm8kBenchmark.parse(new Map([[gsm8kBenchmark.dataset.name, Buffer.from('{"question":"q","answer":"no marker"}\n')]]))).toThrow(BenchmarkException);
+    expect(() => gsm8kBenchmark.parse(new Map([[gsm8kBenchmark.dataset.name, Buffer.from('{"question":1}\n')]]))).toThrow(/row 1/);
   });
 });

@@ -1,4 +1,5 @@
-import { type Benchmark, type CodeExecutor, type DatasetSpec, type Prompt, type PromptOptions, type SamplingDefaults, type ScoreResult } from '../benchmark';
+import { type Benchmark, type CodeExecutor, type DatasetFiles, type DatasetSpec, type Prompt, type PromptOptions, type SamplingDefaults, type ScoreResult } from '../benchmark';
+import { datasetFile, singleFileDataset } from '../dataset/dataset-files';
 import { BenchmarkErrorCode, BenchmarkException } from '../benchmark.exception';
 import { parseJsonLines, requireString } from '../dataset/jsonl';
 import { sha256Hex } from '../hash';
@@ -25,18 +26,20 @@ export class Gsm8kBenchmark implements Benchmark<Gsm8kItem> {
   readonly name = 'gsm8k';
   readonly version = '1.0.0';
   readonly metric = 'accuracy';
-  readonly dataset: DatasetSpec = {
-    file: 'gsm8k/test.jsonl',
-    url: 'https://raw.githubusercontent.com/openai/grade-school-math/master/grade_school_math/data/test.jsonl',
-    sha256: '3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14',
-    license: 'MIT',
-    items: 1319,
-  };
+  readonly dataset: DatasetSpec = singleFileDataset(
+    {
+      file: 'gsm8k/test.jsonl',
+      url: 'https://raw.githubusercontent.com/openai/grade-school-math/master/grade_school_math/data/test.jsonl',
+      sha256: '3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14',
+    },
+    { license: 'MIT', items: 1319 },
+  );
   readonly sampling: SamplingDefaults = { maxTokens: 512, temperature: 0, topP: 1, stop: [STOP] };
   readonly promptTemplateHash = sha256Hex(JSON.stringify({ prefix: FEW_SHOT_PREFIX, item: 'Question: {question}\nAnswer:', chat: 'single user message' }));
 
-  parse(fileBytes: Buffer): Gsm8kItem[] {
-    const file = this.dataset.file;
+  parse(files: DatasetFiles): Gsm8kItem[] {
+    const file = this.dataset.name;
+    const fileBytes = datasetFile(files, file);
     return parseJsonLines(file, fileBytes).map((row, index) => {
       const solution = requireString(file, row, index, 'answer');
       const answer = gsm8kReferenceAnswer(solution);

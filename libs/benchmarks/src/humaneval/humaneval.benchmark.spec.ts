@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ScoreResult } from '../benchmark';
 import { mapWithConcurrency, PythonProcessExecutor } from '../testing/python-process.executor';
-import { SHARED_DATASETS_DIR } from '../testing/shared-datasets';
+import { readSharedDataset } from '../testing/shared-datasets';
 import { HumanEvalBenchmark, type HumanEvalItem, humanEvalBenchmark } from './humaneval.benchmark';
 
 const executor = new PythonProcessExecutor();
@@ -14,7 +12,7 @@ describe('humaneval@1.0.0', () => {
   const byId = (id: string): HumanEvalItem => items.find((i) => i.id === id) as HumanEvalItem;
 
   beforeAll(() => {
-    items = humanEvalBenchmark.parse(readFileSync(join(SHARED_DATASETS_DIR, humanEvalBenchmark.dataset.file)));
+    items = humanEvalBenchmark.parse(readSharedDataset(humanEvalBenchmark));
   });
 
   it('parses the 164 gzipped problems', () => {

@@ -1,4 +1,5 @@
-import { type Benchmark, type CodeExecutor, type DatasetSpec, type Prompt, type PromptOptions, type SamplingDefaults, type ScoreResult } from '../benchmark';
+import { type Benchmark, type CodeExecutor, type DatasetFiles, type DatasetSpec, type Prompt, type PromptOptions, type SamplingDefaults, type ScoreResult } from '../benchmark';
+import { datasetFile, singleFileDataset } from '../dataset/dataset-files';
 import { parseJsonLines, requireString } from '../dataset/jsonl';
 import { sha256Hex } from '../hash';
 import { oracleKey } from '../oracle/oracle-key';
@@ -30,13 +31,14 @@ export class HumanEvalBenchmark implements Benchmark<HumanEvalItem> {
   readonly name = 'humaneval';
   readonly version = '1.0.0';
   readonly metric = 'pass@k';
-  readonly dataset: DatasetSpec = {
-    file: 'humaneval/HumanEval.jsonl.gz',
-    url: 'https://github.com/openai/human-eval/raw/master/data/HumanEval.jsonl.gz',
-    sha256: 'b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef',
-    license: 'MIT',
-    items: 164,
-  };
+  readonly dataset: DatasetSpec = singleFileDataset(
+    {
+      file: 'humaneval/HumanEval.jsonl.gz',
+      url: 'https://github.com/openai/human-eval/raw/master/data/HumanEval.jsonl.gz',
+      sha256: 'b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef',
+    },
+    { license: 'MIT', items: 164 },
+  );
   readonly sampling: SamplingDefaults = { maxTokens: 512, temperature: 0.2, topP: 0.95, stop: ['\nclass', '\ndef', '\n#', '\nif', '\nprint'] };
   readonly promptTemplateHash = sha256Hex(JSON.stringify({ completion: '{prompt}', chat: `${CHAT_INSTRUCTION}\n\n\`\`\`python\n{prompt}\`\`\`` }));
   readonly timeoutMs: number;
@@ -45,8 +47,9 @@ export class HumanEvalBenchmark implements Benchmark<HumanEvalItem> {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
-  parse(fileBytes: Buffer): HumanEvalItem[] {
-    const file = this.dataset.file;
+  parse(files: DatasetFiles): HumanEvalItem[] {
+    const file = this.dataset.name;
+    const fileBytes = datasetFile(files, file);
     return parseJsonLines(file, fileBytes).map((row, i) => ({
       id: requireString(file, row, i, 'task_id'),
       prompt: requireString(file, row, i, 'prompt'),

@@ -25,12 +25,12 @@ describe('mbpp@1.0.0', () => {
   const byId = (id: string): MbppItem => items.find((i) => i.id === id) as MbppItem;
 
   beforeAll(() => {
-    bytes = readFileSync(join(SHARED_DATASETS_DIR, mbppBenchmark.dataset.file));
-    items = mbppBenchmark.parse(bytes);
+    bytes = readFileSync(join(SHARED_DATASETS_DIR, mbppBenchmark.dataset.name));
+    items = mbppBenchmark.parse(new Map([[mbppBenchmark.dataset.name, bytes]]));
   });
 
   it('parses the 500 test-split tasks (ids 11-510) of the recorded file', () => {
-    expect(sha256Hex(bytes)).toBe(mbppBenchmark.dataset.sha256);
+    expect(sha256Hex(bytes)).toBe(mbppBenchmark.dataset.files[0]!.sha256);
     expect(items).toHaveLength(mbppBenchmark.dataset.items);
     expect(items.map((i) => i.taskId)).toEqual(Array.from({ length: 500 }, (_, k) => k + 11));
     expect(items[0]).toMatchObject({ id: 'mbpp/11', entryPoint: 'remove_Occ', testSetupCode: '' });

@@ -1,4 +1,5 @@
-import { type Benchmark, type CodeExecutor, type DatasetSpec, type Prompt, type PromptOptions, type SamplingDefaults, type ScoreResult } from '../benchmark';
+import { type Benchmark, type CodeExecutor, type DatasetFiles, type DatasetSpec, type Prompt, type PromptOptions, type SamplingDefaults, type ScoreResult } from '../benchmark';
+import { datasetFile, singleFileDataset } from '../dataset/dataset-files';
 import { BenchmarkErrorCode, BenchmarkException } from '../benchmark.exception';
 import { parseJsonLines, requireString } from '../dataset/jsonl';
 import { sha256Hex } from '../hash';
@@ -38,13 +39,14 @@ export class MbppBenchmark implements Benchmark<MbppItem> {
   readonly name = 'mbpp';
   readonly version = '1.0.0';
   readonly metric = 'pass@k';
-  readonly dataset: DatasetSpec = {
-    file: 'mbpp/mbpp.jsonl',
-    url: 'https://raw.githubusercontent.com/google-research/google-research/master/mbpp/mbpp.jsonl',
-    sha256: 'ccf64ceae9c5403bf50a044cb6d505bfd2a2963ee58338ba268fd65beab92a9f',
-    license: 'CC-BY-4.0',
-    items: 500,
-  };
+  readonly dataset: DatasetSpec = singleFileDataset(
+    {
+      file: 'mbpp/mbpp.jsonl',
+      url: 'https://raw.githubusercontent.com/google-research/google-research/master/mbpp/mbpp.jsonl',
+      sha256: 'ccf64ceae9c5403bf50a044cb6d505bfd2a2963ee58338ba268fd65beab92a9f',
+    },
+    { license: 'CC-BY-4.0', items: 500 },
+  );
   readonly sampling: SamplingDefaults = { maxTokens: 650, temperature: 0, topP: 1, stop: ['[DONE]', '\nassert', '\nprint'] };
   readonly promptTemplateHash = sha256Hex(
     JSON.stringify({ prefix: FEW_SHOT_PREFIX, item: `${TASK_MARKER}{text}${TESTS_MARKER}{tests}\n[BEGIN]\n`, chat: 'single user message' }),
@@ -56,8 +58,9 @@ export class MbppBenchmark implements Benchmark<MbppItem> {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
-  parse(fileBytes: Buffer): MbppItem[] {
-    const file = this.dataset.file;
+  parse(files: DatasetFiles): MbppItem[] {
+    const file = this.dataset.name;
+    const fileBytes = datasetFile(files, file);
     return parseJsonLines(file, fileBytes).flatMap((row, index) => {
       const taskId = (row as Record<string, unknown>)['task_id'];
       if (typeof taskId !== 'number') {

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Benchmark, promptText } from '../benchmark';
 import { type Gsm8kItem, gsm8kBenchmark } from '../gsm8k/gsm8k.benchmark';
 import { type HumanEvalItem, humanEvalBenchmark } from '../humaneval/humaneval.benchmark';
-import { SHARED_DATASETS_DIR } from '../testing/shared-datasets';
+import { readSharedDataset } from '../testing/shared-datasets';
 import { createOracleIndex, type OracleIndex } from './oracle-index';
 
 describe('createOracleIndex', () => {
@@ -13,8 +11,8 @@ describe('createOracleIndex', () => {
   let index: OracleIndex;
 
   beforeAll(() => {
-    humanEval = humanEvalBenchmark.parse(readFileSync(join(SHARED_DATASETS_DIR, humanEvalBenchmark.dataset.file)));
-    gsm8k = gsm8kBenchmark.parse(readFileSync(join(SHARED_DATASETS_DIR, gsm8kBenchmark.dataset.file)));
+    humanEval = humanEvalBenchmark.parse(readSharedDataset(humanEvalBenchmark));
+    gsm8k = gsm8kBenchmark.parse(readSharedDataset(gsm8kBenchmark));
     index = createOracleIndex([
       { benchmark: humanEvalBenchmark, items: humanEval },
       { benchmark: gsm8kBenchmark, items: gsm8k },

@@ -9,6 +9,7 @@ const MAX_OUTPUT_BYTES = 64 * 1024;
  */
 export class PythonProcessExecutor implements CodeExecutor {
   execute(req: ExecutionRequest): Promise<ExecutionResult> {
+    if (req.language !== 'python') return Promise.reject(new Error(`PythonProcessExecutor runs Python only, not ${req.language}`));
     const started = performance.now();
     return new Promise((resolve, reject) => {
       const child = spawn('/usr/bin/python3', ['-I', '-'], { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });

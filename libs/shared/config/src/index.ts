@@ -1,1 +1,2 @@
 export { parseEnv, portSchema, logLevelSchema } from './parse-env';
+export { freePort } from './free-port';

@@ -21,7 +21,8 @@ export {
   NO_EXTERNAL_ENTITIES,
   readMigrationsList,
 } from './migrations';
-export { createPrismaClient, type PrismaClientOptions } from './prisma-client';
+export { createPrismaClient, type PrismaClientOptions, sqlPoolOf } from './prisma-client';
+export { postgresSafe } from './postgres-text';
 export { openSchemaEngine, type SchemaEngineSession } from './schema-engine';
-export { Prisma, PrismaClient, RunStatus, SampleStatus } from './generated/prisma/client';
-export type { Model, Run, Sample, Team } from './generated/prisma/client';
+export { Prisma, PrismaClient, Role, RunStatus, SampleStatus } from './generated/prisma/client';
+export type { ApiKey, AuditLog, Member, Model, ResponseCacheEntry, Run, Sample, Schedule, SuiteRun, Team } from './generated/prisma/client';

@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client';
 
 /** Options for {@link createPrismaClient}. */
@@ -7,8 +8,22 @@ export interface PrismaClientOptions {
   maxConnections?: number;
 }
 
+const pools = new WeakMap<PrismaClient, pg.Pool>();
+
 /** A PrismaClient that talks to PostgreSQL through node-postgres (no native query engine). */
 export function createPrismaClient(databaseUrl: string, options: PrismaClientOptions = {}): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.maxConnections ?? 10 });
-  return new PrismaClient({ adapter });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 10 });
+  const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  pools.set(client, pool);
+  return client;
+}
+
+/**
+ * The node-postgres pool under a client made by {@link createPrismaClient} (same connections, ended by `$disconnect`),
+ * for the few hot read paths where Prisma's query builder costs more CPU than the query itself.
+ */
+export function sqlPoolOf(prisma: PrismaClient): pg.Pool {
+  const pool = pools.get(prisma);
+  if (!pool) throw new Error('sqlPoolOf: this PrismaClient was not made by createPrismaClient');
+  return pool;
 }

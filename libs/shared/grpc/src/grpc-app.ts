@@ -6,7 +6,7 @@ import { PinoNestLogger, type Logger } from '@lemur/shared-logging';
 import { startMetricsServer } from '@lemur/shared-metrics';
 import type { Registry } from 'prom-client';
 import { GrpcExceptionFilter } from './grpc-exception.filter';
-import { createHealth, grpcMicroserviceOptions } from './grpc-server';
+import { createHealth, grpcMicroserviceOptions, type RawServerStreamHandler } from './grpc-server';
 
 /** A started gRPC service process: its gRPC and metrics addresses, and a graceful stop. */
 export interface RunningGrpcApp {
@@ -24,16 +24,30 @@ export async function startGrpcApp(opts: {
   logger: Logger;
   registry: Registry;
   metricsPort: number;
+  /** Server-streaming methods served by grpc-js directly, not by the module's Nest handlers. */
+  rawHandlers?: RawServerStreamHandler[];
+  /** The platform's shared internal token: when set, calls without it are refused (UNAUTHENTICATED). */
+  internalToken?: string;
 }): Promise<RunningGrpcApp> {
   const health = createHealth(opts.services);
+  if (opts.internalToken === undefined) {
+    opts.logger.warn('LEMUR_INTERNAL_TOKEN is not set: this service takes gRPC calls from anyone who can reach its port');
+  }
   const app = await NestFactory.createMicroservice(opts.module, {
-    ...grpcMicroserviceOptions({ url: opts.url, services: opts.services, health }),
+    ...grpcMicroserviceOptions({
+      url: opts.url,
+      services: opts.services,
+      health,
+      ...(opts.rawHandlers ? { rawHandlers: opts.rawHandlers } : {}),
+      ...(opts.internalToken !== undefined ? { internalToken: opts.internalToken } : {}),
+    }),
     logger: new PinoNestLogger(opts.logger),
   });
   app.useLogger(new PinoNestLogger(opts.logger));
   app.useGlobalFilters(new GrpcExceptionFilter(opts.logger));
   await app.listen();
-  const metrics = await startMetricsServer(opts.registry, opts.metricsPort);
+  // /metrics listens where gRPC does: loopback locally, every interface in a pod, so Prometheus can scrape it.
+  const metrics = await startMetricsServer(opts.registry, opts.metricsPort, listenHostOf(opts.url));
   opts.logger.info({ grpc: opts.url, metrics: metrics.url }, 'service started');
   return {
     app,
@@ -45,6 +59,12 @@ export async function startGrpcApp(opts: {
       await metrics.close();
     },
   };
+}
+
+/** The host part of a gRPC listen address (`0.0.0.0:50051`, `[::]:50051`), for servers that should listen beside it. */
+export function listenHostOf(url: string): string {
+  const m = /^(?:\[([^\]]+)\]|([^:/]+)):\d+$/.exec(url);
+  return m?.[1] ?? m?.[2] ?? '127.0.0.1';
 }
 
 /**

@@ -8,7 +8,9 @@ import {
   type ClientReadableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
+import { grpcClientTracing } from '@lemur/shared-tracing';
 import { fromGrpcError } from './grpc-status.mapper';
+import { INTERNAL_AUTH_METADATA_KEY, internalAuthValue } from './internal-auth';
 import { grpcServiceDefinition } from './service-definition';
 
 /** Per-call options: every call has a deadline (the client's default when not given). */
@@ -36,21 +38,106 @@ export type GrpcClient<T extends GenServiceMethods> = {
       : never;
 } & { close(): void };
 
-function toMetadata(values: Record<string, string> | undefined): Metadata {
+function toMetadata(values: Record<string, string> | undefined, authorization: string | undefined): Metadata {
   const metadata = new Metadata();
+  if (authorization !== undefined) metadata.set(INTERNAL_AUTH_METADATA_KEY, authorization);
   for (const [key, value] of Object.entries(values ?? {})) metadata.set(key, value);
   return metadata;
 }
 
-/** Connects to `address` (host:port) and returns a typed client; `defaultDeadlineMs` applies to calls that give none. */
+// Messages read ahead of the consumer before the stream is paused (flow control then holds the server back).
+const READ_AHEAD = 64;
+
+/**
+ * The messages of a server stream as an async iterator, fed by the stream's events. Cheaper than `for await` over the
+ * Readable inside an async generator (two promise layers per message): every streamed token passes through here.
+ * Aborting `signal` or stopping early (`return`) cancels the call; a failure is thrown as a PlatformError.
+ */
+function streamIterator<T>(stream: ClientReadableStream<T>, signal: AbortSignal | undefined): AsyncIterableIterator<T> {
+  const queue: T[] = [];
+  let head = 0;
+  let ended = false;
+  let failure: unknown;
+  let waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
+  const onAbort = () => stream.cancel();
+  const finish = () => {
+    signal?.removeEventListener('abort', onAbort);
+    stream.cancel();
+  };
+  const settle = () => {
+    const w = waiter;
+    if (!w) return;
+    waiter = undefined;
+    if (head < queue.length) w.resolve({ value: take(), done: false });
+    else if (ended) w.resolve({ value: undefined, done: true });
+    else if (failure !== undefined) w.reject(failure);
+    else waiter = w;
+  };
+  const take = (): T => {
+    const value = queue[head]!;
+    queue[head++] = undefined as T;
+    if (head === queue.length) {
+      queue.length = 0;
+      head = 0;
+    }
+    if (stream.isPaused() && queue.length - head < READ_AHEAD / 2) stream.resume();
+    return value;
+  };
+  stream.on('data', (message: T) => {
+    queue.push(message);
+    if (queue.length - head >= READ_AHEAD) stream.pause();
+    settle();
+  });
+  stream.on('end', () => {
+    ended = true;
+    signal?.removeEventListener('abort', onAbort);
+    settle();
+  });
+  stream.on('error', (error: ServiceError) => {
+    failure = fromGrpcError(error);
+    finish();
+    settle();
+  });
+  if (signal?.aborted) stream.cancel();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  const iterator: AsyncIterableIterator<T> = {
+    next: () => {
+      if (head < queue.length) return Promise.resolve({ value: take(), done: false });
+      if (ended) return Promise.resolve({ value: undefined, done: true });
+      if (failure !== undefined) return Promise.reject(failure);
+      return new Promise((resolve, reject) => {
+        waiter = { resolve, reject };
+      });
+    },
+    return: () => {
+      // A call that already ended or failed has nothing left to cancel.
+      if (!ended && failure === undefined) finish();
+      ended = true;
+      queue.length = 0;
+      head = 0;
+      settle();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+/**
+ * Connects to `address` (host:port) and returns a typed, traced client; `defaultDeadlineMs` applies to calls that give
+ * none, and `internalToken` (the platform's LEMUR_INTERNAL_TOKEN) goes with every call.
+ */
 export function createGrpcClient<T extends GenServiceMethods>(
   service: GenService<T>,
   address: string,
-  opts: { defaultDeadlineMs: number },
+  opts: { defaultDeadlineMs: number; internalToken?: string | undefined },
 ): GrpcClient<T> {
+  const authorization = opts.internalToken !== undefined ? internalAuthValue(opts.internalToken) : undefined;
   const Ctor = makeGenericClientConstructor(grpcServiceDefinition(service), service.name);
   const client = new Ctor(address, credentials.createInsecure(), {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    // Every call carries the caller's trace (traceparent) and is a CLIENT span of it.
+    interceptors: [grpcClientTracing],
   }) as Client & Record<string, (...args: unknown[]) => unknown>;
   const result: Record<string, unknown> = { close: () => client.close() };
 
@@ -64,7 +151,7 @@ export function createGrpcClient<T extends GenServiceMethods>(
           const onAbort = () => pending.cancel();
           const pending = call(
             request,
-            toMetadata(options?.metadata),
+            toMetadata(options?.metadata, authorization),
             { deadline: deadlineFor(options) },
             (error: ServiceError | null, response: unknown) => {
               options?.signal?.removeEventListener('abort', onAbort);
@@ -75,22 +162,10 @@ export function createGrpcClient<T extends GenServiceMethods>(
           options?.signal?.addEventListener('abort', onAbort, { once: true });
         });
     } else if (method.methodKind === 'server_streaming') {
-      result[method.localName] = (request: unknown, options?: CallOptions) =>
-        (async function* () {
-          const stream = call(request, toMetadata(options?.metadata), {
-            deadline: deadlineFor(options),
-          }) as ClientReadableStream<unknown>;
-          const onAbort = () => stream.cancel();
-          options?.signal?.addEventListener('abort', onAbort, { once: true });
-          try {
-            for await (const message of stream) yield message;
-          } catch (error) {
-            throw fromGrpcError(error as ServiceError);
-          } finally {
-            options?.signal?.removeEventListener('abort', onAbort);
-            stream.cancel();
-          }
-        })();
+      result[method.localName] = (request: unknown, options?: CallOptions): AsyncIterable<unknown> => ({
+        [Symbol.asyncIterator]: () =>
+          streamIterator(call(request, toMetadata(options?.metadata, authorization), { deadline: deadlineFor(options) }) as ClientReadableStream<unknown>, options?.signal),
+      });
     }
   }
   return result as GrpcClient<T>;

@@ -10,11 +10,17 @@ export function grpcStatusFor(code: PlatformErrorCode): GrpcStatus {
     case PlatformErrorCode.INVALID_ARGUMENT:
       return GrpcStatus.INVALID_ARGUMENT;
     case PlatformErrorCode.RUN_NOT_FOUND:
+    case PlatformErrorCode.SAMPLE_NOT_FOUND:
     case PlatformErrorCode.MODEL_NOT_FOUND:
     case PlatformErrorCode.BENCHMARK_NOT_FOUND:
+    case PlatformErrorCode.SESSION_NOT_FOUND:
+    case PlatformErrorCode.SCHEDULE_NOT_FOUND:
       return GrpcStatus.NOT_FOUND;
+    case PlatformErrorCode.SCHEDULE_EXISTS:
+      return GrpcStatus.ALREADY_EXISTS;
     case PlatformErrorCode.DATASET_UNAVAILABLE:
     case PlatformErrorCode.RUN_NOT_CANCELLABLE:
+    case PlatformErrorCode.RUN_STATE_CONFLICT:
       return GrpcStatus.FAILED_PRECONDITION;
     case PlatformErrorCode.NO_READY_ENDPOINT:
     case PlatformErrorCode.SANDBOX_UNAVAILABLE:

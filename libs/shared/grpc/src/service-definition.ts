@@ -1,8 +1,18 @@
 import { create, fromBinary, toBinary, type DescMessage, type DescService, type MessageInitShape } from '@bufbuild/protobuf';
+import { configureTextEncoding, getTextEncoding } from '@bufbuild/protobuf/wire';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 
+// protobuf-es encodes each string with TextEncoder into a fresh array; node's Buffer.from writes small strings into a
+// shared pool, about a third less CPU for messages that are mostly text (a page of samples, a stream of tokens). Same
+// bytes, lone surrogates included (both write U+FFFD). Set once per process, for every protobuf-es message.
+configureTextEncoding({ ...getTextEncoding(), encodeUtf8: (text: string) => Buffer.from(text, 'utf8') });
+
 function serializer(schema: DescMessage) {
-  return (value: MessageInitShape<DescMessage>): Buffer => Buffer.from(toBinary(schema, create(schema, value)));
+  return (value: MessageInitShape<DescMessage>): Buffer => {
+    const bytes = toBinary(schema, create(schema, value));
+    // A view, not a copy: this runs for every streamed message.
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
 }
 
 function deserializer(schema: DescMessage) {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '@lemur/shared-config';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -15,23 +15,13 @@ export interface SimulatorProcess {
   close(): Promise<void>;
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 /**
  * Starts apps/vllm-sim as its own process on a free loopback port (as in production, a separate server) and waits until
- * it answers. `args` are the simulator's flags, e.g. `['--model', 'm=echo', '--fast']`.
+ * it answers. `args` are the simulator's flags, e.g. `['--model', 'm=echo', '--fast']`; `port` restarts a replica at
+ * the address it had (a pod coming back).
  */
-export async function startSimulatorProcess(args: string[], timeoutMs = 30_000): Promise<SimulatorProcess> {
-  const port = await freePort();
+export async function startSimulatorProcess(args: string[], timeoutMs = 30_000, port?: number): Promise<SimulatorProcess> {
+  port ??= await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', pathToFileURL(require.resolve('tsx')).href, join(REPO_ROOT, 'apps/vllm-sim/src/main.ts'), '--port', String(port), ...args],

@@ -11,4 +11,10 @@ export interface StartRunCommand {
   maxTokens?: number;
   topP?: number;
   seed?: number;
+  /** Agent benchmarks only: the model that writes expert feedback each turn. */
+  feedbackModel?: string;
+  /** Set by the run scheduler: the schedule this run belongs to. */
+  scheduleId?: string;
+  /** Set by StartSuiteUseCase: the suite run this run belongs to. */
+  suiteRunId?: string;
 }

@@ -12,7 +12,7 @@ import { StartRunUseCase } from './start-run.usecase';
 
 const datasets = resolve(__dirname, '../../../../../../shared/datasets');
 
-function setup(opts: { failQueue?: boolean } = {}) {
+function setup(opts: { failQueue?: boolean; environmentUrl?: string } = {}) {
   const created: NewRun[] = [];
   const queued: string[][] = [];
   const runs = {
@@ -29,11 +29,16 @@ function setup(opts: { failQueue?: boolean } = {}) {
       queued.push([...ids]);
     },
   } as unknown as SampleQueue;
-  const models = { has: async (m: string) => m === 'sim:oracle', names: async () => ['sim:oracle'] };
+  const models = {
+    has: async (m: string) => m === 'sim:oracle' || m === 'chat-only',
+    names: async () => ['sim:oracle', 'chat-only'],
+    chatOnly: async (m: string) => m === 'chat-only',
+  };
   const catalog = new BenchmarkCatalog({ datasetsDir: datasets, online: false });
   const useCase = new StartRunUseCase(runs, catalog, models, queue, createLogger('test', 'silent'), {
     platformVersion: '9.9.9',
     defaultConcurrency: 16,
+    ...(opts.environmentUrl ? { environmentUrl: opts.environmentUrl } : {}),
   });
   return { useCase, created, queued };
 }
@@ -50,6 +55,15 @@ async function rejection(promise: Promise<unknown>): Promise<PlatformError> {
 }
 
 describe('StartRunUseCase', () => {
+  it('refuses an environment-server benchmark without a server, and records the server and its tools in the spec', async () => {
+    const err = await rejection(setup().useCase.execute({ ...base, benchmark: 'mint-alfworld' }));
+    expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/LEMUR_ENVIRONMENT_URL/) });
+    const { useCase, created } = setup({ environmentUrl: 'http://127.0.0.1:8300' });
+    await useCase.execute({ ...base, benchmark: 'mint-alfworld', limit: 2 });
+    expect(created[0]!.spec.agent).toMatchObject({ protocol: 'mint', tools: [], environment: { endpoint: 'http://127.0.0.1:8300', tools: expect.arrayContaining(['goto', 'put', 'look']) } });
+    expect(created[0]!.samples.map((s) => s.itemId)[0]).toMatch(/^mint-alfworld\/pick_heat_then_place_in_recep-Apple/);
+  });
+
   it('plans every item × samples and records what re-creates the run', async () => {
     const { useCase, created, queued } = setup();
     await useCase.execute({ ...base, benchmark: 'humaneval', limit: 10, samplesPerItem: 3, seed: 7 });
@@ -63,8 +77,8 @@ describe('StartRunUseCase', () => {
     ]);
     expect(run.spec).toMatchObject({
       benchmarkRef: 'humaneval@1.0.0',
-      datasetFile: humanEvalBenchmark.dataset.file,
-      datasetSha256: humanEvalBenchmark.dataset.sha256,
+      datasetFile: humanEvalBenchmark.dataset.name,
+      datasetSha256: humanEvalBenchmark.dataset.files[0]!.sha256,
       promptTemplateHash: humanEvalBenchmark.promptTemplateHash,
       metric: 'pass@k',
       sampling: { ...humanEvalBenchmark.sampling, seed: 7 },
@@ -80,6 +94,21 @@ describe('StartRunUseCase', () => {
     await useCase.execute({ ...base, chat: true, temperature: 0.5 });
     expect(created[0]!.samples).toHaveLength(1319);
     expect(created[0]!.spec.sampling).toMatchObject({ stop: [], temperature: 0.5, maxTokens: gsm8kBenchmark.sampling.maxTokens });
+  });
+
+  it('records in the manifest how MMLU chooses its letters: logprobs, or generation for a chat run or chat-only model', async () => {
+    const { useCase, created } = setup();
+    await useCase.execute({ ...base, benchmark: 'mmlu', limit: 3 });
+    await useCase.execute({ ...base, benchmark: 'mmlu', limit: 3, chat: true });
+    await useCase.execute({ ...base, benchmark: 'mmlu', limit: 3, model: 'chat-only' });
+    await useCase.execute({ ...base, limit: 3 });
+    expect(created.map((r) => r.spec.choiceScoring)).toEqual([
+      { method: 'logprobs', protocol: 'next-token-logprobs', topLogprobs: 20, maxTokens: 1, fallback: 'generation' },
+      { method: 'generation', reason: 'the run uses the chat API (chat option)' },
+      { method: 'generation', reason: 'model "chat-only" is registered chat-only' },
+      undefined,
+    ]);
+    expect(created[0]!.spec.benchmarkRef).toBe('mmlu@2.0.0');
   });
 
   it.each([

@@ -3,7 +3,7 @@ import type { Logger } from '@lemur/shared-logging';
 import type { BenchmarkCatalog } from '../../benchmarks/benchmark-catalog';
 import type { SampleQueue } from '../../queue/sample-queue';
 import type { RunStore } from '../run-store';
-import type { RunRecord, RunSpec } from '../run.types';
+import type { ChoiceScoringSpec, RunRecord, RunSpec } from '../run.types';
 import type { StartRunCommand } from './start-run.command';
 
 const MAX_SAMPLES_PER_ITEM = 200;
@@ -15,6 +15,8 @@ const MAX_SAMPLES_PER_RUN = 1_000_000;
 export interface ModelDirectory {
   has(model: string): Promise<boolean>;
   names(): Promise<string[]>;
+  /** True when the model is registered as chat-only (its endpoint serves no completions API to ask for logprobs). */
+  chatOnly?(model: string): Promise<boolean>;
 }
 
 /** Validates a run request, plans it into samples, stores run + samples atomically, then queues the samples. */
@@ -25,7 +27,7 @@ export class StartRunUseCase {
     private readonly models: ModelDirectory,
     private readonly queue: SampleQueue,
     private readonly logger: Logger,
-    private readonly opts: { platformVersion: string; defaultConcurrency: number },
+    private readonly opts: { platformVersion: string; defaultConcurrency: number; environmentUrl?: string },
   ) {}
 
   async execute(cmd: StartRunCommand): Promise<RunRecord> {
@@ -36,6 +38,19 @@ export class StartRunUseCase {
       throw new PlatformError(PlatformErrorCode.MODEL_NOT_FOUND, `unknown model "${cmd.model}"; known models: ${known.join(', ') || '(none)'}`, {
         field: 'model',
       });
+    }
+    if (cmd.feedbackModel !== undefined) {
+      if (benchmark.agent === undefined) throw PlatformError.invalid('feedbackModel', `${benchmark.name} is single-turn; only agent benchmarks (mint-*) take a feedback model`);
+      if (!(await this.models.has(cmd.feedbackModel))) {
+        throw new PlatformError(PlatformErrorCode.MODEL_NOT_FOUND, `unknown feedback model "${cmd.feedbackModel}"`, { field: 'feedbackModel' });
+      }
+    }
+    const environmentServer = benchmark.agent?.environmentServer;
+    if (environmentServer !== undefined && this.opts.environmentUrl === undefined) {
+      throw PlatformError.invalid(
+        'benchmark',
+        `${benchmark.name} steps in an environment server and none is configured; start one and set LEMUR_ENVIRONMENT_URL (docs/environment-protocol.md)`,
+      );
     }
     const { loaded, ref } = await this.catalog.load(cmd.benchmark);
     if (cmd.limit > loaded.items.length) {
@@ -48,7 +63,7 @@ export class StartRunUseCase {
     }
     const spec: RunSpec = {
       benchmarkRef: ref,
-      datasetFile: benchmark.dataset.file,
+      datasetFile: benchmark.dataset.name,
       datasetSha256: loaded.datasetSha256,
       datasetSource: loaded.source,
       promptTemplateHash: benchmark.promptTemplateHash,
@@ -57,12 +72,27 @@ export class StartRunUseCase {
         maxTokens: cmd.maxTokens ?? benchmark.sampling.maxTokens,
         temperature: cmd.temperature ?? benchmark.sampling.temperature,
         topP: cmd.topP ?? benchmark.sampling.topP,
-        // Completion-style stop strings would cut a chat answer's fenced program (e.g. at "\ndef").
-        stop: cmd.chat ? [] : benchmark.sampling.stop,
+        // Completion-style stop strings would cut a chat answer's fenced program (e.g. at "\ndef"); an agent
+        // protocol's stop words end its turns, chat or not.
+        stop: cmd.chat && benchmark.agent === undefined ? [] : benchmark.sampling.stop,
         ...(cmd.seed !== undefined ? { seed: cmd.seed } : {}),
       },
       platformVersion: this.opts.platformVersion,
       items: items.length,
+      ...(benchmark.likelihood ? { choiceScoring: await this.choiceScoring(benchmark.likelihood, cmd) } : {}),
+      ...(benchmark.agent
+        ? {
+            agent: {
+              protocol: benchmark.agent.protocol,
+              scoringRules: benchmark.agent.scoringRules,
+              ...benchmark.agent.budget,
+              cellTimeoutMs: benchmark.agent.cellTimeoutMs,
+              tools: [...benchmark.agent.tools],
+              ...(cmd.feedbackModel !== undefined ? { feedbackModel: cmd.feedbackModel } : {}),
+              ...(environmentServer !== undefined ? { environment: { endpoint: this.opts.environmentUrl!, tools: environmentServer.tools.map((t) => t.name) } } : {}),
+            },
+          }
+        : {}),
     };
     const teamId = await this.runs.ensureTeam(cmd.team);
     const { run, sampleIds } = await this.runs.createWithSamples({
@@ -79,8 +109,11 @@ export class StartRunUseCase {
         ...(cmd.maxTokens !== undefined ? { maxTokens: cmd.maxTokens } : {}),
         ...(cmd.topP !== undefined ? { topP: cmd.topP } : {}),
         ...(cmd.seed !== undefined ? { seed: cmd.seed } : {}),
+        ...(cmd.feedbackModel !== undefined ? { feedbackModel: cmd.feedbackModel } : {}),
       },
       spec,
+      ...(cmd.scheduleId ? { scheduleId: cmd.scheduleId } : {}),
+      ...(cmd.suiteRunId ? { suiteRunId: cmd.suiteRunId } : {}),
       samples: items.flatMap((item, itemIndex) =>
         Array.from({ length: samplesPerItem }, (_, sampleIndex) => ({ itemId: item.id, itemIndex, sampleIndex })),
       ),
@@ -93,6 +126,13 @@ export class StartRunUseCase {
     }
     this.logger.info({ runId: run.id, model: cmd.model, benchmark: ref, samples: sampleIds.length }, 'run created');
     return run;
+  }
+
+  /** Log-probabilities unless the run or the model is chat-only (a chat endpoint is asked to generate instead). */
+  private async choiceScoring(likelihood: { protocol: string; topLogprobs: number; maxTokens: number }, cmd: StartRunCommand): Promise<ChoiceScoringSpec> {
+    if (cmd.chat) return { method: 'generation', reason: 'the run uses the chat API (chat option)' };
+    if (await this.models.chatOnly?.(cmd.model)) return { method: 'generation', reason: `model "${cmd.model}" is registered chat-only` };
+    return { method: 'logprobs', protocol: likelihood.protocol, topLogprobs: likelihood.topLogprobs, maxTokens: likelihood.maxTokens, fallback: 'generation' };
   }
 
   private validate(cmd: StartRunCommand): void {

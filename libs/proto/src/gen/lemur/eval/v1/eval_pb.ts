@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file lemur/eval/v1/eval.proto.
  */
 export const file_lemur_eval_v1_eval: GenFile = /*@__PURE__*/
-  fileDesc("ChhsZW11ci9ldmFsL3YxL2V2YWwucHJvdG8SDWxlbXVyLmV2YWwudjEi4wEKCVJ1bkNvbmZpZxINCgVsaW1pdBgBIAEoDRIYChBzYW1wbGVzX3Blcl9pdGVtGAIgASgNEhMKC2NvbmN1cnJlbmN5GAMgASgNEhgKC3RlbXBlcmF0dXJlGAQgASgBSACIAQESFwoKbWF4X3Rva2VucxgFIAEoDUgBiAEBEhIKBXRvcF9wGAYgASgBSAKIAQESEQoEc2VlZBgHIAEoA0gDiAEBEgwKBGNoYXQYCCABKAhCDgoMX3RlbXBlcmF0dXJlQg0KC19tYXhfdG9rZW5zQggKBl90b3BfcEIHCgVfc2VlZCJsChBDcmVhdGVSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSDQoFbW9kZWwYAiABKAkSEQoJYmVuY2htYXJrGAMgASgJEigKBmNvbmZpZxgEIAEoCzIYLmxlbXVyLmV2YWwudjEuUnVuQ29uZmlnIjQKEUNyZWF0ZVJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuImYKC01ldHJpY1ZhbHVlEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAESDgoGY2lfbG93GAMgASgBEg8KB2NpX2hpZ2gYBCABKAESDgoGbWV0aG9kGAUgASgJEgkKAW4YBiABKA0iYgoMU2FtcGxlQ291bnRzEg0KBXRvdGFsGAEgASgNEg8KB3BlbmRpbmcYAiABKA0SDgoGc2NvcmVkGAMgASgNEg8KB2Vycm9yZWQYBCABKA0SEQoJY2FuY2VsbGVkGAUgASgNItcBCgpSdW5TdW1tYXJ5EisKB21ldHJpY3MYASADKAsyGi5sZW11ci5ldmFsLnYxLk1ldHJpY1ZhbHVlEisKBmNvdW50cxgCIAEoCzIbLmxlbXVyLmV2YWwudjEuU2FtcGxlQ291bnRzEhUKDXByb21wdF90b2tlbnMYAyABKAQSGQoRY29tcGxldGlvbl90b2tlbnMYBCABKAQSFwoPZWxhcHNlZF9zZWNvbmRzGAUgASgBEiQKHGNvbXBsZXRpb25fdG9rZW5zX3Blcl9zZWNvbmQYBiABKAEiowMKA1J1bhIKCgJpZBgBIAEoCRIMCgR0ZWFtGAIgASgJEg0KBW1vZGVsGAMgASgJEhEKCWJlbmNobWFyaxgEIAEoCRIZChFiZW5jaG1hcmtfdmVyc2lvbhgFIAEoCRIoCgZzdGF0dXMYBiABKA4yGC5sZW11ci5ldmFsLnYxLlJ1blN0YXR1cxIoCgZjb25maWcYByABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZxIlCgRzcGVjGAggASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCgdzdW1tYXJ5GAkgASgLMhkubGVtdXIuZXZhbC52MS5SdW5TdW1tYXJ5Eg0KBWVycm9yGAogASgJEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIpCg1HZXRSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiMQoOR2V0UnVuUmVzcG9uc2USHwoDcnVuGAEgASgLMhIubGVtdXIuZXZhbC52MS5SdW4iRgoPTGlzdFJ1bnNSZXF1ZXN0EgwKBHRlYW0YASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiTQoQTGlzdFJ1bnNSZXNwb25zZRIgCgRydW5zGAEgAygLMhIubGVtdXIuZXZhbC52MS5SdW4SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJItwCCgZTYW1wbGUSCgoCaWQYASABKAkSDwoHaXRlbV9pZBgCIAEoCRISCgppdGVtX2luZGV4GAMgASgNEhQKDHNhbXBsZV9pbmRleBgEIAEoDRIrCgZzdGF0dXMYBSABKA4yGy5sZW11ci5ldmFsLnYxLlNhbXBsZVN0YXR1cxIOCgZwcm9tcHQYBiABKAkSEgoKY29tcGxldGlvbhgHIAEoCRISCgVzY29yZRgIIAEoAUgAiAEBEhMKBnBhc3NlZBgJIAEoCEgBiAEBEg0KBWVycm9yGAogASgJEhUKDXByb21wdF90b2tlbnMYCyABKA0SGQoRY29tcGxldGlvbl90b2tlbnMYDCABKA0SEgoKbGF0ZW5jeV9tcxgNIAEoDRInCgZkZXRhaWwYDiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QggKBl9zY29yZUIJCgdfcGFzc2VkIoYBChJMaXN0U2FtcGxlc1JlcXVlc3QSDAoEdGVhbRgBIAEoCRIOCgZydW5faWQYAiABKAkSKwoGc3RhdHVzGAMgASgOMhsubGVtdXIuZXZhbC52MS5TYW1wbGVTdGF0dXMSEQoJcGFnZV9zaXplGAQgASgNEhIKCnBhZ2VfdG9rZW4YBSABKAkiVgoTTGlzdFNhbXBsZXNSZXNwb25zZRImCgdzYW1wbGVzGAEgAygLMhUubGVtdXIuZXZhbC52MS5TYW1wbGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiwKEENhbmNlbFJ1blJlcXVlc3QSDAoEdGVhbRgBIAEoCRIKCgJpZBgCIAEoCSI0ChFDYW5jZWxSdW5SZXNwb25zZRIfCgNydW4YASABKAsyEi5sZW11ci5ldmFsLnYxLlJ1biIXChVMaXN0QmVuY2htYXJrc1JlcXVlc3QiXgoNQmVuY2htYXJrSW5mbxIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSDgoGbWV0cmljGAMgASgJEg0KBWl0ZW1zGAQgASgNEg8KB2RhdGFzZXQYBSABKAkiSgoWTGlzdEJlbmNobWFya3NSZXNwb25zZRIwCgpiZW5jaG1hcmtzGAEgAygLMhwubGVtdXIuZXZhbC52MS5CZW5jaG1hcmtJbmZvKqEBCglSdW5TdGF0dXMSGgoWUlVOX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEVJVTl9TVEFUVVNfUVVFVUVEEAESFgoSUlVOX1NUQVRVU19SVU5OSU5HEAISGAoUUlVOX1NUQVRVU19TVUNDRUVERUQQAxIVChFSVU5fU1RBVFVTX0ZBSUxFRBAEEhgKFFJVTl9TVEFUVVNfQ0FOQ0VMTEVEEAUqmgEKDFNhbXBsZVN0YXR1cxIdChlTQU1QTEVfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGQoVU0FNUExFX1NUQVRVU19QRU5ESU5HEAESGAoUU0FNUExFX1NUQVRVU19TQ09SRUQQAhIZChVTQU1QTEVfU1RBVFVTX0VSUk9SRUQQAxIbChdTQU1QTEVfU1RBVFVTX0NBTkNFTExFRBAEMvYDCgtFdmFsU2VydmljZRJOCglDcmVhdGVSdW4SHy5sZW11ci5ldmFsLnYxLkNyZWF0ZVJ1blJlcXVlc3QaIC5sZW11ci5ldmFsLnYxLkNyZWF0ZVJ1blJlc3BvbnNlEkUKBkdldFJ1bhIcLmxlbXVyLmV2YWwudjEuR2V0UnVuUmVxdWVzdBodLmxlbXVyLmV2YWwudjEuR2V0UnVuUmVzcG9uc2USSwoITGlzdFJ1bnMSHi5sZW11ci5ldmFsLnYxLkxpc3RSdW5zUmVxdWVzdBofLmxlbXVyLmV2YWwudjEuTGlzdFJ1bnNSZXNwb25zZRJUCgtMaXN0U2FtcGxlcxIhLmxlbXVyLmV2YWwudjEuTGlzdFNhbXBsZXNSZXF1ZXN0GiIubGVtdXIuZXZhbC52MS5MaXN0U2FtcGxlc1Jlc3BvbnNlEk4KCUNhbmNlbFJ1bhIfLmxlbXVyLmV2YWwudjEuQ2FuY2VsUnVuUmVxdWVzdBogLmxlbXVyLmV2YWwudjEuQ2FuY2VsUnVuUmVzcG9uc2USXQoOTGlzdEJlbmNobWFya3MSJC5sZW11ci5ldmFsLnYxLkxpc3RCZW5jaG1hcmtzUmVxdWVzdBolLmxlbXVyLmV2YWwudjEuTGlzdEJlbmNobWFya3NSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChhsZW11ci9ldmFsL3YxL2V2YWwucHJvdG8SDWxlbXVyLmV2YWwudjEi+wEKCVJ1bkNvbmZpZxINCgVsaW1pdBgBIAEoDRIYChBzYW1wbGVzX3Blcl9pdGVtGAIgASgNEhMKC2NvbmN1cnJlbmN5GAMgASgNEhgKC3RlbXBlcmF0dXJlGAQgASgBSACIAQESFwoKbWF4X3Rva2VucxgFIAEoDUgBiAEBEhIKBXRvcF9wGAYgASgBSAKIAQESEQoEc2VlZBgHIAEoA0gDiAEBEgwKBGNoYXQYCCABKAgSFgoOZmVlZGJhY2tfbW9kZWwYCSABKAlCDgoMX3RlbXBlcmF0dXJlQg0KC19tYXhfdG9rZW5zQggKBl90b3BfcEIHCgVfc2VlZCJsChBDcmVhdGVSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSDQoFbW9kZWwYAiABKAkSEQoJYmVuY2htYXJrGAMgASgJEigKBmNvbmZpZxgEIAEoCzIYLmxlbXVyLmV2YWwudjEuUnVuQ29uZmlnIjQKEUNyZWF0ZVJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuImYKC01ldHJpY1ZhbHVlEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAESDgoGY2lfbG93GAMgASgBEg8KB2NpX2hpZ2gYBCABKAESDgoGbWV0aG9kGAUgASgJEgkKAW4YBiABKA0iYgoMU2FtcGxlQ291bnRzEg0KBXRvdGFsGAEgASgNEg8KB3BlbmRpbmcYAiABKA0SDgoGc2NvcmVkGAMgASgNEg8KB2Vycm9yZWQYBCABKA0SEQoJY2FuY2VsbGVkGAUgASgNItcBCgpSdW5TdW1tYXJ5EisKB21ldHJpY3MYASADKAsyGi5sZW11ci5ldmFsLnYxLk1ldHJpY1ZhbHVlEisKBmNvdW50cxgCIAEoCzIbLmxlbXVyLmV2YWwudjEuU2FtcGxlQ291bnRzEhUKDXByb21wdF90b2tlbnMYAyABKAQSGQoRY29tcGxldGlvbl90b2tlbnMYBCABKAQSFwoPZWxhcHNlZF9zZWNvbmRzGAUgASgBEiQKHGNvbXBsZXRpb25fdG9rZW5zX3Blcl9zZWNvbmQYBiABKAEimQQKA1J1bhIKCgJpZBgBIAEoCRIMCgR0ZWFtGAIgASgJEg0KBW1vZGVsGAMgASgJEhEKCWJlbmNobWFyaxgEIAEoCRIZChFiZW5jaG1hcmtfdmVyc2lvbhgFIAEoCRIoCgZzdGF0dXMYBiABKA4yGC5sZW11ci5ldmFsLnYxLlJ1blN0YXR1cxIoCgZjb25maWcYByABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZxIlCgRzcGVjGAggASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCgdzdW1tYXJ5GAkgASgLMhkubGVtdXIuZXZhbC52MS5SdW5TdW1tYXJ5Eg0KBWVycm9yGAogASgJEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtzY2hlZHVsZV9pZBgOIAEoCRIyCgpyZWdyZXNzaW9uGA8gASgLMh4ubGVtdXIuZXZhbC52MS5SZWdyZXNzaW9uQ2hlY2sSFQoNc291cmNlX3J1bl9pZBgQIAEoCRIUCgxzdWl0ZV9ydW5faWQYESABKAki/gEKD1JlZ3Jlc3Npb25DaGVjaxIXCg9iYXNlbGluZV9ydW5faWQYASABKAkSEQoJcmVncmVzc2VkGAIgASgIEg0KBWRlbHRhGAMgASgBEg4KBmNpX2xvdxgEIAEoARIPCgdjaV9oaWdoGAUgASgBEg8KB3BfdmFsdWUYBiABKAESEwoLc2lnbmlmaWNhbnQYByABKAgSEgoKY29tcGFyYWJsZRgIIAEoCBIXCg9yZWdyZXNzZWRfaXRlbXMYCSABKA0SDAoEbm90ZRgKIAEoCRIuCgpjaGVja2VkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIpCg1HZXRSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiMQoOR2V0UnVuUmVzcG9uc2USHwoDcnVuGAEgASgLMhIubGVtdXIuZXZhbC52MS5SdW4ivQEKD0xpc3RSdW5zUmVxdWVzdBIMCgR0ZWFtGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJEg0KBW1vZGVsGAQgASgJEhEKCWJlbmNobWFyaxgFIAEoCRIoCgZzdGF0dXMYBiABKA4yGC5sZW11ci5ldmFsLnYxLlJ1blN0YXR1cxITCgtzY2hlZHVsZV9pZBgHIAEoCRIUCgxzdWl0ZV9ydW5faWQYCCABKAkiYQoQTGlzdFJ1bnNSZXNwb25zZRIgCgRydW5zGAEgAygLMhIubGVtdXIuZXZhbC52MS5SdW4SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnNwZWNzX2pzb24YAyADKAki3AIKBlNhbXBsZRIKCgJpZBgBIAEoCRIPCgdpdGVtX2lkGAIgASgJEhIKCml0ZW1faW5kZXgYAyABKA0SFAoMc2FtcGxlX2luZGV4GAQgASgNEisKBnN0YXR1cxgFIAEoDjIbLmxlbXVyLmV2YWwudjEuU2FtcGxlU3RhdHVzEg4KBnByb21wdBgGIAEoCRISCgpjb21wbGV0aW9uGAcgASgJEhIKBXNjb3JlGAggASgBSACIAQESEwoGcGFzc2VkGAkgASgISAGIAQESDQoFZXJyb3IYCiABKAkSFQoNcHJvbXB0X3Rva2VucxgLIAEoDRIZChFjb21wbGV0aW9uX3Rva2VucxgMIAEoDRISCgpsYXRlbmN5X21zGA0gASgNEicKBmRldGFpbBgOIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCCAoGX3Njb3JlQgkKB19wYXNzZWQipgEKEkxpc3RTYW1wbGVzUmVxdWVzdBIMCgR0ZWFtGAEgASgJEg4KBnJ1bl9pZBgCIAEoCRIrCgZzdGF0dXMYAyABKA4yGy5sZW11ci5ldmFsLnYxLlNhbXBsZVN0YXR1cxIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCRITCgZwYXNzZWQYBiABKAhIAIgBAUIJCgdfcGFzc2VkIkMKEEdldFNhbXBsZVJlcXVlc3QSDAoEdGVhbRgBIAEoCRIOCgZydW5faWQYAiABKAkSEQoJc2FtcGxlX2lkGAMgASgJIjoKEUdldFNhbXBsZVJlc3BvbnNlEiUKBnNhbXBsZRgBIAEoCzIVLmxlbXVyLmV2YWwudjEuU2FtcGxlImwKE0xpc3RTYW1wbGVzUmVzcG9uc2USJgoHc2FtcGxlcxgBIAMoCzIVLmxlbXVyLmV2YWwudjEuU2FtcGxlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIUCgxkZXRhaWxzX2pzb24YAyADKAkiLAoQQ2FuY2VsUnVuUmVxdWVzdBIMCgR0ZWFtGAEgASgJEgoKAmlkGAIgASgJIjQKEUNhbmNlbFJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuIi0KEVJlc2NvcmVSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiNQoSUmVzY29yZVJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuIjYKGlJldHJ5RXJyb3JlZFNhbXBsZXNSZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiTwobUmV0cnlFcnJvcmVkU2FtcGxlc1Jlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuEg8KB3JldHJpZWQYAiABKA0iFwoVTGlzdEJlbmNobWFya3NSZXF1ZXN0Il4KDUJlbmNobWFya0luZm8SDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEg4KBm1ldHJpYxgDIAEoCRINCgVpdGVtcxgEIAEoDRIPCgdkYXRhc2V0GAUgASgJIkoKFkxpc3RCZW5jaG1hcmtzUmVzcG9uc2USMAoKYmVuY2htYXJrcxgBIAMoCzIcLmxlbXVyLmV2YWwudjEuQmVuY2htYXJrSW5mbyJAChJDb21wYXJlUnVuc1JlcXVlc3QSDAoEdGVhbRgBIAEoCRINCgVydW5fYRgCIAEoCRINCgVydW5fYhgDIAEoCSJTCg5TcGVjRGlmZmVyZW5jZRINCgVmaWVsZBgBIAEoCRIJCgFhGAIgASgJEgkKAWIYAyABKAkSHAoUYnJlYWtzX2NvbXBhcmFiaWxpdHkYBCABKAgiQwoLTWNOZW1hclRlc3QSEAoIaW1wcm92ZWQYASABKA0SEQoJcmVncmVzc2VkGAIgASgNEg8KB3BfdmFsdWUYAyABKAEi9wMKDVJ1bkNvbXBhcmlzb24SDQoFcnVuX2EYASABKAkSDQoFcnVuX2IYAiABKAkSEQoJYmVuY2htYXJrGAMgASgJEg4KBm1ldHJpYxgEIAEoCRIUCgxzaGFyZWRfaXRlbXMYBSABKA0SEQoJb25seV9pbl9hGAYgASgNEhEKCW9ubHlfaW5fYhgHIAEoDRIOCgZtZWFuX2EYCCABKAESDgoGbWVhbl9iGAkgASgBEg0KBWRlbHRhGAogASgBEg4KBmNpX2xvdxgLIAEoARIPCgdjaV9oaWdoGAwgASgBEhIKCmNvbmZpZGVuY2UYDSABKAESGQoRYm9vdHN0cmFwX3BfdmFsdWUYDiABKAESKwoHbWNuZW1hchgPIAEoCzIaLmxlbXVyLmV2YWwudjEuTWNOZW1hclRlc3QSEwoLc2lnbmlmaWNhbnQYECABKAgSFgoOaW1wcm92ZWRfY291bnQYESABKA0SFwoPcmVncmVzc2VkX2NvdW50GBIgASgNEhYKDmltcHJvdmVkX2l0ZW1zGBMgAygJEhcKD3JlZ3Jlc3NlZF9pdGVtcxgUIAMoCRIyCgtkaWZmZXJlbmNlcxgVIAMoCzIdLmxlbXVyLmV2YWwudjEuU3BlY0RpZmZlcmVuY2USEgoKY29tcGFyYWJsZRgWIAEoCCJHChNDb21wYXJlUnVuc1Jlc3BvbnNlEjAKCmNvbXBhcmlzb24YASABKAsyHC5sZW11ci5ldmFsLnYxLlJ1bkNvbXBhcmlzb24iNAoURXhwb3J0U2FtcGxlc1JlcXVlc3QSDAoEdGVhbRgBIAEoCRIOCgZydW5faWQYAiABKAkiVQoVRXhwb3J0U2FtcGxlc1Jlc3BvbnNlEiYKB3NhbXBsZXMYASADKAsyFS5sZW11ci5ldmFsLnYxLlNhbXBsZRIUCgxkZXRhaWxzX2pzb24YAiADKAkikAMKCFNjaGVkdWxlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEY3JvbhgDIAEoCRIQCgh0aW1lem9uZRgEIAEoCRINCgVtb2RlbBgFIAEoCRISCgpiZW5jaG1hcmtzGAYgAygJEigKBmNvbmZpZxgHIAEoCzIYLmxlbXVyLmV2YWwudjEuUnVuQ29uZmlnEhAKCGJhc2VsaW5lGAggASgJEg8KB2VuYWJsZWQYCSABKAgSEwoLd2ViaG9va191cmwYCiABKAkSLwoLbmV4dF9ydW5fYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2xhc3RfcnVuX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X3N1Y2Nlc3NfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmNyZWF0ZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItgBChVDcmVhdGVTY2hlZHVsZVJlcXVlc3QSDAoEdGVhbRgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBGNyb24YAyABKAkSEAoIdGltZXpvbmUYBCABKAkSDQoFbW9kZWwYBSABKAkSEgoKYmVuY2htYXJrcxgGIAMoCRIoCgZjb25maWcYByABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZxIQCghiYXNlbGluZRgIIAEoCRIPCgdlbmFibGVkGAkgASgIEhMKC3dlYmhvb2tfdXJsGAogASgJIkMKFkNyZWF0ZVNjaGVkdWxlUmVzcG9uc2USKQoIc2NoZWR1bGUYASABKAsyFy5sZW11ci5ldmFsLnYxLlNjaGVkdWxlIiQKFExpc3RTY2hlZHVsZXNSZXF1ZXN0EgwKBHRlYW0YASABKAkiQwoVTGlzdFNjaGVkdWxlc1Jlc3BvbnNlEioKCXNjaGVkdWxlcxgBIAMoCzIXLmxlbXVyLmV2YWwudjEuU2NoZWR1bGUiMQoVRGVsZXRlU2NoZWR1bGVSZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiQwoWRGVsZXRlU2NoZWR1bGVSZXNwb25zZRIpCghzY2hlZHVsZRgBIAEoCzIXLmxlbXVyLmV2YWwudjEuU2NoZWR1bGUiaQoRU3RhcnRTdWl0ZVJlcXVlc3QSDAoEdGVhbRgBIAEoCRINCgVtb2RlbBgCIAEoCRINCgVzdWl0ZRgDIAEoCRIoCgZjb25maWcYBCABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZyKgAQoLU3VpdGVNZW1iZXISCwoDa2V5GAEgASgJEhEKCWJlbmNobWFyaxgCIAEoCRIQCghmZWVkYmFjaxgDIAEoCBIuCgVzdGF0ZRgEIAEoDjIfLmxlbXVyLmV2YWwudjEuU3VpdGVNZW1iZXJTdGF0ZRIOCgZyZWFzb24YBSABKAkSHwoDcnVuGAYgASgLMhIubGVtdXIuZXZhbC52MS5SdW4icwoJU3VpdGVBeGlzEgwKBG5hbWUYASABKAkSDQoFbGFiZWwYAiABKAkSEgoFdmFsdWUYAyABKAFIAIgBARIJCgFuGAQgASgNEg8KB21lbWJlcnMYBSADKAkSDwoHbWlzc2luZxgGIAMoCUIICgZfdmFsdWUi8QEKCFN1aXRlUnVuEgoKAmlkGAEgASgJEgwKBHRlYW0YAiABKAkSDQoFc3VpdGUYAyABKAkSDQoFbW9kZWwYBCABKAkSKAoGY29uZmlnGAUgASgLMhgubGVtdXIuZXZhbC52MS5SdW5Db25maWcSKwoHbWVtYmVycxgGIAMoCzIaLmxlbXVyLmV2YWwudjEuU3VpdGVNZW1iZXISJgoEYXhlcxgHIAMoCzIYLmxlbXVyLmV2YWwudjEuU3VpdGVBeGlzEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkAKElN0YXJ0U3VpdGVSZXNwb25zZRIqCglzdWl0ZV9ydW4YASABKAsyFy5sZW11ci5ldmFsLnYxLlN1aXRlUnVuIisKD0dldFN1aXRlUmVxdWVzdBIMCgR0ZWFtGAEgASgJEgoKAmlkGAIgASgJIj4KEEdldFN1aXRlUmVzcG9uc2USKgoJc3VpdGVfcnVuGAEgASgLMhcubGVtdXIuZXZhbC52MS5TdWl0ZVJ1biqhAQoJUnVuU3RhdHVzEhoKFlJVTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFSVU5fU1RBVFVTX1FVRVVFRBABEhYKElJVTl9TVEFUVVNfUlVOTklORxACEhgKFFJVTl9TVEFUVVNfU1VDQ0VFREVEEAMSFQoRUlVOX1NUQVRVU19GQUlMRUQQBBIYChRSVU5fU1RBVFVTX0NBTkNFTExFRBAFKpoBCgxTYW1wbGVTdGF0dXMSHQoZU0FNUExFX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFVNBTVBMRV9TVEFUVVNfUEVORElORxABEhgKFFNBTVBMRV9TVEFUVVNfU0NPUkVEEAISGQoVU0FNUExFX1NUQVRVU19FUlJPUkVEEAMSGwoXU0FNUExFX1NUQVRVU19DQU5DRUxMRUQQBCqaAQoQU3VpdGVNZW1iZXJTdGF0ZRIiCh5TVUlURV9NRU1CRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIeChpTVUlURV9NRU1CRVJfU1RBVEVfU1RBUlRFRBABEh4KGlNVSVRFX01FTUJFUl9TVEFURV9TS0lQUEVEEAISIgoeU1VJVEVfTUVNQkVSX1NUQVRFX1VOQVZBSUxBQkxFEAMy9QoKC0V2YWxTZXJ2aWNlEk4KCUNyZWF0ZVJ1bhIfLmxlbXVyLmV2YWwudjEuQ3JlYXRlUnVuUmVxdWVzdBogLmxlbXVyLmV2YWwudjEuQ3JlYXRlUnVuUmVzcG9uc2USRQoGR2V0UnVuEhwubGVtdXIuZXZhbC52MS5HZXRSdW5SZXF1ZXN0Gh0ubGVtdXIuZXZhbC52MS5HZXRSdW5SZXNwb25zZRJLCghMaXN0UnVucxIeLmxlbXVyLmV2YWwudjEuTGlzdFJ1bnNSZXF1ZXN0Gh8ubGVtdXIuZXZhbC52MS5MaXN0UnVuc1Jlc3BvbnNlElQKC0xpc3RTYW1wbGVzEiEubGVtdXIuZXZhbC52MS5MaXN0U2FtcGxlc1JlcXVlc3QaIi5sZW11ci5ldmFsLnYxLkxpc3RTYW1wbGVzUmVzcG9uc2USTgoJR2V0U2FtcGxlEh8ubGVtdXIuZXZhbC52MS5HZXRTYW1wbGVSZXF1ZXN0GiAubGVtdXIuZXZhbC52MS5HZXRTYW1wbGVSZXNwb25zZRJOCglDYW5jZWxSdW4SHy5sZW11ci5ldmFsLnYxLkNhbmNlbFJ1blJlcXVlc3QaIC5sZW11ci5ldmFsLnYxLkNhbmNlbFJ1blJlc3BvbnNlElEKClJlc2NvcmVSdW4SIC5sZW11ci5ldmFsLnYxLlJlc2NvcmVSdW5SZXF1ZXN0GiEubGVtdXIuZXZhbC52MS5SZXNjb3JlUnVuUmVzcG9uc2USbAoTUmV0cnlFcnJvcmVkU2FtcGxlcxIpLmxlbXVyLmV2YWwudjEuUmV0cnlFcnJvcmVkU2FtcGxlc1JlcXVlc3QaKi5sZW11ci5ldmFsLnYxLlJldHJ5RXJyb3JlZFNhbXBsZXNSZXNwb25zZRJdCg5MaXN0QmVuY2htYXJrcxIkLmxlbXVyLmV2YWwudjEuTGlzdEJlbmNobWFya3NSZXF1ZXN0GiUubGVtdXIuZXZhbC52MS5MaXN0QmVuY2htYXJrc1Jlc3BvbnNlElQKC0NvbXBhcmVSdW5zEiEubGVtdXIuZXZhbC52MS5Db21wYXJlUnVuc1JlcXVlc3QaIi5sZW11ci5ldmFsLnYxLkNvbXBhcmVSdW5zUmVzcG9uc2USXAoNRXhwb3J0U2FtcGxlcxIjLmxlbXVyLmV2YWwudjEuRXhwb3J0U2FtcGxlc1JlcXVlc3QaJC5sZW11ci5ldmFsLnYxLkV4cG9ydFNhbXBsZXNSZXNwb25zZTABEl0KDkNyZWF0ZVNjaGVkdWxlEiQubGVtdXIuZXZhbC52MS5DcmVhdGVTY2hlZHVsZVJlcXVlc3QaJS5sZW11ci5ldmFsLnYxLkNyZWF0ZVNjaGVkdWxlUmVzcG9uc2USWgoNTGlzdFNjaGVkdWxlcxIjLmxlbXVyLmV2YWwudjEuTGlzdFNjaGVkdWxlc1JlcXVlc3QaJC5sZW11ci5ldmFsLnYxLkxpc3RTY2hlZHVsZXNSZXNwb25zZRJdCg5EZWxldGVTY2hlZHVsZRIkLmxlbXVyLmV2YWwudjEuRGVsZXRlU2NoZWR1bGVSZXF1ZXN0GiUubGVtdXIuZXZhbC52MS5EZWxldGVTY2hlZHVsZVJlc3BvbnNlElEKClN0YXJ0U3VpdGUSIC5sZW11ci5ldmFsLnYxLlN0YXJ0U3VpdGVSZXF1ZXN0GiEubGVtdXIuZXZhbC52MS5TdGFydFN1aXRlUmVzcG9uc2USSwoIR2V0U3VpdGUSHi5sZW11ci5ldmFsLnYxLkdldFN1aXRlUmVxdWVzdBofLmxlbXVyLmV2YWwudjEuR2V0U3VpdGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message lemur.eval.v1.RunConfig
@@ -65,6 +65,13 @@ export type RunConfig = Message<"lemur.eval.v1.RunConfig"> & {
    * @generated from field: bool chat = 8;
    */
   chat: boolean;
+
+  /**
+   * Agent benchmarks: a registered model that writes expert feedback each turn (MINT's no_GT textual feedback).
+   *
+   * @generated from field: string feedback_model = 9;
+   */
+  feedbackModel: string;
 };
 
 /**
@@ -314,6 +321,34 @@ export type Run = Message<"lemur.eval.v1.Run"> & {
    * @generated from field: google.protobuf.Timestamp finished_at = 13;
    */
   finishedAt?: Timestamp | undefined;
+
+  /**
+   * The schedule that created the run, if any.
+   *
+   * @generated from field: string schedule_id = 14;
+   */
+  scheduleId: string;
+
+  /**
+   * Set on a scheduled run once it finished and was compared to its baseline.
+   *
+   * @generated from field: lemur.eval.v1.RegressionCheck regression = 15;
+   */
+  regression?: RegressionCheck | undefined;
+
+  /**
+   * Set on a re-scoring run: the run whose stored outputs it scored again.
+   *
+   * @generated from field: string source_run_id = 16;
+   */
+  sourceRunId: string;
+
+  /**
+   * Set on a run a suite started (e.g. lemur-paper): the suite run it belongs to (GetSuite).
+   *
+   * @generated from field: string suite_run_id = 17;
+   */
+  suiteRunId: string;
 };
 
 /**
@@ -322,6 +357,81 @@ export type Run = Message<"lemur.eval.v1.Run"> & {
  */
 export const RunSchema: GenMessage<Run> = /*@__PURE__*/
   messageDesc(file_lemur_eval_v1_eval, 6);
+
+/**
+ * A finished scheduled run compared to its baseline (candidate minus baseline).
+ *
+ * @generated from message lemur.eval.v1.RegressionCheck
+ */
+export type RegressionCheck = Message<"lemur.eval.v1.RegressionCheck"> & {
+  /**
+   * Empty when the schedule had no baseline yet (the first "previous" run).
+   *
+   * @generated from field: string baseline_run_id = 1;
+   */
+  baselineRunId: string;
+
+  /**
+   * True when the run is significantly worse than its baseline on comparable settings.
+   *
+   * @generated from field: bool regressed = 2;
+   */
+  regressed: boolean;
+
+  /**
+   * @generated from field: double delta = 3;
+   */
+  delta: number;
+
+  /**
+   * @generated from field: double ci_low = 4;
+   */
+  ciLow: number;
+
+  /**
+   * @generated from field: double ci_high = 5;
+   */
+  ciHigh: number;
+
+  /**
+   * @generated from field: double p_value = 6;
+   */
+  pValue: number;
+
+  /**
+   * @generated from field: bool significant = 7;
+   */
+  significant: boolean;
+
+  /**
+   * @generated from field: bool comparable = 8;
+   */
+  comparable: boolean;
+
+  /**
+   * @generated from field: uint32 regressed_items = 9;
+   */
+  regressedItems: number;
+
+  /**
+   * Why no comparison was made, when none was.
+   *
+   * @generated from field: string note = 10;
+   */
+  note: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp checked_at = 11;
+   */
+  checkedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message lemur.eval.v1.RegressionCheck.
+ * Use `create(RegressionCheckSchema)` to create a new message.
+ */
+export const RegressionCheckSchema: GenMessage<RegressionCheck> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 7);
 
 /**
  * @generated from message lemur.eval.v1.GetRunRequest
@@ -343,7 +453,7 @@ export type GetRunRequest = Message<"lemur.eval.v1.GetRunRequest"> & {
  * Use `create(GetRunRequestSchema)` to create a new message.
  */
 export const GetRunRequestSchema: GenMessage<GetRunRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 7);
+  messageDesc(file_lemur_eval_v1_eval, 8);
 
 /**
  * @generated from message lemur.eval.v1.GetRunResponse
@@ -360,7 +470,7 @@ export type GetRunResponse = Message<"lemur.eval.v1.GetRunResponse"> & {
  * Use `create(GetRunResponseSchema)` to create a new message.
  */
 export const GetRunResponseSchema: GenMessage<GetRunResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 8);
+  messageDesc(file_lemur_eval_v1_eval, 9);
 
 /**
  * @generated from message lemur.eval.v1.ListRunsRequest
@@ -380,6 +490,39 @@ export type ListRunsRequest = Message<"lemur.eval.v1.ListRunsRequest"> & {
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
+
+  /**
+   * Optional filters (empty or unspecified = any), combined with AND.
+   *
+   * @generated from field: string model = 4;
+   */
+  model: string;
+
+  /**
+   * A benchmark name (any version).
+   *
+   * @generated from field: string benchmark = 5;
+   */
+  benchmark: string;
+
+  /**
+   * @generated from field: lemur.eval.v1.RunStatus status = 6;
+   */
+  status: RunStatus;
+
+  /**
+   * Runs created by this schedule.
+   *
+   * @generated from field: string schedule_id = 7;
+   */
+  scheduleId: string;
+
+  /**
+   * Runs started by this suite run.
+   *
+   * @generated from field: string suite_run_id = 8;
+   */
+  suiteRunId: string;
 };
 
 /**
@@ -387,13 +530,16 @@ export type ListRunsRequest = Message<"lemur.eval.v1.ListRunsRequest"> & {
  * Use `create(ListRunsRequestSchema)` to create a new message.
  */
 export const ListRunsRequestSchema: GenMessage<ListRunsRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 9);
+  messageDesc(file_lemur_eval_v1_eval, 10);
 
 /**
  * @generated from message lemur.eval.v1.ListRunsResponse
  */
 export type ListRunsResponse = Message<"lemur.eval.v1.ListRunsResponse"> & {
   /**
+   * The runs with `spec` left unset: it travels in specs_json, as JSON text, because encoding a Struct per run cost more
+   * than the rest of the listing together.
+   *
    * @generated from field: repeated lemur.eval.v1.Run runs = 1;
    */
   runs: Run[];
@@ -402,6 +548,13 @@ export type ListRunsResponse = Message<"lemur.eval.v1.ListRunsResponse"> & {
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
+
+  /**
+   * specs_json[i] is runs[i]'s spec as JSON text.
+   *
+   * @generated from field: repeated string specs_json = 3;
+   */
+  specsJson: string[];
 };
 
 /**
@@ -409,7 +562,7 @@ export type ListRunsResponse = Message<"lemur.eval.v1.ListRunsResponse"> & {
  * Use `create(ListRunsResponseSchema)` to create a new message.
  */
 export const ListRunsResponseSchema: GenMessage<ListRunsResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 10);
+  messageDesc(file_lemur_eval_v1_eval, 11);
 
 /**
  * @generated from message lemur.eval.v1.Sample
@@ -491,7 +644,7 @@ export type Sample = Message<"lemur.eval.v1.Sample"> & {
  * Use `create(SampleSchema)` to create a new message.
  */
 export const SampleSchema: GenMessage<Sample> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 11);
+  messageDesc(file_lemur_eval_v1_eval, 12);
 
 /**
  * @generated from message lemur.eval.v1.ListSamplesRequest
@@ -521,6 +674,13 @@ export type ListSamplesRequest = Message<"lemur.eval.v1.ListSamplesRequest"> & {
    * @generated from field: string page_token = 5;
    */
   pageToken: string;
+
+  /**
+   * Only samples whose `passed` is this (set only on scored samples): false lists the failed ones.
+   *
+   * @generated from field: optional bool passed = 6;
+   */
+  passed?: boolean | undefined;
 };
 
 /**
@@ -528,13 +688,59 @@ export type ListSamplesRequest = Message<"lemur.eval.v1.ListSamplesRequest"> & {
  * Use `create(ListSamplesRequestSchema)` to create a new message.
  */
 export const ListSamplesRequestSchema: GenMessage<ListSamplesRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 12);
+  messageDesc(file_lemur_eval_v1_eval, 13);
+
+/**
+ * @generated from message lemur.eval.v1.GetSampleRequest
+ */
+export type GetSampleRequest = Message<"lemur.eval.v1.GetSampleRequest"> & {
+  /**
+   * @generated from field: string team = 1;
+   */
+  team: string;
+
+  /**
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
+
+  /**
+   * @generated from field: string sample_id = 3;
+   */
+  sampleId: string;
+};
+
+/**
+ * Describes the message lemur.eval.v1.GetSampleRequest.
+ * Use `create(GetSampleRequestSchema)` to create a new message.
+ */
+export const GetSampleRequestSchema: GenMessage<GetSampleRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 14);
+
+/**
+ * @generated from message lemur.eval.v1.GetSampleResponse
+ */
+export type GetSampleResponse = Message<"lemur.eval.v1.GetSampleResponse"> & {
+  /**
+   * @generated from field: lemur.eval.v1.Sample sample = 1;
+   */
+  sample?: Sample | undefined;
+};
+
+/**
+ * Describes the message lemur.eval.v1.GetSampleResponse.
+ * Use `create(GetSampleResponseSchema)` to create a new message.
+ */
+export const GetSampleResponseSchema: GenMessage<GetSampleResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 15);
 
 /**
  * @generated from message lemur.eval.v1.ListSamplesResponse
  */
 export type ListSamplesResponse = Message<"lemur.eval.v1.ListSamplesResponse"> & {
   /**
+   * The samples with `detail` left unset: it travels in details_json, as JSON text (as in ExportSamplesResponse).
+   *
    * @generated from field: repeated lemur.eval.v1.Sample samples = 1;
    */
   samples: Sample[];
@@ -543,6 +749,13 @@ export type ListSamplesResponse = Message<"lemur.eval.v1.ListSamplesResponse"> &
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
+
+  /**
+   * details_json[i] is samples[i]'s detail ({"score": ..., "transcript": ..., "attempts": n}) as JSON text.
+   *
+   * @generated from field: repeated string details_json = 3;
+   */
+  detailsJson: string[];
 };
 
 /**
@@ -550,7 +763,7 @@ export type ListSamplesResponse = Message<"lemur.eval.v1.ListSamplesResponse"> &
  * Use `create(ListSamplesResponseSchema)` to create a new message.
  */
 export const ListSamplesResponseSchema: GenMessage<ListSamplesResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 13);
+  messageDesc(file_lemur_eval_v1_eval, 16);
 
 /**
  * @generated from message lemur.eval.v1.CancelRunRequest
@@ -572,7 +785,7 @@ export type CancelRunRequest = Message<"lemur.eval.v1.CancelRunRequest"> & {
  * Use `create(CancelRunRequestSchema)` to create a new message.
  */
 export const CancelRunRequestSchema: GenMessage<CancelRunRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 14);
+  messageDesc(file_lemur_eval_v1_eval, 17);
 
 /**
  * @generated from message lemur.eval.v1.CancelRunResponse
@@ -589,7 +802,98 @@ export type CancelRunResponse = Message<"lemur.eval.v1.CancelRunResponse"> & {
  * Use `create(CancelRunResponseSchema)` to create a new message.
  */
 export const CancelRunResponseSchema: GenMessage<CancelRunResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 15);
+  messageDesc(file_lemur_eval_v1_eval, 18);
+
+/**
+ * @generated from message lemur.eval.v1.RescoreRunRequest
+ */
+export type RescoreRunRequest = Message<"lemur.eval.v1.RescoreRunRequest"> & {
+  /**
+   * @generated from field: string team = 1;
+   */
+  team: string;
+
+  /**
+   * The finished run whose stored outputs are scored again.
+   *
+   * @generated from field: string id = 2;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message lemur.eval.v1.RescoreRunRequest.
+ * Use `create(RescoreRunRequestSchema)` to create a new message.
+ */
+export const RescoreRunRequestSchema: GenMessage<RescoreRunRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 19);
+
+/**
+ * @generated from message lemur.eval.v1.RescoreRunResponse
+ */
+export type RescoreRunResponse = Message<"lemur.eval.v1.RescoreRunResponse"> & {
+  /**
+   * The new run (queued; its samples are scored by the workers).
+   *
+   * @generated from field: lemur.eval.v1.Run run = 1;
+   */
+  run?: Run | undefined;
+};
+
+/**
+ * Describes the message lemur.eval.v1.RescoreRunResponse.
+ * Use `create(RescoreRunResponseSchema)` to create a new message.
+ */
+export const RescoreRunResponseSchema: GenMessage<RescoreRunResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 20);
+
+/**
+ * @generated from message lemur.eval.v1.RetryErroredSamplesRequest
+ */
+export type RetryErroredSamplesRequest = Message<"lemur.eval.v1.RetryErroredSamplesRequest"> & {
+  /**
+   * @generated from field: string team = 1;
+   */
+  team: string;
+
+  /**
+   * @generated from field: string id = 2;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message lemur.eval.v1.RetryErroredSamplesRequest.
+ * Use `create(RetryErroredSamplesRequestSchema)` to create a new message.
+ */
+export const RetryErroredSamplesRequestSchema: GenMessage<RetryErroredSamplesRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 21);
+
+/**
+ * @generated from message lemur.eval.v1.RetryErroredSamplesResponse
+ */
+export type RetryErroredSamplesResponse = Message<"lemur.eval.v1.RetryErroredSamplesResponse"> & {
+  /**
+   * The run, running again until its retried samples are done.
+   *
+   * @generated from field: lemur.eval.v1.Run run = 1;
+   */
+  run?: Run | undefined;
+
+  /**
+   * How many errored samples went back to pending.
+   *
+   * @generated from field: uint32 retried = 2;
+   */
+  retried: number;
+};
+
+/**
+ * Describes the message lemur.eval.v1.RetryErroredSamplesResponse.
+ * Use `create(RetryErroredSamplesResponseSchema)` to create a new message.
+ */
+export const RetryErroredSamplesResponseSchema: GenMessage<RetryErroredSamplesResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 22);
 
 /**
  * @generated from message lemur.eval.v1.ListBenchmarksRequest
@@ -602,7 +906,7 @@ export type ListBenchmarksRequest = Message<"lemur.eval.v1.ListBenchmarksRequest
  * Use `create(ListBenchmarksRequestSchema)` to create a new message.
  */
 export const ListBenchmarksRequestSchema: GenMessage<ListBenchmarksRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 16);
+  messageDesc(file_lemur_eval_v1_eval, 23);
 
 /**
  * @generated from message lemur.eval.v1.BenchmarkInfo
@@ -639,7 +943,7 @@ export type BenchmarkInfo = Message<"lemur.eval.v1.BenchmarkInfo"> & {
  * Use `create(BenchmarkInfoSchema)` to create a new message.
  */
 export const BenchmarkInfoSchema: GenMessage<BenchmarkInfo> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 17);
+  messageDesc(file_lemur_eval_v1_eval, 24);
 
 /**
  * @generated from message lemur.eval.v1.ListBenchmarksResponse
@@ -656,7 +960,784 @@ export type ListBenchmarksResponse = Message<"lemur.eval.v1.ListBenchmarksRespon
  * Use `create(ListBenchmarksResponseSchema)` to create a new message.
  */
 export const ListBenchmarksResponseSchema: GenMessage<ListBenchmarksResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 18);
+  messageDesc(file_lemur_eval_v1_eval, 25);
+
+/**
+ * @generated from message lemur.eval.v1.CompareRunsRequest
+ */
+export type CompareRunsRequest = Message<"lemur.eval.v1.CompareRunsRequest"> & {
+  /**
+   * @generated from field: string team = 1;
+   */
+  team: string;
+
+  /**
+   * The baseline.
+   *
+   * @generated from field: string run_a = 2;
+   */
+  runA: string;
+
+  /**
+   * The candidate; deltas are B minus A.
+   *
+   * @generated from field: string run_b = 3;
+   */
+  runB: string;
+};
+
+/**
+ * Describes the message lemur.eval.v1.CompareRunsRequest.
+ * Use `create(CompareRunsRequestSchema)` to create a new message.
+ */
+export const CompareRunsRequestSchema: GenMessage<CompareRunsRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 26);
+
+/**
+ * A setting that differs between the two runs.
+ *
+ * @generated from message lemur.eval.v1.SpecDifference
+ */
+export type SpecDifference = Message<"lemur.eval.v1.SpecDifference"> & {
+  /**
+   * @generated from field: string field = 1;
+   */
+  field: string;
+
+  /**
+   * @generated from field: string a = 2;
+   */
+  a: string;
+
+  /**
+   * @generated from field: string b = 3;
+   */
+  b: string;
+
+  /**
+   * True when the difference makes the scores incomparable (other data or prompts), not just different settings.
+   *
+   * @generated from field: bool breaks_comparability = 4;
+   */
+  breaksComparability: boolean;
+};
+
+/**
+ * Describes the message lemur.eval.v1.SpecDifference.
+ * Use `create(SpecDifferenceSchema)` to create a new message.
+ */
+export const SpecDifferenceSchema: GenMessage<SpecDifference> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 27);
+
+/**
+ * @generated from message lemur.eval.v1.McNemarTest
+ */
+export type McNemarTest = Message<"lemur.eval.v1.McNemarTest"> & {
+  /**
+   * @generated from field: uint32 improved = 1;
+   */
+  improved: number;
+
+  /**
+   * @generated from field: uint32 regressed = 2;
+   */
+  regressed: number;
+
+  /**
+   * @generated from field: double p_value = 3;
+   */
+  pValue: number;
+};
+
+/**
+ * Describes the message lemur.eval.v1.McNemarTest.
+ * Use `create(McNemarTestSchema)` to create a new message.
+ */
+export const McNemarTestSchema: GenMessage<McNemarTest> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 28);
+
+/**
+ * @generated from message lemur.eval.v1.RunComparison
+ */
+export type RunComparison = Message<"lemur.eval.v1.RunComparison"> & {
+  /**
+   * @generated from field: string run_a = 1;
+   */
+  runA: string;
+
+  /**
+   * @generated from field: string run_b = 2;
+   */
+  runB: string;
+
+  /**
+   * @generated from field: string benchmark = 3;
+   */
+  benchmark: string;
+
+  /**
+   * The per-item score compared: accuracy, or the pass rate of an item's samples for pass@k benchmarks.
+   *
+   * @generated from field: string metric = 4;
+   */
+  metric: string;
+
+  /**
+   * Items scored in both runs.
+   *
+   * @generated from field: uint32 shared_items = 5;
+   */
+  sharedItems: number;
+
+  /**
+   * @generated from field: uint32 only_in_a = 6;
+   */
+  onlyInA: number;
+
+  /**
+   * @generated from field: uint32 only_in_b = 7;
+   */
+  onlyInB: number;
+
+  /**
+   * @generated from field: double mean_a = 8;
+   */
+  meanA: number;
+
+  /**
+   * @generated from field: double mean_b = 9;
+   */
+  meanB: number;
+
+  /**
+   * @generated from field: double delta = 10;
+   */
+  delta: number;
+
+  /**
+   * @generated from field: double ci_low = 11;
+   */
+  ciLow: number;
+
+  /**
+   * @generated from field: double ci_high = 12;
+   */
+  ciHigh: number;
+
+  /**
+   * @generated from field: double confidence = 13;
+   */
+  confidence: number;
+
+  /**
+   * @generated from field: double bootstrap_p_value = 14;
+   */
+  bootstrapPValue: number;
+
+  /**
+   * Present when every per-item score is 0 or 1.
+   *
+   * @generated from field: lemur.eval.v1.McNemarTest mcnemar = 15;
+   */
+  mcnemar?: McNemarTest | undefined;
+
+  /**
+   * @generated from field: bool significant = 16;
+   */
+  significant: boolean;
+
+  /**
+   * @generated from field: uint32 improved_count = 17;
+   */
+  improvedCount: number;
+
+  /**
+   * @generated from field: uint32 regressed_count = 18;
+   */
+  regressedCount: number;
+
+  /**
+   * Item ids that went up / down (at most 1000 each; the counts are exact).
+   *
+   * @generated from field: repeated string improved_items = 19;
+   */
+  improvedItems: string[];
+
+  /**
+   * @generated from field: repeated string regressed_items = 20;
+   */
+  regressedItems: string[];
+
+  /**
+   * @generated from field: repeated lemur.eval.v1.SpecDifference differences = 21;
+   */
+  differences: SpecDifference[];
+
+  /**
+   * False when a difference breaks comparability (dataset or prompt template differ).
+   *
+   * @generated from field: bool comparable = 22;
+   */
+  comparable: boolean;
+};
+
+/**
+ * Describes the message lemur.eval.v1.RunComparison.
+ * Use `create(RunComparisonSchema)` to create a new message.
+ */
+export const RunComparisonSchema: GenMessage<RunComparison> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 29);
+
+/**
+ * @generated from message lemur.eval.v1.CompareRunsResponse
+ */
+export type CompareRunsResponse = Message<"lemur.eval.v1.CompareRunsResponse"> & {
+  /**
+   * @generated from field: lemur.eval.v1.RunComparison comparison = 1;
+   */
+  comparison?: RunComparison | undefined;
+};
+
+/**
+ * Describes the message lemur.eval.v1.CompareRunsResponse.
+ * Use `create(CompareRunsResponseSchema)` to create a new message.
+ */
+export const CompareRunsResponseSchema: GenMessage<CompareRunsResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 30);
+
+/**
+ * @generated from message lemur.eval.v1.ExportSamplesRequest
+ */
+export type ExportSamplesRequest = Message<"lemur.eval.v1.ExportSamplesRequest"> & {
+  /**
+   * @generated from field: string team = 1;
+   */
+  team: string;
+
+  /**
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message lemur.eval.v1.ExportSamplesRequest.
+ * Use `create(ExportSamplesRequestSchema)` to create a new message.
+ */
+export const ExportSamplesRequestSchema: GenMessage<ExportSamplesRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 31);
+
+/**
+ * @generated from message lemur.eval.v1.ExportSamplesResponse
+ */
+export type ExportSamplesResponse = Message<"lemur.eval.v1.ExportSamplesResponse"> & {
+  /**
+   * The samples with `detail` left unset: it travels in details_json, as JSON text, because encoding a Struct per
+   * sample costs more than the rest of the export together.
+   *
+   * @generated from field: repeated lemur.eval.v1.Sample samples = 1;
+   */
+  samples: Sample[];
+
+  /**
+   * details_json[i] is samples[i]'s detail ({"score": ..., "transcript": ..., "attempts": n}) as JSON text.
+   *
+   * @generated from field: repeated string details_json = 2;
+   */
+  detailsJson: string[];
+};
+
+/**
+ * Describes the message lemur.eval.v1.ExportSamplesResponse.
+ * Use `create(ExportSamplesResponseSchema)` to create a new message.
+ */
+export const ExportSamplesResponseSchema: GenMessage<ExportSamplesResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 32);
+
+/**
+ * @generated from message lemur.eval.v1.Schedule
+ */
+export type Schedule = Message<"lemur.eval.v1.Schedule"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * Five fields: minute hour day-of-month month day-of-week.
+   *
+   * @generated from field: string cron = 3;
+   */
+  cron: string;
+
+  /**
+   * IANA time zone the cron expression is read in.
+   *
+   * @generated from field: string timezone = 4;
+   */
+  timezone: string;
+
+  /**
+   * @generated from field: string model = 5;
+   */
+  model: string;
+
+  /**
+   * @generated from field: repeated string benchmarks = 6;
+   */
+  benchmarks: string[];
+
+  /**
+   * @generated from field: lemur.eval.v1.RunConfig config = 7;
+   */
+  config?: RunConfig | undefined;
+
+  /**
+   * A run id, or "previous" for the schedule's previous successful run of the same benchmark.
+   *
+   * @generated from field: string baseline = 8;
+   */
+  baseline: string;
+
+  /**
+   * @generated from field: bool enabled = 9;
+   */
+  enabled: boolean;
+
+  /**
+   * Where regression flags are POSTed as JSON; empty for none.
+   *
+   * @generated from field: string webhook_url = 10;
+   */
+  webhookUrl: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp next_run_at = 11;
+   */
+  nextRunAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_run_at = 12;
+   */
+  lastRunAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_success_at = 13;
+   */
+  lastSuccessAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 14;
+   */
+  createdAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message lemur.eval.v1.Schedule.
+ * Use `create(ScheduleSchema)` to create a new message.
+ */
+export const ScheduleSchema: GenMessage<Schedule> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 33);
+
+/**
+ * @generated from message lemur.eval.v1.CreateScheduleRequest
+ */
+export type CreateScheduleRequest = Message<"lemur.eval.v1.CreateScheduleRequest"> & {
+  /**
+   * @generated from field: string team = 1;
+   */
+  team: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string cron = 3;
+   */
+  cron: string;
+
+  /**
+   * @generated from field: string timezone = 4;
+   */
+  timezone: string;
+
+  /**
+   * @generated from field: string model = 5;
+   */
+  model: string;
+
+  /**
+   * @generated from field: repeated string benchmarks = 6;
+   */
+  benchmarks: string[];
+
+  /**
+   * @generated from field: lemur.eval.v1.RunConfig config = 7;
+   */
+  config?: RunConfig | undefined;
+
+  /**
+   * @generated from field: string baseline = 8;
+   */
+  baseline: string;
+
+  /**
+   * @generated from field: bool enabled = 9;
+   */
+  enabled: boolean;
+
+  /**
+   * @generated from field: string webhook_url = 10;
+   */
+  webhookUrl: string;
+};
+
+/**
+ * Describes the message lemur.eval.v1.CreateScheduleRequest.
+ * Use `create(CreateScheduleRequestSchema)` to create a new message.
+ */
+export const CreateScheduleRequestSchema: GenMessage<CreateScheduleRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 34);
+
+/**
+ * @generated from message lemur.eval.v1.CreateScheduleResponse
+ */
+export type CreateScheduleResponse = Message<"lemur.eval.v1.CreateScheduleResponse"> & {
+  /**
+   * @generated from field: lemur.eval.v1.Schedule schedule = 1;
+   */
+  schedule?: Schedule | undefined;
+};
+
+/**
+ * Describes the message lemur.eval.v1.CreateScheduleResponse.
+ * Use `create(CreateScheduleResponseSchema)` to create a new message.
+ */
+export const CreateScheduleResponseSchema: GenMessage<CreateScheduleResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 35);
+
+/**
+ * @generated from message lemur.eval.v1.ListSchedulesRequest
+ */
+export type ListSchedulesRequest = Message<"lemur.eval.v1.ListSchedulesRequest"> & {
+  /**
+   * @generated from field: string team = 1;
+   */
+  team: string;
+};
+
+/**
+ * Describes the message lemur.eval.v1.ListSchedulesRequest.
+ * Use `create(ListSchedulesRequestSchema)` to create a new message.
+ */
+export const ListSchedulesRequestSchema: GenMessage<ListSchedulesRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 36);
+
+/**
+ * @generated from message lemur.eval.v1.ListSchedulesResponse
+ */
+export type ListSchedulesResponse = Message<"lemur.eval.v1.ListSchedulesResponse"> & {
+  /**
+   * @generated from field: repeated lemur.eval.v1.Schedule schedules = 1;
+   */
+  schedules: Schedule[];
+};
+
+/**
+ * Describes the message lemur.eval.v1.ListSchedulesResponse.
+ * Use `create(ListSchedulesResponseSchema)` to create a new message.
+ */
+export const ListSchedulesResponseSchema: GenMessage<ListSchedulesResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 37);
+
+/**
+ * @generated from message lemur.eval.v1.DeleteScheduleRequest
+ */
+export type DeleteScheduleRequest = Message<"lemur.eval.v1.DeleteScheduleRequest"> & {
+  /**
+   * @generated from field: string team = 1;
+   */
+  team: string;
+
+  /**
+   * @generated from field: string id = 2;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message lemur.eval.v1.DeleteScheduleRequest.
+ * Use `create(DeleteScheduleRequestSchema)` to create a new message.
+ */
+export const DeleteScheduleRequestSchema: GenMessage<DeleteScheduleRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 38);
+
+/**
+ * @generated from message lemur.eval.v1.DeleteScheduleResponse
+ */
+export type DeleteScheduleResponse = Message<"lemur.eval.v1.DeleteScheduleResponse"> & {
+  /**
+   * @generated from field: lemur.eval.v1.Schedule schedule = 1;
+   */
+  schedule?: Schedule | undefined;
+};
+
+/**
+ * Describes the message lemur.eval.v1.DeleteScheduleResponse.
+ * Use `create(DeleteScheduleResponseSchema)` to create a new message.
+ */
+export const DeleteScheduleResponseSchema: GenMessage<DeleteScheduleResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 39);
+
+/**
+ * @generated from message lemur.eval.v1.StartSuiteRequest
+ */
+export type StartSuiteRequest = Message<"lemur.eval.v1.StartSuiteRequest"> & {
+  /**
+   * @generated from field: string team = 1;
+   */
+  team: string;
+
+  /**
+   * @generated from field: string model = 2;
+   */
+  model: string;
+
+  /**
+   * A suite name, e.g. lemur-paper.
+   *
+   * @generated from field: string suite = 3;
+   */
+  suite: string;
+
+  /**
+   * Applied to every member; `limit` caps each benchmark's items (0 = all); `feedback_model` adds the suite's feedback
+   * members (the MINT tasks run again with natural-language feedback).
+   *
+   * @generated from field: lemur.eval.v1.RunConfig config = 4;
+   */
+  config?: RunConfig | undefined;
+};
+
+/**
+ * Describes the message lemur.eval.v1.StartSuiteRequest.
+ * Use `create(StartSuiteRequestSchema)` to create a new message.
+ */
+export const StartSuiteRequestSchema: GenMessage<StartSuiteRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 40);
+
+/**
+ * @generated from message lemur.eval.v1.SuiteMember
+ */
+export type SuiteMember = Message<"lemur.eval.v1.SuiteMember"> & {
+  /**
+   * The benchmark id, or `<id>+feedback` for its feedback run.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: string benchmark = 2;
+   */
+  benchmark: string;
+
+  /**
+   * @generated from field: bool feedback = 3;
+   */
+  feedback: boolean;
+
+  /**
+   * @generated from field: lemur.eval.v1.SuiteMemberState state = 4;
+   */
+  state: SuiteMemberState;
+
+  /**
+   * Why the member has no run (skipped or unavailable).
+   *
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+
+  /**
+   * The member's run, when started.
+   *
+   * @generated from field: lemur.eval.v1.Run run = 6;
+   */
+  run?: Run | undefined;
+};
+
+/**
+ * Describes the message lemur.eval.v1.SuiteMember.
+ * Use `create(SuiteMemberSchema)` to create a new message.
+ */
+export const SuiteMemberSchema: GenMessage<SuiteMember> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 41);
+
+/**
+ * An aggregate axis of the suite (e.g. tool use): the instance-weighted mean of its members' scores.
+ *
+ * @generated from message lemur.eval.v1.SuiteAxis
+ */
+export type SuiteAxis = Message<"lemur.eval.v1.SuiteAxis"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string label = 2;
+   */
+  label: string;
+
+  /**
+   * Absent while none of its members has a score.
+   *
+   * @generated from field: optional double value = 3;
+   */
+  value?: number | undefined;
+
+  /**
+   * Items pooled.
+   *
+   * @generated from field: uint32 n = 4;
+   */
+  n: number;
+
+  /**
+   * @generated from field: repeated string members = 5;
+   */
+  members: string[];
+
+  /**
+   * Members without a score yet (not finished, skipped, or not run): the value is partial while any is listed.
+   *
+   * @generated from field: repeated string missing = 6;
+   */
+  missing: string[];
+};
+
+/**
+ * Describes the message lemur.eval.v1.SuiteAxis.
+ * Use `create(SuiteAxisSchema)` to create a new message.
+ */
+export const SuiteAxisSchema: GenMessage<SuiteAxis> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 42);
+
+/**
+ * @generated from message lemur.eval.v1.SuiteRun
+ */
+export type SuiteRun = Message<"lemur.eval.v1.SuiteRun"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string team = 2;
+   */
+  team: string;
+
+  /**
+   * @generated from field: string suite = 3;
+   */
+  suite: string;
+
+  /**
+   * @generated from field: string model = 4;
+   */
+  model: string;
+
+  /**
+   * @generated from field: lemur.eval.v1.RunConfig config = 5;
+   */
+  config?: RunConfig | undefined;
+
+  /**
+   * @generated from field: repeated lemur.eval.v1.SuiteMember members = 6;
+   */
+  members: SuiteMember[];
+
+  /**
+   * @generated from field: repeated lemur.eval.v1.SuiteAxis axes = 7;
+   */
+  axes: SuiteAxis[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 8;
+   */
+  createdAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message lemur.eval.v1.SuiteRun.
+ * Use `create(SuiteRunSchema)` to create a new message.
+ */
+export const SuiteRunSchema: GenMessage<SuiteRun> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 43);
+
+/**
+ * @generated from message lemur.eval.v1.StartSuiteResponse
+ */
+export type StartSuiteResponse = Message<"lemur.eval.v1.StartSuiteResponse"> & {
+  /**
+   * @generated from field: lemur.eval.v1.SuiteRun suite_run = 1;
+   */
+  suiteRun?: SuiteRun | undefined;
+};
+
+/**
+ * Describes the message lemur.eval.v1.StartSuiteResponse.
+ * Use `create(StartSuiteResponseSchema)` to create a new message.
+ */
+export const StartSuiteResponseSchema: GenMessage<StartSuiteResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 44);
+
+/**
+ * @generated from message lemur.eval.v1.GetSuiteRequest
+ */
+export type GetSuiteRequest = Message<"lemur.eval.v1.GetSuiteRequest"> & {
+  /**
+   * @generated from field: string team = 1;
+   */
+  team: string;
+
+  /**
+   * @generated from field: string id = 2;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message lemur.eval.v1.GetSuiteRequest.
+ * Use `create(GetSuiteRequestSchema)` to create a new message.
+ */
+export const GetSuiteRequestSchema: GenMessage<GetSuiteRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 45);
+
+/**
+ * @generated from message lemur.eval.v1.GetSuiteResponse
+ */
+export type GetSuiteResponse = Message<"lemur.eval.v1.GetSuiteResponse"> & {
+  /**
+   * @generated from field: lemur.eval.v1.SuiteRun suite_run = 1;
+   */
+  suiteRun?: SuiteRun | undefined;
+};
+
+/**
+ * Describes the message lemur.eval.v1.GetSuiteResponse.
+ * Use `create(GetSuiteResponseSchema)` to create a new message.
+ */
+export const GetSuiteResponseSchema: GenMessage<GetSuiteResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 46);
 
 /**
  * @generated from enum lemur.eval.v1.RunStatus
@@ -736,6 +1817,43 @@ export const SampleStatusSchema: GenEnum<SampleStatus> = /*@__PURE__*/
   enumDesc(file_lemur_eval_v1_eval, 1);
 
 /**
+ * @generated from enum lemur.eval.v1.SuiteMemberState
+ */
+export enum SuiteMemberState {
+  /**
+   * @generated from enum value: SUITE_MEMBER_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A run was started; see its status.
+   *
+   * @generated from enum value: SUITE_MEMBER_STATE_STARTED = 1;
+   */
+  STARTED = 1,
+
+  /**
+   * Registered, but its data or environment is missing; `reason` is the loader's message.
+   *
+   * @generated from enum value: SUITE_MEMBER_STATE_SKIPPED = 2;
+   */
+  SKIPPED = 2,
+
+  /**
+   * The benchmark id is not registered in this version of the platform.
+   *
+   * @generated from enum value: SUITE_MEMBER_STATE_UNAVAILABLE = 3;
+   */
+  UNAVAILABLE = 3,
+}
+
+/**
+ * Describes the enum lemur.eval.v1.SuiteMemberState.
+ */
+export const SuiteMemberStateSchema: GenEnum<SuiteMemberState> = /*@__PURE__*/
+  enumDesc(file_lemur_eval_v1_eval, 2);
+
+/**
  * EvalService plans runs into samples, tracks them and summarizes their scores.
  *
  * @generated from service lemur.eval.v1.EvalService
@@ -782,6 +1900,16 @@ export const EvalService: GenService<{
     output: typeof ListSamplesResponseSchema;
   },
   /**
+   * GetSample returns one sample of a run with its full transcript.
+   *
+   * @generated from rpc lemur.eval.v1.EvalService.GetSample
+   */
+  getSample: {
+    methodKind: "unary";
+    input: typeof GetSampleRequestSchema;
+    output: typeof GetSampleResponseSchema;
+  },
+  /**
    * CancelRun stops a run: pending samples are cancelled, finished ones are kept.
    *
    * @generated from rpc lemur.eval.v1.EvalService.CancelRun
@@ -792,6 +1920,27 @@ export const EvalService: GenService<{
     output: typeof CancelRunResponseSchema;
   },
   /**
+   * RescoreRun creates a new run that scores a finished run's stored outputs again with the current scorer of its
+   * benchmark, without calling the model (code is run in the sandbox again).
+   *
+   * @generated from rpc lemur.eval.v1.EvalService.RescoreRun
+   */
+  rescoreRun: {
+    methodKind: "unary";
+    input: typeof RescoreRunRequestSchema;
+    output: typeof RescoreRunResponseSchema;
+  },
+  /**
+   * RetryErroredSamples puts a run's errored samples back to pending for the workers; scored samples are untouched.
+   *
+   * @generated from rpc lemur.eval.v1.EvalService.RetryErroredSamples
+   */
+  retryErroredSamples: {
+    methodKind: "unary";
+    input: typeof RetryErroredSamplesRequestSchema;
+    output: typeof RetryErroredSamplesResponseSchema;
+  },
+  /**
    * ListBenchmarks returns the registered benchmarks.
    *
    * @generated from rpc lemur.eval.v1.EvalService.ListBenchmarks
@@ -800,6 +1949,78 @@ export const EvalService: GenService<{
     methodKind: "unary";
     input: typeof ListBenchmarksRequestSchema;
     output: typeof ListBenchmarksResponseSchema;
+  },
+  /**
+   * CompareRuns compares two runs of one benchmark on their shared items (paired test, flipped items, spec differences).
+   *
+   * @generated from rpc lemur.eval.v1.EvalService.CompareRuns
+   */
+  compareRuns: {
+    methodKind: "unary";
+    input: typeof CompareRunsRequestSchema;
+    output: typeof CompareRunsResponseSchema;
+  },
+  /**
+   * ExportSamples streams every sample of a run in (item, sample) order, a batch per message, read from the database in
+   * keyset pages so a run of any size is never held in memory.
+   *
+   * @generated from rpc lemur.eval.v1.EvalService.ExportSamples
+   */
+  exportSamples: {
+    methodKind: "server_streaming";
+    input: typeof ExportSamplesRequestSchema;
+    output: typeof ExportSamplesResponseSchema;
+  },
+  /**
+   * CreateSchedule stores a schedule of regression runs (a cron expression in a time zone).
+   *
+   * @generated from rpc lemur.eval.v1.EvalService.CreateSchedule
+   */
+  createSchedule: {
+    methodKind: "unary";
+    input: typeof CreateScheduleRequestSchema;
+    output: typeof CreateScheduleResponseSchema;
+  },
+  /**
+   * ListSchedules returns a team's schedules, by name.
+   *
+   * @generated from rpc lemur.eval.v1.EvalService.ListSchedules
+   */
+  listSchedules: {
+    methodKind: "unary";
+    input: typeof ListSchedulesRequestSchema;
+    output: typeof ListSchedulesResponseSchema;
+  },
+  /**
+   * DeleteSchedule removes a schedule; the runs it created are kept.
+   *
+   * @generated from rpc lemur.eval.v1.EvalService.DeleteSchedule
+   */
+  deleteSchedule: {
+    methodKind: "unary";
+    input: typeof DeleteScheduleRequestSchema;
+    output: typeof DeleteScheduleResponseSchema;
+  },
+  /**
+   * StartSuite starts one run per member of a named suite (e.g. lemur-paper) for one model. A member whose benchmark is
+   * not registered in this version, or whose data or environment is missing, is kept as skipped with the reason.
+   *
+   * @generated from rpc lemur.eval.v1.EvalService.StartSuite
+   */
+  startSuite: {
+    methodKind: "unary";
+    input: typeof StartSuiteRequestSchema;
+    output: typeof StartSuiteResponseSchema;
+  },
+  /**
+   * GetSuite returns a suite run: every member's state and run, and the suite's aggregate axes.
+   *
+   * @generated from rpc lemur.eval.v1.EvalService.GetSuite
+   */
+  getSuite: {
+    methodKind: "unary";
+    input: typeof GetSuiteRequestSchema;
+    output: typeof GetSuiteResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_lemur_eval_v1_eval, 0);

@@ -2,15 +2,15 @@
 // @generated from file lemur/inference/v1/inference.proto (package lemur.inference.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file lemur/inference/v1/inference.proto.
  */
 export const file_lemur_inference_v1_inference: GenFile = /*@__PURE__*/
-  fileDesc("CiJsZW11ci9pbmZlcmVuY2UvdjEvaW5mZXJlbmNlLnByb3RvEhJsZW11ci5pbmZlcmVuY2UudjEiLAoLQ2hhdE1lc3NhZ2USDAoEcm9sZRgBIAEoCRIPCgdjb250ZW50GAIgASgJIn0KDlNhbXBsaW5nUGFyYW1zEhIKCm1heF90b2tlbnMYASABKA0SEwoLdGVtcGVyYXR1cmUYAiABKAESDQoFdG9wX3AYAyABKAESDAoEc3RvcBgEIAMoCRIRCgRzZWVkGAUgASgDSACIAQESCQoBbhgGIAEoDUIHCgVfc2VlZCKnAQoPR2VuZXJhdGVSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEg4KBnByb21wdBgCIAEoCRIxCghtZXNzYWdlcxgDIAMoCzIfLmxlbXVyLmluZmVyZW5jZS52MS5DaGF0TWVzc2FnZRI0CghzYW1wbGluZxgEIAEoCzIiLmxlbXVyLmluZmVyZW5jZS52MS5TYW1wbGluZ1BhcmFtcxIMCgR0ZWFtGAUgASgJIjwKBkNob2ljZRINCgVpbmRleBgBIAEoDRIMCgR0ZXh0GAIgASgJEhUKDWZpbmlzaF9yZWFzb24YAyABKAkiOQoFVXNhZ2USFQoNcHJvbXB0X3Rva2VucxgBIAEoDRIZChFjb21wbGV0aW9uX3Rva2VucxgCIAEoDSKwAQoQR2VuZXJhdGVSZXNwb25zZRINCgVtb2RlbBgBIAEoCRIrCgdjaG9pY2VzGAIgAygLMhoubGVtdXIuaW5mZXJlbmNlLnYxLkNob2ljZRIoCgV1c2FnZRgDIAEoCzIZLmxlbXVyLmluZmVyZW5jZS52MS5Vc2FnZRIQCghlbmRwb2ludBgEIAEoCRISCgpsYXRlbmN5X21zGAUgASgNEhAKCGF0dGVtcHRzGAYgASgNIk0KFUdlbmVyYXRlU3RyZWFtUmVxdWVzdBI0CgdyZXF1ZXN0GAEgASgLMiMubGVtdXIuaW5mZXJlbmNlLnYxLkdlbmVyYXRlUmVxdWVzdCKJAQoWR2VuZXJhdGVTdHJlYW1SZXNwb25zZRINCgVpbmRleBgBIAEoDRINCgVkZWx0YRgCIAEoCRIVCg1maW5pc2hfcmVhc29uGAMgASgJEigKBXVzYWdlGAQgASgLMhkubGVtdXIuaW5mZXJlbmNlLnYxLlVzYWdlEhAKCGVuZHBvaW50GAUgASgJIhMKEUxpc3RNb2RlbHNSZXF1ZXN0ImEKCU1vZGVsSW5mbxIMCgRuYW1lGAEgASgJEgwKBGtpbmQYAiABKAkSEQoJZW5kcG9pbnRzGAMgASgNEhcKD3JlYWR5X2VuZHBvaW50cxgEIAEoDRIMCgRjaGF0GAUgASgIIkMKEkxpc3RNb2RlbHNSZXNwb25zZRItCgZtb2RlbHMYASADKAsyHS5sZW11ci5pbmZlcmVuY2UudjEuTW9kZWxJbmZvMrECChBJbmZlcmVuY2VTZXJ2aWNlElUKCEdlbmVyYXRlEiMubGVtdXIuaW5mZXJlbmNlLnYxLkdlbmVyYXRlUmVxdWVzdBokLmxlbXVyLmluZmVyZW5jZS52MS5HZW5lcmF0ZVJlc3BvbnNlEmkKDkdlbmVyYXRlU3RyZWFtEikubGVtdXIuaW5mZXJlbmNlLnYxLkdlbmVyYXRlU3RyZWFtUmVxdWVzdBoqLmxlbXVyLmluZmVyZW5jZS52MS5HZW5lcmF0ZVN0cmVhbVJlc3BvbnNlMAESWwoKTGlzdE1vZGVscxIlLmxlbXVyLmluZmVyZW5jZS52MS5MaXN0TW9kZWxzUmVxdWVzdBomLmxlbXVyLmluZmVyZW5jZS52MS5MaXN0TW9kZWxzUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("CiJsZW11ci9pbmZlcmVuY2UvdjEvaW5mZXJlbmNlLnByb3RvEhJsZW11ci5pbmZlcmVuY2UudjEiLAoLQ2hhdE1lc3NhZ2USDAoEcm9sZRgBIAEoCRIPCgdjb250ZW50GAIgASgJIqEBCg5TYW1wbGluZ1BhcmFtcxISCgptYXhfdG9rZW5zGAEgASgNEhMKC3RlbXBlcmF0dXJlGAIgASgBEg0KBXRvcF9wGAMgASgBEgwKBHN0b3AYBCADKAkSEQoEc2VlZBgFIAEoA0gAiAEBEgkKAW4YBiABKA0SFQoIbG9ncHJvYnMYByABKA1IAYgBAUIHCgVfc2VlZEILCglfbG9ncHJvYnMi/gEKD0dlbmVyYXRlUmVxdWVzdBINCgVtb2RlbBgBIAEoCRIOCgZwcm9tcHQYAiABKAkSMQoIbWVzc2FnZXMYAyADKAsyHy5sZW11ci5pbmZlcmVuY2UudjEuQ2hhdE1lc3NhZ2USNAoIc2FtcGxpbmcYBCABKAsyIi5sZW11ci5pbmZlcmVuY2UudjEuU2FtcGxpbmdQYXJhbXMSDAoEdGVhbRgFIAEoCRITCgtzZXNzaW9uX2tleRgGIAEoCRIuCghwcmlvcml0eRgHIAEoDjIcLmxlbXVyLmluZmVyZW5jZS52MS5Qcmlvcml0eRIQCghub19jYWNoZRgIIAEoCCJsCgZDaG9pY2USDQoFaW5kZXgYASABKA0SDAoEdGV4dBgCIAEoCRIVCg1maW5pc2hfcmVhc29uGAMgASgJEi4KCGxvZ3Byb2JzGAQgASgLMhwubGVtdXIuaW5mZXJlbmNlLnYxLkxvZ3Byb2JzIi4KDFRva2VuTG9ncHJvYhINCgV0b2tlbhgBIAEoCRIPCgdsb2dwcm9iGAIgASgBIkMKC1RvcExvZ3Byb2JzEjQKCmNhbmRpZGF0ZXMYASADKAsyIC5sZW11ci5pbmZlcmVuY2UudjEuVG9rZW5Mb2dwcm9iIn4KCExvZ3Byb2JzEg4KBnRva2VucxgBIAMoCRIWCg50b2tlbl9sb2dwcm9icxgCIAMoARI1Cgx0b3BfbG9ncHJvYnMYAyADKAsyHy5sZW11ci5pbmZlcmVuY2UudjEuVG9wTG9ncHJvYnMSEwoLdGV4dF9vZmZzZXQYBCADKA0iOQoFVXNhZ2USFQoNcHJvbXB0X3Rva2VucxgBIAEoDRIZChFjb21wbGV0aW9uX3Rva2VucxgCIAEoDSLSAQoQR2VuZXJhdGVSZXNwb25zZRINCgVtb2RlbBgBIAEoCRIrCgdjaG9pY2VzGAIgAygLMhoubGVtdXIuaW5mZXJlbmNlLnYxLkNob2ljZRIoCgV1c2FnZRgDIAEoCzIZLmxlbXVyLmluZmVyZW5jZS52MS5Vc2FnZRIQCghlbmRwb2ludBgEIAEoCRISCgpsYXRlbmN5X21zGAUgASgNEhAKCGF0dGVtcHRzGAYgASgNEg4KBmNhY2hlZBgHIAEoCBIQCghxdWV1ZV9tcxgIIAEoDSJNChVHZW5lcmF0ZVN0cmVhbVJlcXVlc3QSNAoHcmVxdWVzdBgBIAEoCzIjLmxlbXVyLmluZmVyZW5jZS52MS5HZW5lcmF0ZVJlcXVlc3QiiQEKFkdlbmVyYXRlU3RyZWFtUmVzcG9uc2USDQoFaW5kZXgYASABKA0SDQoFZGVsdGEYAiABKAkSFQoNZmluaXNoX3JlYXNvbhgDIAEoCRIoCgV1c2FnZRgEIAEoCzIZLmxlbXVyLmluZmVyZW5jZS52MS5Vc2FnZRIQCghlbmRwb2ludBgFIAEoCSITChFMaXN0TW9kZWxzUmVxdWVzdCKLAQoJTW9kZWxJbmZvEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRIRCgllbmRwb2ludHMYAyABKA0SFwoPcmVhZHlfZW5kcG9pbnRzGAQgASgNEgwKBGNoYXQYBSABKAgSFgoOcm91dGluZ19wb2xpY3kYBiABKAkSEAoIcmV2aXNpb24YByABKAkiQwoSTGlzdE1vZGVsc1Jlc3BvbnNlEi0KBm1vZGVscxgBIAMoCzIdLmxlbXVyLmluZmVyZW5jZS52MS5Nb2RlbEluZm8qUgoIUHJpb3JpdHkSGAoUUFJJT1JJVFlfVU5TUEVDSUZJRUQQABIYChRQUklPUklUWV9JTlRFUkFDVElWRRABEhIKDlBSSU9SSVRZX0JBVENIEAIysQIKEEluZmVyZW5jZVNlcnZpY2USVQoIR2VuZXJhdGUSIy5sZW11ci5pbmZlcmVuY2UudjEuR2VuZXJhdGVSZXF1ZXN0GiQubGVtdXIuaW5mZXJlbmNlLnYxLkdlbmVyYXRlUmVzcG9uc2USaQoOR2VuZXJhdGVTdHJlYW0SKS5sZW11ci5pbmZlcmVuY2UudjEuR2VuZXJhdGVTdHJlYW1SZXF1ZXN0GioubGVtdXIuaW5mZXJlbmNlLnYxLkdlbmVyYXRlU3RyZWFtUmVzcG9uc2UwARJbCgpMaXN0TW9kZWxzEiUubGVtdXIuaW5mZXJlbmNlLnYxLkxpc3RNb2RlbHNSZXF1ZXN0GiYubGVtdXIuaW5mZXJlbmNlLnYxLkxpc3RNb2RlbHNSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message lemur.inference.v1.ChatMessage
@@ -67,6 +67,14 @@ export type SamplingParams = Message<"lemur.inference.v1.SamplingParams"> & {
    * @generated from field: uint32 n = 6;
    */
   n: number;
+
+  /**
+   * Log-probabilities of each generated token and of this many most likely alternatives (the completions API's
+   * `logprobs`; 0 = the generated token's only). Unset = none. Completion prompts and Generate (unary) only.
+   *
+   * @generated from field: optional uint32 logprobs = 7;
+   */
+  logprobs?: number | undefined;
 };
 
 /**
@@ -108,6 +116,25 @@ export type GenerateRequest = Message<"lemur.inference.v1.GenerateRequest"> & {
    * @generated from field: string team = 5;
    */
   team: string;
+
+  /**
+   * Requests with the same key go to the same replica while it is healthy (session affinity).
+   *
+   * @generated from field: string session_key = 6;
+   */
+  sessionKey: string;
+
+  /**
+   * @generated from field: lemur.inference.v1.Priority priority = 7;
+   */
+  priority: Priority;
+
+  /**
+   * Skip the response cache for this request even when it would be cacheable.
+   *
+   * @generated from field: bool no_cache = 8;
+   */
+  noCache: boolean;
 };
 
 /**
@@ -135,6 +162,13 @@ export type Choice = Message<"lemur.inference.v1.Choice"> & {
    * @generated from field: string finish_reason = 3;
    */
   finishReason: string;
+
+  /**
+   * Set when the request asked for log-probabilities and the replica returned them.
+   *
+   * @generated from field: lemur.inference.v1.Logprobs logprobs = 4;
+   */
+  logprobs?: Logprobs | undefined;
 };
 
 /**
@@ -143,6 +177,85 @@ export type Choice = Message<"lemur.inference.v1.Choice"> & {
  */
 export const ChoiceSchema: GenMessage<Choice> = /*@__PURE__*/
   messageDesc(file_lemur_inference_v1_inference, 3);
+
+/**
+ * One candidate token and its log-probability.
+ *
+ * @generated from message lemur.inference.v1.TokenLogprob
+ */
+export type TokenLogprob = Message<"lemur.inference.v1.TokenLogprob"> & {
+  /**
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * @generated from field: double logprob = 2;
+   */
+  logprob: number;
+};
+
+/**
+ * Describes the message lemur.inference.v1.TokenLogprob.
+ * Use `create(TokenLogprobSchema)` to create a new message.
+ */
+export const TokenLogprobSchema: GenMessage<TokenLogprob> = /*@__PURE__*/
+  messageDesc(file_lemur_inference_v1_inference, 4);
+
+/**
+ * The most likely alternatives at one generated position.
+ *
+ * @generated from message lemur.inference.v1.TopLogprobs
+ */
+export type TopLogprobs = Message<"lemur.inference.v1.TopLogprobs"> & {
+  /**
+   * @generated from field: repeated lemur.inference.v1.TokenLogprob candidates = 1;
+   */
+  candidates: TokenLogprob[];
+};
+
+/**
+ * Describes the message lemur.inference.v1.TopLogprobs.
+ * Use `create(TopLogprobsSchema)` to create a new message.
+ */
+export const TopLogprobsSchema: GenMessage<TopLogprobs> = /*@__PURE__*/
+  messageDesc(file_lemur_inference_v1_inference, 5);
+
+/**
+ * Per generated token, as the OpenAI-compatible completions API returns it (all lists have one entry per token).
+ *
+ * @generated from message lemur.inference.v1.Logprobs
+ */
+export type Logprobs = Message<"lemur.inference.v1.Logprobs"> & {
+  /**
+   * @generated from field: repeated string tokens = 1;
+   */
+  tokens: string[];
+
+  /**
+   * @generated from field: repeated double token_logprobs = 2;
+   */
+  tokenLogprobs: number[];
+
+  /**
+   * @generated from field: repeated lemur.inference.v1.TopLogprobs top_logprobs = 3;
+   */
+  topLogprobs: TopLogprobs[];
+
+  /**
+   * Character offset of each token in the choice's text.
+   *
+   * @generated from field: repeated uint32 text_offset = 4;
+   */
+  textOffset: number[];
+};
+
+/**
+ * Describes the message lemur.inference.v1.Logprobs.
+ * Use `create(LogprobsSchema)` to create a new message.
+ */
+export const LogprobsSchema: GenMessage<Logprobs> = /*@__PURE__*/
+  messageDesc(file_lemur_inference_v1_inference, 6);
 
 /**
  * @generated from message lemur.inference.v1.Usage
@@ -164,7 +277,7 @@ export type Usage = Message<"lemur.inference.v1.Usage"> & {
  * Use `create(UsageSchema)` to create a new message.
  */
 export const UsageSchema: GenMessage<Usage> = /*@__PURE__*/
-  messageDesc(file_lemur_inference_v1_inference, 4);
+  messageDesc(file_lemur_inference_v1_inference, 7);
 
 /**
  * @generated from message lemur.inference.v1.GenerateResponse
@@ -201,6 +314,20 @@ export type GenerateResponse = Message<"lemur.inference.v1.GenerateResponse"> & 
    * @generated from field: uint32 attempts = 6;
    */
   attempts: number;
+
+  /**
+   * True when the answer came from the response cache (no model call).
+   *
+   * @generated from field: bool cached = 7;
+   */
+  cached: boolean;
+
+  /**
+   * Time spent waiting for the team's capacity before the request was sent.
+   *
+   * @generated from field: uint32 queue_ms = 8;
+   */
+  queueMs: number;
 };
 
 /**
@@ -208,7 +335,7 @@ export type GenerateResponse = Message<"lemur.inference.v1.GenerateResponse"> & 
  * Use `create(GenerateResponseSchema)` to create a new message.
  */
 export const GenerateResponseSchema: GenMessage<GenerateResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_inference_v1_inference, 5);
+  messageDesc(file_lemur_inference_v1_inference, 8);
 
 /**
  * @generated from message lemur.inference.v1.GenerateStreamRequest
@@ -225,7 +352,7 @@ export type GenerateStreamRequest = Message<"lemur.inference.v1.GenerateStreamRe
  * Use `create(GenerateStreamRequestSchema)` to create a new message.
  */
 export const GenerateStreamRequestSchema: GenMessage<GenerateStreamRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_inference_v1_inference, 6);
+  messageDesc(file_lemur_inference_v1_inference, 9);
 
 /**
  * @generated from message lemur.inference.v1.GenerateStreamResponse
@@ -266,7 +393,7 @@ export type GenerateStreamResponse = Message<"lemur.inference.v1.GenerateStreamR
  * Use `create(GenerateStreamResponseSchema)` to create a new message.
  */
 export const GenerateStreamResponseSchema: GenMessage<GenerateStreamResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_inference_v1_inference, 7);
+  messageDesc(file_lemur_inference_v1_inference, 10);
 
 /**
  * @generated from message lemur.inference.v1.ListModelsRequest
@@ -279,7 +406,7 @@ export type ListModelsRequest = Message<"lemur.inference.v1.ListModelsRequest"> 
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_inference_v1_inference, 8);
+  messageDesc(file_lemur_inference_v1_inference, 11);
 
 /**
  * @generated from message lemur.inference.v1.ModelInfo
@@ -311,6 +438,18 @@ export type ModelInfo = Message<"lemur.inference.v1.ModelInfo"> & {
    * @generated from field: bool chat = 5;
    */
   chat: boolean;
+
+  /**
+   * Routing policy in use: least-outstanding, load-aware, prefix-affinity, session-affinity.
+   *
+   * @generated from field: string routing_policy = 6;
+   */
+  routingPolicy: string;
+
+  /**
+   * @generated from field: string revision = 7;
+   */
+  revision: string;
 };
 
 /**
@@ -318,7 +457,7 @@ export type ModelInfo = Message<"lemur.inference.v1.ModelInfo"> & {
  * Use `create(ModelInfoSchema)` to create a new message.
  */
 export const ModelInfoSchema: GenMessage<ModelInfo> = /*@__PURE__*/
-  messageDesc(file_lemur_inference_v1_inference, 9);
+  messageDesc(file_lemur_inference_v1_inference, 12);
 
 /**
  * @generated from message lemur.inference.v1.ListModelsResponse
@@ -335,7 +474,35 @@ export type ListModelsResponse = Message<"lemur.inference.v1.ListModelsResponse"
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_inference_v1_inference, 10);
+  messageDesc(file_lemur_inference_v1_inference, 13);
+
+/**
+ * Interactive traffic is served before eval (batch) traffic when a team's capacity is contended.
+ *
+ * @generated from enum lemur.inference.v1.Priority
+ */
+export enum Priority {
+  /**
+   * @generated from enum value: PRIORITY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: PRIORITY_INTERACTIVE = 1;
+   */
+  INTERACTIVE = 1,
+
+  /**
+   * @generated from enum value: PRIORITY_BATCH = 2;
+   */
+  BATCH = 2,
+}
+
+/**
+ * Describes the enum lemur.inference.v1.Priority.
+ */
+export const PrioritySchema: GenEnum<Priority> = /*@__PURE__*/
+  enumDesc(file_lemur_inference_v1_inference, 0);
 
 /**
  * InferenceService routes OpenAI-style generation requests to the replicas that serve a model.

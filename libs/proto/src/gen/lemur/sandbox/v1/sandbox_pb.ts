@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file lemur/sandbox/v1/sandbox.proto.
  */
 export const file_lemur_sandbox_v1_sandbox: GenFile = /*@__PURE__*/
-  fileDesc("Ch5sZW11ci9zYW5kYm94L3YxL3NhbmRib3gucHJvdG8SEGxlbXVyLnNhbmRib3gudjEigQEKBkxpbWl0cxIPCgd3YWxsX21zGAEgASgNEg4KBmNwdV9tcxgCIAEoDRIUCgxtZW1vcnlfYnl0ZXMYAyABKAQSEQoJcHJvY2Vzc2VzGAQgASgNEhQKDG91dHB1dF9ieXRlcxgFIAEoBBIXCg9maWxlX3NpemVfYnl0ZXMYBiABKAQiJQoERmlsZRIMCgRwYXRoGAEgASgJEg8KB2NvbnRlbnQYAiABKAwiugEKDkV4ZWN1dGVSZXF1ZXN0EiwKCGxhbmd1YWdlGAEgASgOMhoubGVtdXIuc2FuZGJveC52MS5MYW5ndWFnZRIMCgRjb2RlGAIgASgJEg0KBXN0ZGluGAMgASgJEiUKBWZpbGVzGAQgAygLMhYubGVtdXIuc2FuZGJveC52MS5GaWxlEigKBmxpbWl0cxgFIAEoCzIYLmxlbXVyLnNhbmRib3gudjEuTGltaXRzEgwKBHRlYW0YBiABKAkihwIKD0V4ZWN1dGVSZXNwb25zZRIWCglleGl0X2NvZGUYASABKAVIAIgBARIOCgZzaWduYWwYAiABKAkSDgoGc3Rkb3V0GAMgASgJEg4KBnN0ZGVychgEIAEoCRIYChBzdGRvdXRfdHJ1bmNhdGVkGAUgASgIEhgKEHN0ZGVycl90cnVuY2F0ZWQYBiABKAgSEQoJdGltZWRfb3V0GAcgASgIEhcKD21lbW9yeV9leGNlZWRlZBgIIAEoCBItCglsaW1pdF9oaXQYCSABKA4yGi5sZW11ci5zYW5kYm94LnYxLkxpbWl0SGl0Eg8KB3dhbGxfbXMYCiABKA1CDAoKX2V4aXRfY29kZSIYChZHZXRDYXBhYmlsaXRpZXNSZXF1ZXN0ImwKF0dldENhcGFiaWxpdGllc1Jlc3BvbnNlEg8KB2JhY2tlbmQYASABKAkSDgoGY2dyb3VwGAIgASgJEg8KB3NlY2NvbXAYAyABKAgSDAoEdXNlchgEIAEoCRIRCglpc29sYXRpb24YBSABKAkqTAoITGFuZ3VhZ2USGAoUTEFOR1VBR0VfVU5TUEVDSUZJRUQQABITCg9MQU5HVUFHRV9QWVRIT04QARIRCg1MQU5HVUFHRV9CQVNIEAIqrwEKCExpbWl0SGl0EhkKFUxJTUlUX0hJVF9VTlNQRUNJRklFRBAAEhIKDkxJTUlUX0hJVF9OT05FEAESFwoTTElNSVRfSElUX1dBTExfVElNRRACEhYKEkxJTUlUX0hJVF9DUFVfVElNRRADEhQKEExJTUlUX0hJVF9NRU1PUlkQBBIUChBMSU1JVF9ISVRfT1VUUFVUEAUSFwoTTElNSVRfSElUX1BST0NFU1NFUxAGMsgBCg5TYW5kYm94U2VydmljZRJOCgdFeGVjdXRlEiAubGVtdXIuc2FuZGJveC52MS5FeGVjdXRlUmVxdWVzdBohLmxlbXVyLnNhbmRib3gudjEuRXhlY3V0ZVJlc3BvbnNlEmYKD0dldENhcGFiaWxpdGllcxIoLmxlbXVyLnNhbmRib3gudjEuR2V0Q2FwYWJpbGl0aWVzUmVxdWVzdBopLmxlbXVyLnNhbmRib3gudjEuR2V0Q2FwYWJpbGl0aWVzUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("Ch5sZW11ci9zYW5kYm94L3YxL3NhbmRib3gucHJvdG8SEGxlbXVyLnNhbmRib3gudjEimgEKBkxpbWl0cxIPCgd3YWxsX21zGAEgASgNEg4KBmNwdV9tcxgCIAEoDRIUCgxtZW1vcnlfYnl0ZXMYAyABKAQSEQoJcHJvY2Vzc2VzGAQgASgNEhQKDG91dHB1dF9ieXRlcxgFIAEoBBIXCg9maWxlX3NpemVfYnl0ZXMYBiABKAQSFwoPd29ya3NwYWNlX2J5dGVzGAcgASgEIloKC1NxbERhdGFiYXNlEhUKC3NxbGl0ZV9maWxlGAEgASgJSAASGAoObXlzcWxfZGF0YWJhc2UYAiABKAlIABIQCghtYXhfcm93cxgDIAEoDUIICgZzb3VyY2UiJQoERmlsZRIMCgRwYXRoGAEgASgJEg8KB2NvbnRlbnQYAiABKAwi/wEKDkV4ZWN1dGVSZXF1ZXN0EiwKCGxhbmd1YWdlGAEgASgOMhoubGVtdXIuc2FuZGJveC52MS5MYW5ndWFnZRIMCgRjb2RlGAIgASgJEg0KBXN0ZGluGAMgASgJEiUKBWZpbGVzGAQgAygLMhYubGVtdXIuc2FuZGJveC52MS5GaWxlEigKBmxpbWl0cxgFIAEoCzIYLmxlbXVyLnNhbmRib3gudjEuTGltaXRzEgwKBHRlYW0YBiABKAkSEgoKcmVhZF9maWxlcxgHIAMoCRIvCghkYXRhYmFzZRgIIAEoCzIdLmxlbXVyLnNhbmRib3gudjEuU3FsRGF0YWJhc2UivgIKD0V4ZWN1dGVSZXNwb25zZRIWCglleGl0X2NvZGUYASABKAVIAIgBARIOCgZzaWduYWwYAiABKAkSDgoGc3Rkb3V0GAMgASgJEg4KBnN0ZGVychgEIAEoCRIYChBzdGRvdXRfdHJ1bmNhdGVkGAUgASgIEhgKEHN0ZGVycl90cnVuY2F0ZWQYBiABKAgSEQoJdGltZWRfb3V0GAcgASgIEhcKD21lbW9yeV9leGNlZWRlZBgIIAEoCBItCglsaW1pdF9oaXQYCSABKA4yGi5sZW11ci5zYW5kYm94LnYxLkxpbWl0SGl0Eg8KB3dhbGxfbXMYCiABKA0SJQoFZmlsZXMYCyADKAsyFi5sZW11ci5zYW5kYm94LnYxLkZpbGUSDgoGY3B1X21zGAwgASgNQgwKCl9leGl0X2NvZGUiGAoWR2V0Q2FwYWJpbGl0aWVzUmVxdWVzdCJsChdHZXRDYXBhYmlsaXRpZXNSZXNwb25zZRIPCgdiYWNrZW5kGAEgASgJEg4KBmNncm91cBgCIAEoCRIPCgdzZWNjb21wGAMgASgIEgwKBHVzZXIYBCABKAkSEQoJaXNvbGF0aW9uGAUgASgJIrwBChRDcmVhdGVTZXNzaW9uUmVxdWVzdBIsCghsYW5ndWFnZRgBIAEoDjIaLmxlbXVyLnNhbmRib3gudjEuTGFuZ3VhZ2USDAoEdGVhbRgCIAEoCRIlCgVmaWxlcxgDIAMoCzIWLmxlbXVyLnNhbmRib3gudjEuRmlsZRIoCgZsaW1pdHMYBCABKAsyGC5sZW11ci5zYW5kYm94LnYxLkxpbWl0cxIXCg9pZGxlX3RpbWVvdXRfbXMYBSABKA0iPAoVQ3JlYXRlU2Vzc2lvblJlc3BvbnNlEhIKCnNlc3Npb25faWQYASABKAkSDwoHYmFja2VuZBgCIAEoCSJlCg5SdW5DZWxsUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEgwKBHRlYW0YAiABKAkSDAoEY29kZRgDIAEoCRIPCgd3YWxsX21zGAQgASgNEhIKCnJlYWRfZmlsZXMYBSADKAkiWwoPUnVuQ2VsbFJlc3BvbnNlEjEKBnJlc3VsdBgBIAEoCzIhLmxlbXVyLnNhbmRib3gudjEuRXhlY3V0ZVJlc3BvbnNlEhUKDXNlc3Npb25fZW5kZWQYAiABKAgiXAoRV3JpdGVGaWxlc1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIMCgR0ZWFtGAIgASgJEiUKBWZpbGVzGAMgAygLMhYubGVtdXIuc2FuZGJveC52MS5GaWxlIhQKEldyaXRlRmlsZXNSZXNwb25zZSJDChBSZWFkRmlsZXNSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDAoEdGVhbRgCIAEoCRINCgVwYXRocxgDIAMoCSI6ChFSZWFkRmlsZXNSZXNwb25zZRIlCgVmaWxlcxgBIAMoCzIWLmxlbXVyLnNhbmRib3gudjEuRmlsZSI3ChNDbG9zZVNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDAoEdGVhbRgCIAEoCSIWChRDbG9zZVNlc3Npb25SZXNwb25zZSpeCghMYW5ndWFnZRIYChRMQU5HVUFHRV9VTlNQRUNJRklFRBAAEhMKD0xBTkdVQUdFX1BZVEhPThABEhEKDUxBTkdVQUdFX0JBU0gQAhIQCgxMQU5HVUFHRV9TUUwQAyr1AQoITGltaXRIaXQSGQoVTElNSVRfSElUX1VOU1BFQ0lGSUVEEAASEgoOTElNSVRfSElUX05PTkUQARIXChNMSU1JVF9ISVRfV0FMTF9USU1FEAISFgoSTElNSVRfSElUX0NQVV9USU1FEAMSFAoQTElNSVRfSElUX01FTU9SWRAEEhQKEExJTUlUX0hJVF9PVVRQVVQQBRIXChNMSU1JVF9ISVRfUFJPQ0VTU0VTEAYSFwoTTElNSVRfSElUX0ZJTEVfU0laRRAHEhcKE0xJTUlUX0hJVF9XT1JLU1BBQ0UQCBISCg5MSU1JVF9ISVRfUk9XUxAJMogFCg5TYW5kYm94U2VydmljZRJOCgdFeGVjdXRlEiAubGVtdXIuc2FuZGJveC52MS5FeGVjdXRlUmVxdWVzdBohLmxlbXVyLnNhbmRib3gudjEuRXhlY3V0ZVJlc3BvbnNlEmYKD0dldENhcGFiaWxpdGllcxIoLmxlbXVyLnNhbmRib3gudjEuR2V0Q2FwYWJpbGl0aWVzUmVxdWVzdBopLmxlbXVyLnNhbmRib3gudjEuR2V0Q2FwYWJpbGl0aWVzUmVzcG9uc2USYAoNQ3JlYXRlU2Vzc2lvbhImLmxlbXVyLnNhbmRib3gudjEuQ3JlYXRlU2Vzc2lvblJlcXVlc3QaJy5sZW11ci5zYW5kYm94LnYxLkNyZWF0ZVNlc3Npb25SZXNwb25zZRJOCgdSdW5DZWxsEiAubGVtdXIuc2FuZGJveC52MS5SdW5DZWxsUmVxdWVzdBohLmxlbXVyLnNhbmRib3gudjEuUnVuQ2VsbFJlc3BvbnNlElcKCldyaXRlRmlsZXMSIy5sZW11ci5zYW5kYm94LnYxLldyaXRlRmlsZXNSZXF1ZXN0GiQubGVtdXIuc2FuZGJveC52MS5Xcml0ZUZpbGVzUmVzcG9uc2USVAoJUmVhZEZpbGVzEiIubGVtdXIuc2FuZGJveC52MS5SZWFkRmlsZXNSZXF1ZXN0GiMubGVtdXIuc2FuZGJveC52MS5SZWFkRmlsZXNSZXNwb25zZRJdCgxDbG9zZVNlc3Npb24SJS5sZW11ci5zYW5kYm94LnYxLkNsb3NlU2Vzc2lvblJlcXVlc3QaJi5sZW11ci5zYW5kYm94LnYxLkNsb3NlU2Vzc2lvblJlc3BvbnNlYgZwcm90bzM");
 
 /**
  * Limits left at zero take the operator's defaults; values above the operator's maxima are rejected.
@@ -47,6 +47,11 @@ export type Limits = Message<"lemur.sandbox.v1.Limits"> & {
    * @generated from field: uint64 file_size_bytes = 6;
    */
   fileSizeBytes: bigint;
+
+  /**
+   * @generated from field: uint64 workspace_bytes = 7;
+   */
+  workspaceBytes: bigint;
 };
 
 /**
@@ -55,6 +60,48 @@ export type Limits = Message<"lemur.sandbox.v1.Limits"> & {
  */
 export const LimitsSchema: GenMessage<Limits> = /*@__PURE__*/
   messageDesc(file_lemur_sandbox_v1_sandbox, 0);
+
+/**
+ * The database a SQL program runs against.
+ *
+ * @generated from message lemur.sandbox.v1.SqlDatabase
+ */
+export type SqlDatabase = Message<"lemur.sandbox.v1.SqlDatabase"> & {
+  /**
+   * @generated from oneof lemur.sandbox.v1.SqlDatabase.source
+   */
+  source: {
+    /**
+     * A SQLite file in the workspace (put there with files), opened inside the sandbox.
+     *
+     * @generated from field: string sqlite_file = 1;
+     */
+    value: string;
+    case: "sqliteFile";
+  } | {
+    /**
+     * A MySQL/MariaDB database loaded by the operator, read through a per-run read-only user.
+     *
+     * @generated from field: string mysql_database = 2;
+     */
+    value: string;
+    case: "mysqlDatabase";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * Rows returned at most (0 = operator default).
+   *
+   * @generated from field: uint32 max_rows = 3;
+   */
+  maxRows: number;
+};
+
+/**
+ * Describes the message lemur.sandbox.v1.SqlDatabase.
+ * Use `create(SqlDatabaseSchema)` to create a new message.
+ */
+export const SqlDatabaseSchema: GenMessage<SqlDatabase> = /*@__PURE__*/
+  messageDesc(file_lemur_sandbox_v1_sandbox, 1);
 
 /**
  * @generated from message lemur.sandbox.v1.File
@@ -76,7 +123,7 @@ export type File = Message<"lemur.sandbox.v1.File"> & {
  * Use `create(FileSchema)` to create a new message.
  */
 export const FileSchema: GenMessage<File> = /*@__PURE__*/
-  messageDesc(file_lemur_sandbox_v1_sandbox, 1);
+  messageDesc(file_lemur_sandbox_v1_sandbox, 2);
 
 /**
  * @generated from message lemur.sandbox.v1.ExecuteRequest
@@ -111,6 +158,20 @@ export type ExecuteRequest = Message<"lemur.sandbox.v1.ExecuteRequest"> & {
    * @generated from field: string team = 6;
    */
   team: string;
+
+  /**
+   * Workspace-relative paths to read back after the run.
+   *
+   * @generated from field: repeated string read_files = 7;
+   */
+  readFiles: string[];
+
+  /**
+   * Required for LANGUAGE_SQL.
+   *
+   * @generated from field: lemur.sandbox.v1.SqlDatabase database = 8;
+   */
+  database?: SqlDatabase | undefined;
 };
 
 /**
@@ -118,7 +179,7 @@ export type ExecuteRequest = Message<"lemur.sandbox.v1.ExecuteRequest"> & {
  * Use `create(ExecuteRequestSchema)` to create a new message.
  */
 export const ExecuteRequestSchema: GenMessage<ExecuteRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_sandbox_v1_sandbox, 2);
+  messageDesc(file_lemur_sandbox_v1_sandbox, 3);
 
 /**
  * @generated from message lemur.sandbox.v1.ExecuteResponse
@@ -175,6 +236,18 @@ export type ExecuteResponse = Message<"lemur.sandbox.v1.ExecuteResponse"> & {
    * @generated from field: uint32 wall_ms = 10;
    */
   wallMs: number;
+
+  /**
+   * The files named in read_files that exist (absent files are left out).
+   *
+   * @generated from field: repeated lemur.sandbox.v1.File files = 11;
+   */
+  files: File[];
+
+  /**
+   * @generated from field: uint32 cpu_ms = 12;
+   */
+  cpuMs: number;
 };
 
 /**
@@ -182,7 +255,7 @@ export type ExecuteResponse = Message<"lemur.sandbox.v1.ExecuteResponse"> & {
  * Use `create(ExecuteResponseSchema)` to create a new message.
  */
 export const ExecuteResponseSchema: GenMessage<ExecuteResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_sandbox_v1_sandbox, 3);
+  messageDesc(file_lemur_sandbox_v1_sandbox, 4);
 
 /**
  * @generated from message lemur.sandbox.v1.GetCapabilitiesRequest
@@ -195,7 +268,7 @@ export type GetCapabilitiesRequest = Message<"lemur.sandbox.v1.GetCapabilitiesRe
  * Use `create(GetCapabilitiesRequestSchema)` to create a new message.
  */
 export const GetCapabilitiesRequestSchema: GenMessage<GetCapabilitiesRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_sandbox_v1_sandbox, 4);
+  messageDesc(file_lemur_sandbox_v1_sandbox, 5);
 
 /**
  * @generated from message lemur.sandbox.v1.GetCapabilitiesResponse
@@ -232,7 +305,254 @@ export type GetCapabilitiesResponse = Message<"lemur.sandbox.v1.GetCapabilitiesR
  * Use `create(GetCapabilitiesResponseSchema)` to create a new message.
  */
 export const GetCapabilitiesResponseSchema: GenMessage<GetCapabilitiesResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_sandbox_v1_sandbox, 5);
+  messageDesc(file_lemur_sandbox_v1_sandbox, 6);
+
+/**
+ * @generated from message lemur.sandbox.v1.CreateSessionRequest
+ */
+export type CreateSessionRequest = Message<"lemur.sandbox.v1.CreateSessionRequest"> & {
+  /**
+   * LANGUAGE_PYTHON (a persistent interpreter) or LANGUAGE_BASH (a persistent shell).
+   *
+   * @generated from field: lemur.sandbox.v1.Language language = 1;
+   */
+  language: Language;
+
+  /**
+   * @generated from field: string team = 2;
+   */
+  team: string;
+
+  /**
+   * @generated from field: repeated lemur.sandbox.v1.File files = 3;
+   */
+  files: File[];
+
+  /**
+   * Limits for each cell; memory, processes and workspace apply to the whole session.
+   *
+   * @generated from field: lemur.sandbox.v1.Limits limits = 4;
+   */
+  limits?: Limits | undefined;
+
+  /**
+   * The session is closed after this long without a cell (0 = operator default).
+   *
+   * @generated from field: uint32 idle_timeout_ms = 5;
+   */
+  idleTimeoutMs: number;
+};
+
+/**
+ * Describes the message lemur.sandbox.v1.CreateSessionRequest.
+ * Use `create(CreateSessionRequestSchema)` to create a new message.
+ */
+export const CreateSessionRequestSchema: GenMessage<CreateSessionRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_sandbox_v1_sandbox, 7);
+
+/**
+ * @generated from message lemur.sandbox.v1.CreateSessionResponse
+ */
+export type CreateSessionResponse = Message<"lemur.sandbox.v1.CreateSessionResponse"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string backend = 2;
+   */
+  backend: string;
+};
+
+/**
+ * Describes the message lemur.sandbox.v1.CreateSessionResponse.
+ * Use `create(CreateSessionResponseSchema)` to create a new message.
+ */
+export const CreateSessionResponseSchema: GenMessage<CreateSessionResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_sandbox_v1_sandbox, 8);
+
+/**
+ * @generated from message lemur.sandbox.v1.RunCellRequest
+ */
+export type RunCellRequest = Message<"lemur.sandbox.v1.RunCellRequest"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string team = 2;
+   */
+  team: string;
+
+  /**
+   * @generated from field: string code = 3;
+   */
+  code: string;
+
+  /**
+   * Wall time for this cell (0 = the session's limit).
+   *
+   * @generated from field: uint32 wall_ms = 4;
+   */
+  wallMs: number;
+
+  /**
+   * @generated from field: repeated string read_files = 5;
+   */
+  readFiles: string[];
+};
+
+/**
+ * Describes the message lemur.sandbox.v1.RunCellRequest.
+ * Use `create(RunCellRequestSchema)` to create a new message.
+ */
+export const RunCellRequestSchema: GenMessage<RunCellRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_sandbox_v1_sandbox, 9);
+
+/**
+ * @generated from message lemur.sandbox.v1.RunCellResponse
+ */
+export type RunCellResponse = Message<"lemur.sandbox.v1.RunCellResponse"> & {
+  /**
+   * @generated from field: lemur.sandbox.v1.ExecuteResponse result = 1;
+   */
+  result?: ExecuteResponse | undefined;
+
+  /**
+   * True when the cell ended the session (a limit killed the interpreter, or it exited).
+   *
+   * @generated from field: bool session_ended = 2;
+   */
+  sessionEnded: boolean;
+};
+
+/**
+ * Describes the message lemur.sandbox.v1.RunCellResponse.
+ * Use `create(RunCellResponseSchema)` to create a new message.
+ */
+export const RunCellResponseSchema: GenMessage<RunCellResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_sandbox_v1_sandbox, 10);
+
+/**
+ * @generated from message lemur.sandbox.v1.WriteFilesRequest
+ */
+export type WriteFilesRequest = Message<"lemur.sandbox.v1.WriteFilesRequest"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string team = 2;
+   */
+  team: string;
+
+  /**
+   * @generated from field: repeated lemur.sandbox.v1.File files = 3;
+   */
+  files: File[];
+};
+
+/**
+ * Describes the message lemur.sandbox.v1.WriteFilesRequest.
+ * Use `create(WriteFilesRequestSchema)` to create a new message.
+ */
+export const WriteFilesRequestSchema: GenMessage<WriteFilesRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_sandbox_v1_sandbox, 11);
+
+/**
+ * @generated from message lemur.sandbox.v1.WriteFilesResponse
+ */
+export type WriteFilesResponse = Message<"lemur.sandbox.v1.WriteFilesResponse"> & {
+};
+
+/**
+ * Describes the message lemur.sandbox.v1.WriteFilesResponse.
+ * Use `create(WriteFilesResponseSchema)` to create a new message.
+ */
+export const WriteFilesResponseSchema: GenMessage<WriteFilesResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_sandbox_v1_sandbox, 12);
+
+/**
+ * @generated from message lemur.sandbox.v1.ReadFilesRequest
+ */
+export type ReadFilesRequest = Message<"lemur.sandbox.v1.ReadFilesRequest"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string team = 2;
+   */
+  team: string;
+
+  /**
+   * @generated from field: repeated string paths = 3;
+   */
+  paths: string[];
+};
+
+/**
+ * Describes the message lemur.sandbox.v1.ReadFilesRequest.
+ * Use `create(ReadFilesRequestSchema)` to create a new message.
+ */
+export const ReadFilesRequestSchema: GenMessage<ReadFilesRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_sandbox_v1_sandbox, 13);
+
+/**
+ * @generated from message lemur.sandbox.v1.ReadFilesResponse
+ */
+export type ReadFilesResponse = Message<"lemur.sandbox.v1.ReadFilesResponse"> & {
+  /**
+   * @generated from field: repeated lemur.sandbox.v1.File files = 1;
+   */
+  files: File[];
+};
+
+/**
+ * Describes the message lemur.sandbox.v1.ReadFilesResponse.
+ * Use `create(ReadFilesResponseSchema)` to create a new message.
+ */
+export const ReadFilesResponseSchema: GenMessage<ReadFilesResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_sandbox_v1_sandbox, 14);
+
+/**
+ * @generated from message lemur.sandbox.v1.CloseSessionRequest
+ */
+export type CloseSessionRequest = Message<"lemur.sandbox.v1.CloseSessionRequest"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string team = 2;
+   */
+  team: string;
+};
+
+/**
+ * Describes the message lemur.sandbox.v1.CloseSessionRequest.
+ * Use `create(CloseSessionRequestSchema)` to create a new message.
+ */
+export const CloseSessionRequestSchema: GenMessage<CloseSessionRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_sandbox_v1_sandbox, 15);
+
+/**
+ * @generated from message lemur.sandbox.v1.CloseSessionResponse
+ */
+export type CloseSessionResponse = Message<"lemur.sandbox.v1.CloseSessionResponse"> & {
+};
+
+/**
+ * Describes the message lemur.sandbox.v1.CloseSessionResponse.
+ * Use `create(CloseSessionResponseSchema)` to create a new message.
+ */
+export const CloseSessionResponseSchema: GenMessage<CloseSessionResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_sandbox_v1_sandbox, 16);
 
 /**
  * @generated from enum lemur.sandbox.v1.Language
@@ -252,6 +572,11 @@ export enum Language {
    * @generated from enum value: LANGUAGE_BASH = 2;
    */
   BASH = 2,
+
+  /**
+   * @generated from enum value: LANGUAGE_SQL = 3;
+   */
+  SQL = 3,
 }
 
 /**
@@ -298,6 +623,21 @@ export enum LimitHit {
    * @generated from enum value: LIMIT_HIT_PROCESSES = 6;
    */
   PROCESSES = 6,
+
+  /**
+   * @generated from enum value: LIMIT_HIT_FILE_SIZE = 7;
+   */
+  FILE_SIZE = 7,
+
+  /**
+   * @generated from enum value: LIMIT_HIT_WORKSPACE = 8;
+   */
+  WORKSPACE = 8,
+
+  /**
+   * @generated from enum value: LIMIT_HIT_ROWS = 9;
+   */
+  ROWS = 9,
 }
 
 /**
@@ -331,6 +671,56 @@ export const SandboxService: GenService<{
     methodKind: "unary";
     input: typeof GetCapabilitiesRequestSchema;
     output: typeof GetCapabilitiesResponseSchema;
+  },
+  /**
+   * CreateSession starts a persistent interpreter (Python state or a bash shell) for multi-turn tasks.
+   *
+   * @generated from rpc lemur.sandbox.v1.SandboxService.CreateSession
+   */
+  createSession: {
+    methodKind: "unary";
+    input: typeof CreateSessionRequestSchema;
+    output: typeof CreateSessionResponseSchema;
+  },
+  /**
+   * RunCell runs one cell in a session; state, cwd and variables persist between cells.
+   *
+   * @generated from rpc lemur.sandbox.v1.SandboxService.RunCell
+   */
+  runCell: {
+    methodKind: "unary";
+    input: typeof RunCellRequestSchema;
+    output: typeof RunCellResponseSchema;
+  },
+  /**
+   * WriteFiles puts files into a session's workspace.
+   *
+   * @generated from rpc lemur.sandbox.v1.SandboxService.WriteFiles
+   */
+  writeFiles: {
+    methodKind: "unary";
+    input: typeof WriteFilesRequestSchema;
+    output: typeof WriteFilesResponseSchema;
+  },
+  /**
+   * ReadFiles reads named files back from a session's workspace.
+   *
+   * @generated from rpc lemur.sandbox.v1.SandboxService.ReadFiles
+   */
+  readFiles: {
+    methodKind: "unary";
+    input: typeof ReadFilesRequestSchema;
+    output: typeof ReadFilesResponseSchema;
+  },
+  /**
+   * CloseSession ends a session and deletes its workspace.
+   *
+   * @generated from rpc lemur.sandbox.v1.SandboxService.CloseSession
+   */
+  closeSession: {
+    methodKind: "unary";
+    input: typeof CloseSessionRequestSchema;
+    output: typeof CloseSessionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_lemur_sandbox_v1_sandbox, 0);

@@ -1,0 +1,84 @@
+// Scheduled regression runs and run export end to end through the CLI, the gateway, the eval service (its scheduler
+// and workers), the simulator and Postgres: a tick creates a run, a worse model on the next tick is flagged, the
+// flag shows in `lemur runs show` (exit 3 with --fail-on-regression), and `lemur runs export` writes the samples.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayClient, RunJson } from '../src/api/gateway-client';
+import { startTestPlatform, type TestPlatform } from './test-platform';
+
+const ITEMS = 20;
+
+let t: TestPlatform;
+let home: string;
+let client: GatewayClient;
+let sql: pg.Client;
+
+const cli = (...args: string[]) => t.cli(args);
+
+/** Makes the schedule due now (instead of waiting for its cron tick) and waits for the run that tick creates to finish. */
+async function tick(scheduleId: string, before: number): Promise<RunJson> {
+  await sql.query('UPDATE schedule SET next_run_at = date_trunc(\'second\', now()) WHERE id = $1', [scheduleId]);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const { rows } = await sql.query<{ id: string }>('SELECT id FROM run WHERE schedule_id = $1 ORDER BY created_at', [scheduleId]);
+    const run = rows.length > before ? await client.getRun(rows[before]!.id) : undefined;
+    if (run && run.status !== 'queued' && run.status !== 'running' && run.regression) return run;
+    if (Date.now() > deadline) throw new Error(`no finished, checked run for schedule ${scheduleId}: ${JSON.stringify(run)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+beforeAll(async () => {
+  t = await startTestPlatform({ name: 'sched', env: { LOG_LEVEL: 'warn', EVAL_SCHEDULER_POLL_MS: '200' } });
+  ({ home, client, sql } = t);
+}, 180_000);
+
+afterAll(() => t?.stop(), 60_000);
+
+describe('scheduled regression runs and export through the CLI', () => {
+  it('runs a schedule on its tick, flags a worse model against the previous run, and exports the samples', async () => {
+    const created = await cli('schedules', 'create', '--name', 'nightly-gsm8k', '--cron', '0 3 * * *', '--model', 'sim:oracle', '--benchmark', 'gsm8k', '--limit', String(ITEMS), '--json');
+    expect(created.code, created.stderr).toBe(0);
+    const schedule = JSON.parse(created.stdout) as { id: string; name: string; nextRunAt: string };
+    expect(new Date(schedule.nextRunAt).getUTCHours()).toBe(3);
+    const listed = JSON.parse((await cli('schedules', 'list', '--json')).stdout) as { id: string }[];
+    expect(listed.map((s) => s.id)).toEqual([schedule.id]);
+
+    const first = await tick(schedule.id, 0);
+    expect(first).toMatchObject({ status: 'succeeded', scheduleId: schedule.id, regression: { baselineRunId: null, regressed: false } });
+    // The model behind the schedule gets worse (the simulator's wrong answers), and the next tick catches it.
+    await sql.query("UPDATE schedule SET model_name = 'sim:wrong' WHERE id = $1", [schedule.id]);
+    const second = await tick(schedule.id, 1);
+    expect(second.regression).toMatchObject({ baselineRunId: first.id, regressed: true, significant: true, comparable: true, regressedItems: ITEMS });
+    expect(second.regression!.delta).toBeCloseTo(-1, 6);
+
+    const shown = await cli('runs', 'show', second.id);
+    expect(shown.stdout).toContain(`regression check vs ${first.id}: REGRESSION: delta -1.000`);
+    const failing = await cli('runs', 'show', second.id, '--json', '--fail-on-regression');
+    expect(failing.code).toBe(3);
+    expect(JSON.parse(failing.stdout)).toMatchObject({ runId: second.id, scheduleId: schedule.id, regression: { regressed: true } });
+    expect((await cli('runs', 'show', first.id, '--fail-on-regression')).code).toBe(0);
+
+    const file = join(home, 'second.csv');
+    const exported = await cli('runs', 'export', second.id, '--format', 'csv', '--output', file, '--json');
+    expect(exported.code, exported.stderr).toBe(0);
+    const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(ITEMS);
+    expect(rows.map((r) => r['itemIndex'])).toEqual(Array.from({ length: ITEMS }, (_, i) => String(i)));
+    expect(rows.every((r) => r['status'] === 'scored' && r['score'] === '0' && r['prompt']!.length > 0)).toBe(true);
+    const jsonl = await cli('runs', 'export', first.id);
+    const lines = jsonl.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { score: number; itemId: string; detail: { score: unknown } });
+    expect(lines).toHaveLength(ITEMS);
+    expect(lines.every((l) => l.score === 1 && l.detail.score !== null)).toBe(true);
+    expect((await cli('runs', 'export', '00000000-0000-4000-8000-000000000000')).code).toBe(2);
+
+    const deleted = await cli('schedules', 'delete', schedule.id, '--json');
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(JSON.parse((await cli('schedules', 'list', '--json')).stdout)).toEqual([]);
+    // The runs a deleted schedule made are kept.
+    expect((await client.getRun(second.id)).regression?.regressed).toBe(true);
+  }, 240_000);
+});

@@ -1,0 +1,32 @@
+import type { RunConfigData } from '../runs/run.types';
+
+/** A stored schedule of regression runs. */
+export interface ScheduleRecord {
+  id: string;
+  teamId: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  modelName: string;
+  benchmarks: string[];
+  /** Run settings for every run the schedule creates (limit, samples per item, sampling...). */
+  config: ScheduleRunConfig;
+  /** A run id, or `previous` for the schedule's previous successful run of the same benchmark. */
+  baseline: string;
+  enabled: boolean;
+  webhookUrl: string | null;
+  nextRunAt: Date;
+  lastRunAt: Date | null;
+  lastSuccessAt: Date | null;
+  createdAt: Date;
+}
+
+export type ScheduleRunConfig = RunConfigData;
+
+/** A schedule to create, validated: a stored schedule before it has an id, runs or a creation time. */
+export type NewSchedule = Omit<ScheduleRecord, 'id' | 'lastRunAt' | 'lastSuccessAt' | 'createdAt'>;
+
+/** A schedule with its team's name, as the scheduler and the metrics need it. */
+export interface DueSchedule extends ScheduleRecord {
+  teamName: string;
+}

@@ -1,0 +1,527 @@
+import { randomBytes } from 'node:crypto';
+import {
+  EnvironmentErrorCode,
+  EnvironmentException,
+  parseRelayCellOutput,
+  relayBeginCell,
+  relayResumeCell,
+  renderEnvironmentRelaySetup,
+  type AgentProtocol,
+  type AgentShell,
+  type Benchmark,
+  type ChatMessage,
+  type CodeExecutor,
+  type EnvironmentOutcome,
+  type ExecutionResult,
+  type SamplingDefaults,
+} from '@lemur/benchmarks';
+import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
+import type { RunRecord, SampleResult } from '../runs/run.types';
+import type { AgentEnvironment } from '../environment/environment-client';
+import type { CellResult, SandboxSessions } from '../sandbox/sandbox-session-client';
+import type { AgentToolProvider } from './agent-tool-provider';
+import { TurnClock } from './turn-clock';
+import type { InferenceClient } from './sample-processor';
+
+/** One entry of an episode's stored transcript, in the order things happened. */
+export type EpisodeEvent =
+  | {
+      role: 'model' | 'feedback';
+      content: string;
+      endpoint: string;
+      attempts: number;
+      promptTokens: number;
+      completionTokens: number;
+      latencyMs: number;
+      finishReason: string;
+    }
+  | {
+      role: 'action';
+      kind: 'execute';
+      code: string;
+      observation: string;
+      exitCode: number | null;
+      timedOut: boolean;
+      wallMs: number;
+      sessionRestarted: boolean;
+      /** What the environment server reported while the cell ran (benchmarks with an environment server). */
+      environment?: EnvironmentOutcome;
+    }
+  | { role: 'action'; kind: 'propose'; solution: string; success: boolean; reason: string; error?: string; observation?: string; reward?: number }
+  | { role: 'environment'; content: string }
+  | { role: 'verdict'; success: boolean; terminateReason: string; reason: string };
+
+/** What the runner needs of a run: its model, team, sampling and optional feedback model. */
+export type EpisodeRun = Pick<RunRecord, 'id' | 'modelName' | 'teamId' | 'spec'> & { config: Pick<RunRecord['config'], 'feedbackModel'> };
+
+// The sandbox caps open sessions per team (16 by default); a worker keeps its own episodes below that and waits.
+const DEFAULT_MAX_OPEN_SESSIONS = 8;
+// Other workers share the team's cap: a refused CreateSession is tried again for this long before the sample fails.
+const CREATE_RETRY_MS = 120_000;
+
+// vLLM's wording when a conversation outgrows the model: MINT ends such an episode as failed ("error"), it is a
+// property of the model under test, not a platform failure.
+const CONTEXT_EXCEEDED = /maximum context length/i;
+
+/**
+ * Runs one item of an agent benchmark as a full episode: a model turn per step, `<execute>` cells in one persistent
+ * Python session, proposals judged by the benchmark, optional expert feedback from a second model. The session is
+ * closed whatever happens. Platform failures (endpoint, sandbox) are thrown as PlatformError, so the sample is
+ * retried or ERRORED, never scored 0 for them.
+ */
+export class EpisodeRunner {
+  private readonly slots: Slots;
+
+  constructor(
+    private readonly inference: InferenceClient,
+    private readonly sessions: SandboxSessions,
+    private readonly executor: CodeExecutor,
+    private readonly tools: AgentToolProvider,
+    private readonly opts: {
+      turnTimeoutMs: number;
+      maxOpenSessions?: number;
+      environment?: AgentEnvironment;
+      /** Each turn's platform overhead (see TurnClock), for the lemur_eval_agent_turn_overhead_seconds histogram. */
+      onTurnOverhead?: (benchmark: string, seconds: number) => void;
+    },
+  ) {
+    this.slots = new Slots(opts.maxOpenSessions ?? DEFAULT_MAX_OPEN_SESSIONS);
+  }
+
+  async run(run: EpisodeRun, benchmark: Benchmark, item: { id: string }, signal: AbortSignal): Promise<SampleResult> {
+    const agent = benchmark.agent as AgentProtocol<{ id: string }> | undefined;
+    if (agent === undefined) throw new PlatformError(PlatformErrorCode.INTERNAL, `${benchmark.name} is not an agent benchmark`);
+    const started = Date.now();
+    // A Python episode starts with the tool functions; a shell episode with the benchmark's own set-up of its state.
+    const environment = agent.environment ?? 'python';
+    let relay: EnvironmentRelay | undefined;
+    if (agent.environmentServer !== undefined) {
+      if (this.opts.environment === undefined) {
+        throw new PlatformError(
+          PlatformErrorCode.INVALID_ARGUMENT,
+          `${benchmark.name} needs an environment server and none is configured; set LEMUR_ENVIRONMENT_URL to one (docs/environment-protocol.md)`,
+        );
+      }
+      relay = new EnvironmentRelay(this.opts.environment, agent.environmentServer.taskId(item), randomBytes(16).toString('hex'), signal);
+    }
+    const toolCode = environment === 'python' ? this.tools.setupCode(agent.tools) : (agent.sessionSetup?.(item) ?? '');
+    const setupCode = relay === undefined ? toolCode : [toolCode, renderEnvironmentRelaySetup(agent.environmentServer!.tools, relay.nonce)].filter((c) => c !== '').join('\n');
+    await this.slots.acquire(signal);
+    try {
+      return await this.runEpisode(run, benchmark, agent, item, signal, setupCode, started, relay);
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  private async runEpisode(
+    run: EpisodeRun,
+    benchmark: Benchmark,
+    agent: AgentProtocol<{ id: string }>,
+    item: { id: string },
+    signal: AbortSignal,
+    setupCode: string,
+    started: number,
+    relay: EnvironmentRelay | undefined,
+  ): Promise<SampleResult> {
+    const feedbackModel = run.config.feedbackModel;
+    const observation = relay === undefined ? undefined : await relay.reset();
+    let episode: ReturnType<typeof agent.startEpisode>;
+    try {
+      episode = agent.startEpisode(item, { feedback: feedbackModel !== undefined && feedbackModel !== '', ...(observation === undefined ? {} : { observation }) });
+    } catch (err) {
+      await relay?.close();
+      throw err;
+    }
+    const events: EpisodeEvent[] = [];
+    const tokens = { prompt: 0, completion: 0 };
+    const environment = agent.environment ?? 'python';
+    const session = environment === 'none' ? null : new EpisodeSession(this.sessions, agent, environment, setupCode, signal);
+    let firstPrompt: string | null = null;
+    let modelTurns = 0;
+    let outcome: SampleResult | undefined;
+    const clock = new TurnClock((seconds) => this.opts.onTurnOverhead?.(benchmark.name, seconds));
+    try {
+      await session?.open();
+      while (outcome === undefined) {
+        if (signal.aborted) throw new PlatformError(PlatformErrorCode.CANCELLED, 'the sample was cancelled mid-episode');
+        const step = episode.next();
+        if (step.kind === 'done') {
+          clock.end();
+          const last = [...events].reverse().find((e) => e.role === 'action' && e.kind === 'propose');
+          const reason = step.success
+            ? 'solved'
+            : `${step.terminateReason}${last?.role === 'action' && last.kind === 'propose' ? `; last proposal: ${last.reason}` : '; no solution proposed'}`;
+          events.push({ role: 'verdict', success: step.success, terminateReason: step.terminateReason, reason });
+          outcome = {
+            status: 'SCORED',
+            prompt: firstPrompt,
+            completion: lastModelText(events),
+            score: step.success ? 1 : 0,
+            passed: step.success,
+            scoreDetail: {
+              reason,
+              terminateReason: step.terminateReason,
+              protocol: agent.protocol,
+              scoringRules: agent.scoringRules,
+              toolProvider: this.tools.name,
+              ...(relay === undefined ? {} : { environmentEndpoint: relay.endpoint }),
+              modelTurns,
+              turnTimings: clock.turns,
+              ...(feedbackModel ? { feedbackModel } : {}),
+            },
+            transcript: events as unknown as Record<string, unknown>[],
+            promptTokens: tokens.prompt,
+            completionTokens: tokens.completion,
+            latencyMs: Date.now() - started,
+            error: null,
+          };
+          break;
+        }
+        switch (step.kind) {
+          case 'model': {
+            clock.beginTurn();
+            firstPrompt ??= step.messages[0]?.content ?? '';
+            // The environment's answer to the last model turn (observation and feedback) goes into the transcript once:
+            // the user messages after the last assistant one (none before the first turn; a protocol may trim the
+            // dialogue's middle, so counting messages would not do).
+            const lastAssistant = step.messages.map((m) => m.role).lastIndexOf('assistant');
+            if (lastAssistant >= 0) for (const m of step.messages.slice(lastAssistant + 1)) if (m.role === 'user') events.push({ role: 'environment', content: m.content });
+            const modelCall = clock.call('model');
+            const reply = await this.chat(run.modelName, run.teamId, step.messages, this.modelSampling(run, benchmark), signal);
+            modelCall(reply.kind === 'reply' ? reply.event.latencyMs : 0);
+            if (reply.kind === 'context-exceeded') {
+              events.push({ role: 'environment', content: `model call failed: ${reply.message}` });
+              episode.submitModelError(reply.message);
+              break;
+            }
+            modelTurns += 1;
+            tokens.prompt += reply.event.promptTokens;
+            tokens.completion += reply.event.completionTokens;
+            events.push({ ...reply.event, role: 'model' });
+            episode.submitModelTurn(reply.event.content);
+            break;
+          }
+          case 'execute': {
+            if (session === null) throw new PlatformError(PlatformErrorCode.INTERNAL, `${benchmark.name} asked to run code but has no session`);
+            const codeCall = clock.call('code');
+            const { observation, cell, restarted, outcome: environmentOutcome } = relay === undefined ? await session.run(step.code) : await relay.execute(session, step.code);
+            codeCall(cell.wallMs);
+            events.push({
+              role: 'action',
+              kind: 'execute',
+              code: step.code,
+              observation,
+              exitCode: cell.exitCode,
+              timedOut: cell.timedOut,
+              wallMs: cell.wallMs,
+              sessionRestarted: restarted,
+              ...(environmentOutcome === undefined ? {} : { environment: environmentOutcome }),
+            });
+            episode.submitExecution(observation, environmentOutcome);
+            break;
+          }
+          case 'judge': {
+            const judgeCall = clock.call('code');
+            const verdict = await agent.judge(item, step.solution, {
+              executor: this.executor,
+              ...(session !== null ? { session: session.shell() } : {}),
+              ...(step.observation !== undefined ? { observation: step.observation } : {}),
+            });
+            judgeCall(verdict.execution?.wallMs ?? 0);
+            events.push({
+              role: 'action',
+              kind: 'propose',
+              solution: step.solution,
+              success: verdict.success,
+              reason: verdict.reason,
+              ...(verdict.error !== undefined ? { error: verdict.error } : {}),
+              ...(verdict.observation !== undefined ? { observation: verdict.observation } : {}),
+              ...(verdict.reward !== undefined ? { reward: verdict.reward } : {}),
+            });
+            episode.submitJudgement({
+              success: verdict.success,
+              ...(verdict.error !== undefined ? { error: verdict.error } : {}),
+              ...(verdict.observation !== undefined ? { observation: verdict.observation } : {}),
+              ...(verdict.reward !== undefined ? { reward: verdict.reward } : {}),
+              ...(verdict.rewardText !== undefined ? { rewardText: verdict.rewardText } : {}),
+            });
+            break;
+          }
+          case 'feedback': {
+            const feedbackCall = clock.call('model');
+            const reply = await this.chat(feedbackModel!, run.teamId, [step.prompt], agent.feedbackSampling, signal);
+            feedbackCall(reply.kind === 'reply' ? reply.event.latencyMs : 0);
+            if (reply.kind === 'context-exceeded') {
+              throw new PlatformError(PlatformErrorCode.UPSTREAM_FAILED, `feedback model ${feedbackModel}: ${reply.message}`);
+            }
+            events.push({ ...reply.event, role: 'feedback' });
+            episode.submitFeedback(reply.event.content);
+            break;
+          }
+        }
+      }
+    } catch (err) {
+      // The episode's own error is the one to report; a failed close leaves the session to its idle timeout.
+      await session?.close().catch(() => undefined);
+      await relay?.close();
+      throw err;
+    }
+    await relay?.close();
+    // A session that cannot be closed after a finished episode is the sandbox's failure: the sample is not trusted.
+    await session?.close();
+    return outcome;
+  }
+
+  private modelSampling(run: EpisodeRun, benchmark: Benchmark): SamplingDefaults {
+    // The protocol parses turns at its stop words, so they apply even to chat runs (which otherwise drop stops).
+    const stop = [...new Set([...run.spec.sampling.stop, ...benchmark.sampling.stop])];
+    return { maxTokens: run.spec.sampling.maxTokens, temperature: run.spec.sampling.temperature, topP: run.spec.sampling.topP, stop };
+  }
+
+  private async chat(
+    model: string,
+    team: string,
+    messages: ChatMessage[],
+    sampling: SamplingDefaults,
+    signal: AbortSignal,
+  ): Promise<{ kind: 'reply'; event: Omit<Extract<EpisodeEvent, { role: 'model' | 'feedback' }>, 'role'> } | { kind: 'context-exceeded'; message: string }> {
+    try {
+      const response = await this.inference.generate(
+        {
+          model,
+          team,
+          messages,
+          sampling: { maxTokens: sampling.maxTokens, temperature: sampling.temperature, topP: sampling.topP, stop: sampling.stop, n: 1 },
+        },
+        { deadlineMs: this.opts.turnTimeoutMs, signal },
+      );
+      const choice = response.choices[0];
+      return {
+        kind: 'reply',
+        event: {
+          content: choice?.text ?? '',
+          endpoint: response.endpoint,
+          attempts: response.attempts,
+          promptTokens: response.usage?.promptTokens ?? 0,
+          completionTokens: response.usage?.completionTokens ?? 0,
+          latencyMs: response.latencyMs,
+          finishReason: choice?.finishReason ?? '',
+        },
+      };
+    } catch (err) {
+      if (err instanceof PlatformError && err.code === PlatformErrorCode.INVALID_ARGUMENT && CONTEXT_EXCEEDED.test(err.message)) {
+        return { kind: 'context-exceeded', message: err.message };
+      }
+      throw err;
+    }
+  }
+}
+
+function lastModelText(events: readonly EpisodeEvent[]): string | null {
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const e = events[i]!;
+    if (e.role === 'model') return e.content;
+  }
+  return null;
+}
+
+/**
+ * The episode's interpreter or shell: started with its set-up code, restarted (set-up again, earlier state lost, as the
+ * transcript records) when a limit killed it, and closed once.
+ */
+class EpisodeSession {
+  private id: string | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly sessions: SandboxSessions,
+    private readonly agent: AgentProtocol<unknown>,
+    private readonly language: 'python' | 'bash',
+    private readonly setupCode: string,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  async open(): Promise<string> {
+    if (this.id !== undefined) return this.id;
+    const id = await this.createWithRetry();
+    this.id = id;
+    if (this.setupCode !== '') {
+      const setup = await this.sessions.runCell(id, this.setupCode, { wallMs: this.agent.cellTimeoutMs, signal: this.signal });
+      if (setup.result.exitCode !== 0 || setup.sessionEnded) {
+        throw new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, `the session's set-up code failed: ${setup.result.stderr.slice(0, 500)}`);
+      }
+    }
+    return id;
+  }
+
+  /** The open session as a judge reads it: one cell, no restart (a judge must see the state the agent left). */
+  shell(): AgentShell {
+    return {
+      run: async (code: string): Promise<ExecutionResult> => {
+        const id = await this.open();
+        const cell = await this.sessions.runCell(id, code, { wallMs: this.agent.cellTimeoutMs, signal: this.signal });
+        if (cell.sessionEnded) this.ended = true;
+        return cell.result;
+      },
+    };
+  }
+
+  async run(code: string): Promise<{ observation: string; cell: ExecutionResult; restarted: boolean; outcome?: EnvironmentOutcome }> {
+    const restarted = this.ended;
+    if (this.ended) {
+      await this.close();
+      this.ended = false;
+    }
+    let id = await this.open();
+    let cell: CellResult;
+    try {
+      cell = await this.sessions.runCell(id, code, { wallMs: this.agent.cellTimeoutMs, signal: this.signal });
+    } catch (err) {
+      // The interpreter is gone without the sandbox having said so with the previous cell (the code exited, a limit
+      // or the idle timer ended it): the cell runs once in a fresh interpreter, as after a reported end.
+      if (!(err instanceof PlatformError && err.code === PlatformErrorCode.SESSION_NOT_FOUND)) throw err;
+      this.id = undefined;
+      id = await this.open();
+      cell = await this.sessions.runCell(id, code, { wallMs: this.agent.cellTimeoutMs, signal: this.signal });
+      this.ended = cell.sessionEnded;
+      return { observation: this.agent.formatExecution(cell.result), cell: cell.result, restarted: true };
+    }
+    this.ended = cell.sessionEnded;
+    return { observation: this.agent.formatExecution(cell.result), cell: cell.result, restarted };
+  }
+
+  private async createWithRetry(): Promise<string> {
+    const deadline = Date.now() + CREATE_RETRY_MS;
+    for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        return await this.sessions.create({ cellWallMs: this.agent.cellTimeoutMs, signal: this.signal, language: this.language });
+      } catch (err) {
+        const full = err instanceof PlatformError && err.code === PlatformErrorCode.RESOURCE_EXHAUSTED;
+        if (!full || Date.now() + delay > deadline || this.signal.aborted) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  /** Closes the interpreter if one is open; safe to call more than once. */
+  async close(): Promise<void> {
+    const id = this.id;
+    if (id === undefined) return;
+    this.id = undefined;
+    await this.sessions.close(id);
+  }
+}
+
+// More commands than the session's own cap (MAX_ENVIRONMENT_CALLS_PER_CELL) means the relay itself misbehaves.
+const MAX_RELAY_CELLS = 1_000;
+
+/**
+ * The host side of the environment relay (see environment-relay.ts in @lemur/benchmarks): runs an `<execute>` action
+ * as a chain of cells, forwarding each command the agent's code sends to the environment server's session and the
+ * observation back. Environment failures are platform failures (the sample is retried or ERRORED, never scored 0);
+ * a command the server rejects as malformed is raised in the agent's code, as a real game would.
+ */
+class EnvironmentRelay {
+  private session: string | undefined;
+
+  constructor(
+    private readonly environment: AgentEnvironment,
+    private readonly taskId: string,
+    readonly nonce: string,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  get endpoint(): string {
+    return this.environment.endpoint;
+  }
+
+  async reset(): Promise<string> {
+    const reset = await this.guard(() => this.environment.reset(this.taskId, this.signal), 'reset');
+    this.session = reset.session;
+    return reset.observation;
+  }
+
+  async execute(session: EpisodeSession, code: string): Promise<{ observation: string; cell: ExecutionResult; restarted: boolean; outcome: EnvironmentOutcome }> {
+    const outcome: EnvironmentOutcome = { steps: 0, done: false, won: false, reward: 0 };
+    let result = await session.run(relayBeginCell(code));
+    let restarted = result.restarted;
+    for (let cells = 1; ; cells += 1) {
+      const next = result.cell.exitCode === 0 ? parseRelayCellOutput(result.cell.stdout, this.nonce) : ({ kind: 'finished' } as const);
+      if (next.kind === 'finished') return { ...result, restarted, outcome };
+      if (cells > MAX_RELAY_CELLS) throw new PlatformError(PlatformErrorCode.INTERNAL, `the environment relay ran ${MAX_RELAY_CELLS} cells for one action`);
+      let answer: { observation: string } | { error: string };
+      try {
+        const step = await this.environment.step(this.session!, next.action, this.signal);
+        outcome.steps += 1;
+        outcome.done ||= step.done;
+        outcome.won ||= step.info.won === true;
+        outcome.reward = Math.max(outcome.reward, step.reward);
+        answer = { observation: step.observation };
+      } catch (err) {
+        if (!(err instanceof EnvironmentException && err.code === EnvironmentErrorCode.BAD_REQUEST)) throw this.platformError(err, 'step');
+        answer = { error: err.message };
+      }
+      result = await session.run(relayResumeCell(answer));
+      restarted ||= result.restarted;
+    }
+  }
+
+  /** Ends the server's session; a failure here only leaves it to the server's idle timeout. */
+  async close(): Promise<void> {
+    const id = this.session;
+    this.session = undefined;
+    if (id !== undefined) await this.environment.close(id).catch(() => undefined);
+  }
+
+  private async guard<T>(call: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw this.platformError(err, what);
+    }
+  }
+
+  private platformError(err: unknown, what: string): PlatformError {
+    if (err instanceof EnvironmentException) {
+      const code = err.code === EnvironmentErrorCode.TASK_NOT_FOUND ? PlatformErrorCode.DATASET_UNAVAILABLE : PlatformErrorCode.UPSTREAM_FAILED;
+      return new PlatformError(code, `environment ${this.environment.endpoint} ${what} for ${this.taskId}: ${err.code}: ${err.message}`, { cause: err });
+    }
+    return err instanceof PlatformError ? err : new PlatformError(PlatformErrorCode.INTERNAL, `environment ${what} failed`, { cause: err });
+  }
+}
+
+/** A counting semaphore: at most `size` episodes hold a sandbox session at once in this worker. */
+class Slots {
+  private used = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async acquire(signal: AbortSignal): Promise<void> {
+    if (this.used < this.size) {
+      this.used += 1;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const grant = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        const at = this.waiting.indexOf(grant);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(new PlatformError(PlatformErrorCode.CANCELLED, 'the sample was cancelled while waiting for a sandbox session'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(grant);
+    });
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    // The slot passes straight to the next waiter, so `used` stays the same.
+    if (next) next();
+    else this.used -= 1;
+  }
+}

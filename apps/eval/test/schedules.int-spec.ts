@@ -1,0 +1,297 @@
+// Schedules against real Postgres: exactly one run per tick with two schedulers on one database, the regression check
+// of a finished scheduled run (stored flag, metric, webhook on a loopback server), the gauges, and request validation.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { create } from '@bufbuild/protobuf';
+import { evalV1 } from '@lemur/proto';
+import { createPrismaClient, type PrismaClient } from '@lemur/shared-database';
+import { PlatformErrorCode } from '@lemur/shared-errors';
+import { createLogger } from '@lemur/shared-logging';
+import { createTestDatabase, type TestDatabase } from '@lemur/shared-testing';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BenchmarkCatalog } from '../src/benchmarks/benchmark-catalog';
+import { RegressionMetrics } from '../src/schedules/regression.metrics';
+import { RunRepository } from '../src/runs/run.repository';
+import type { RunRecord, RunSpec } from '../src/runs/run.types';
+import { SampleRepository } from '../src/runs/sample.repository';
+import type { StartRunCommand } from '../src/runs/start-run/start-run.command';
+import { CheckRegressionUseCase } from '../src/schedules/check-regression.usecase';
+import { RegressionWebhook } from '../src/schedules/regression-webhook';
+import { RunScheduler, type RunStarter } from '../src/schedules/run-scheduler.service';
+import { ScheduleMetrics } from '../src/schedules/schedule.metrics';
+import { ScheduleRepository } from '../src/schedules/schedule.repository';
+import { SchedulesGrpcHandler } from '../src/schedules/schedules.grpc-handler';
+
+const logger = createLogger('eval', 'silent');
+const spec: RunSpec = {
+  benchmarkRef: 'gsm8k@1.0.0',
+  datasetFile: 'gsm8k/test.jsonl',
+  datasetSha256: 'abc',
+  datasetSource: 'shared',
+  promptTemplateHash: 'def',
+  metric: 'accuracy',
+  sampling: { maxTokens: 64, temperature: 0, topP: 1, stop: [] },
+  platformVersion: '0.1.0',
+  items: 60,
+};
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+let runs: RunRepository;
+let samples: SampleRepository;
+let schedules: ScheduleRepository;
+
+/** Stores a run the way StartRunUseCase does (two items), so the scheduler's runs are real rows. */
+class StoringStarter implements RunStarter {
+  async execute(cmd: StartRunCommand): Promise<RunRecord> {
+    const teamId = await runs.ensureTeam(cmd.team);
+    const { run } = await runs.createWithSamples({
+      teamId,
+      modelName: cmd.model,
+      benchmark: cmd.benchmark,
+      benchmarkVersion: '1.0.0',
+      config: { limit: cmd.limit, samplesPerItem: cmd.samplesPerItem, concurrency: 1, chat: cmd.chat },
+      spec,
+      samples: [0, 1].map((i) => ({ itemId: `${cmd.benchmark}/${i}`, itemIndex: i, sampleIndex: 0 })),
+      ...(cmd.scheduleId ? { scheduleId: cmd.scheduleId } : {}),
+    });
+    return run;
+  }
+}
+
+async function newSchedule(team: string, name: string, opts: { cron?: string; nextRunAt: Date; baseline?: string; webhookUrl?: string | null; benchmarks?: string[] }) {
+  return schedules.create({
+    teamId: await runs.ensureTeam(team),
+    name,
+    cron: opts.cron ?? '*/5 * * * *',
+    timezone: 'UTC',
+    modelName: 'sim:oracle',
+    benchmarks: opts.benchmarks ?? ['gsm8k'],
+    config: { limit: 2, samplesPerItem: 1, concurrency: 0, chat: false },
+    baseline: opts.baseline ?? 'previous',
+    enabled: true,
+    webhookUrl: opts.webhookUrl ?? null,
+    nextRunAt: opts.nextRunAt,
+  });
+}
+
+/** A finished run of a schedule whose item i scores scores[i]. */
+async function finishedRun(team: string, scheduleId: string | undefined, scores: number[], createdAt: Date): Promise<string> {
+  const teamId = await runs.ensureTeam(team);
+  const { run, sampleIds } = await runs.createWithSamples({
+    teamId,
+    modelName: 'sim:oracle',
+    benchmark: 'gsm8k',
+    benchmarkVersion: '1.0.0',
+    config: { limit: scores.length, samplesPerItem: 1, concurrency: 2, chat: false },
+    spec,
+    samples: scores.map((_, i) => ({ itemId: `gsm8k/${i}`, itemIndex: i, sampleIndex: 0 })),
+    ...(scheduleId ? { scheduleId } : {}),
+  });
+  for (const [i, score] of scores.entries()) {
+    await samples.recordResult(sampleIds[i]!, {
+      status: 'SCORED',
+      prompt: 'Q',
+      completion: 'A',
+      score,
+      passed: score === 1,
+      scoreDetail: null,
+      transcript: null,
+      promptTokens: 1,
+      completionTokens: 1,
+      latencyMs: 1,
+      error: null,
+    });
+  }
+  await prisma.run.update({ where: { id: run.id }, data: { createdAt, status: 'SUCCEEDED', finishedAt: new Date(createdAt.getTime() + 60_000) } });
+  return run.id;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prisma = createPrismaClient(db.url);
+  runs = new RunRepository(prisma);
+  samples = new SampleRepository(prisma);
+  schedules = new ScheduleRepository(prisma);
+});
+
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await db?.drop();
+});
+
+describe('RunScheduler', () => {
+  it('creates exactly one run per tick and benchmark with two schedulers on the same database', async () => {
+    const start = new Date('2026-12-03T10:00:00Z');
+    const schedule = await newSchedule('sched', 'every-5-min', { nextRunAt: start, benchmarks: ['gsm8k', 'humaneval'] });
+    // A second client: the two schedulers share nothing but the database, like two replicas.
+    const prisma2 = createPrismaClient(db.url);
+    try {
+      let now = start;
+      const clock = () => now;
+      const a = new RunScheduler(schedules, new StoringStarter(), logger, { pollMs: 1000 }, clock);
+      const b = new RunScheduler(new ScheduleRepository(prisma2), new StoringStarter(), logger, { pollMs: 1000 }, clock);
+      const ticks = 12;
+      let createdByA = 0;
+      let createdByB = 0;
+      for (let i = 0; i < ticks; i++) {
+        now = new Date(start.getTime() + i * 5 * 60_000 + 1_000);
+        // Both see the tick due at once; each polls twice.
+        const [ra, rb, ra2, rb2] = await Promise.all([a.tick(), b.tick(), a.tick(), b.tick()]);
+        createdByA += ra.length + ra2.length;
+        createdByB += rb.length + rb2.length;
+      }
+      const made = await prisma.run.findMany({ where: { scheduleId: schedule.id }, select: { benchmark: true } });
+      expect(made).toHaveLength(ticks * 2);
+      expect(made.filter((r) => r.benchmark === 'gsm8k')).toHaveLength(ticks);
+      expect(createdByA + createdByB).toBe(ticks * 2);
+      const stored = await schedules.findById(schedule.id);
+      expect(stored!.nextRunAt.toISOString()).toBe(new Date(start.getTime() + ticks * 5 * 60_000).toISOString());
+      expect(stored!.lastRunAt).not.toBeNull();
+    } finally {
+      await prisma2.$disconnect();
+    }
+  });
+
+  it('collapses ticks missed while no scheduler ran into one run, and leaves future and disabled schedules alone', async () => {
+    const tick = new Date('2026-12-03T00:00:00Z');
+    const missed = await newSchedule('sched', 'missed-many', { nextRunAt: tick });
+    const future = await newSchedule('sched', 'not-yet', { nextRunAt: new Date('2026-12-04T00:00:00Z') });
+    const off = await newSchedule('sched', 'disabled', { nextRunAt: tick });
+    await prisma.schedule.update({ where: { id: off.id }, data: { enabled: false } });
+    const now = new Date('2026-12-03T05:02:00Z');
+    const scheduler = new RunScheduler(schedules, new StoringStarter(), logger, { pollMs: 1000 }, () => now);
+    const created = await scheduler.tick();
+    expect(created.filter((r) => r.scheduleId === missed.id)).toHaveLength(1);
+    expect(created.some((r) => r.scheduleId === future.id || r.scheduleId === off.id)).toBe(false);
+    expect((await schedules.findById(missed.id))!.nextRunAt.toISOString()).toBe('2026-12-03T05:05:00.000Z');
+    expect(await scheduler.tick()).toHaveLength(0);
+  });
+});
+
+describe('CheckRegressionUseCase', () => {
+  let hook: Server;
+  let hookUrl: string;
+  const received: unknown[] = [];
+
+  beforeAll(async () => {
+    hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ method: req.method, type: req.headers['content-type'], body: JSON.parse(body) as unknown });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hooks/lemur`;
+  });
+  afterAll(() => new Promise<void>((resolve) => hook.close(() => resolve())));
+
+  it('flags a significant drop against the previous run: stored on the run, counted, posted to the webhook', async () => {
+    const registry = new Registry();
+    const regressionMetrics = new RegressionMetrics(registry, ['gsm8k']);
+    const check = new CheckRegressionUseCase(runs, samples, schedules, new RegressionWebhook(logger), logger, (c) => regressionMetrics.record(c));
+    const schedule = await newSchedule('reg', 'nightly', { nextRunAt: new Date('2027-01-01T00:00:00Z'), webhookUrl: hookUrl });
+
+    const first = await finishedRun('reg', schedule.id, Array.from({ length: 60 }, () => 1), new Date('2026-12-01T03:00:00Z'));
+    const firstCheck = await check.execute(first);
+    expect(firstCheck).toMatchObject({ baselineRunId: null, regressed: false });
+    expect(firstCheck!.note).toMatch(/no earlier successful run/);
+
+    // Same settings, 30 of 60 items now wrong: McNemar and the paired bootstrap both say worse.
+    const second = await finishedRun('reg', schedule.id, Array.from({ length: 60 }, (_, i) => (i < 30 ? 0 : 1)), new Date('2026-12-02T03:00:00Z'));
+    const secondCheck = await check.execute(second);
+    expect(secondCheck).toMatchObject({ baselineRunId: first, regressed: true, significant: true, comparable: true, regressedItems: 30 });
+    expect(secondCheck!.delta).toBeCloseTo(-0.5, 6);
+    expect(secondCheck!.pValue).toBeLessThan(0.001);
+
+    const stored = await runs.findById(second);
+    expect(stored!.regression).toMatchObject({ regressed: true, baselineRunId: first });
+    expect((await schedules.findById(schedule.id))!.lastSuccessAt?.toISOString()).toBe('2026-12-02T03:01:00.000Z');
+    const counter = await registry.getSingleMetric('lemur_eval_regressions_total')!.get();
+    expect(counter.values.find((v) => v.labels['benchmark'] === 'gsm8k')?.value).toBe(1);
+    expect(received).toEqual([
+      {
+        method: 'POST',
+        type: 'application/json',
+        body: expect.objectContaining({
+          event: 'lemur.regression',
+          team: 'reg',
+          schedule: { id: schedule.id, name: 'nightly' },
+          run: { id: second, model: 'sim:oracle', benchmark: 'gsm8k' },
+          baselineRunId: first,
+          regressedItems: 30,
+        }),
+      },
+    ]);
+
+    // The next run is compared to the previous one (the regressed run), not the first: same scores, no flag.
+    const third = await finishedRun('reg', schedule.id, Array.from({ length: 60 }, (_, i) => (i < 30 ? 0 : 1)), new Date('2026-12-03T03:00:00Z'));
+    expect(await check.execute(third)).toMatchObject({ baselineRunId: second, regressed: false, significant: false });
+    expect(received).toHaveLength(1);
+  });
+
+  it('compares to a fixed baseline run and leaves unscheduled runs alone', async () => {
+    const check = new CheckRegressionUseCase(runs, samples, schedules, new RegressionWebhook(logger), logger);
+    const baseline = await finishedRun('fixed', undefined, Array.from({ length: 60 }, () => 1), new Date('2026-11-01T00:00:00Z'));
+    const schedule = await newSchedule('fixed', 'vs-release', { nextRunAt: new Date('2027-01-01T00:00:00Z'), baseline });
+    const better = await finishedRun('fixed', schedule.id, Array.from({ length: 60 }, () => 1), new Date('2026-12-01T00:00:00Z'));
+    expect(await check.execute(better)).toMatchObject({ baselineRunId: baseline, regressed: false, delta: 0 });
+    expect(await check.execute(baseline)).toBeNull();
+  });
+});
+
+describe('ScheduleMetrics', () => {
+  it('exports last success and interval per schedule with team and schedule labels', async () => {
+    const registry = new Registry();
+    new ScheduleMetrics(registry, () => schedules.listAll());
+    const text = await registry.metrics();
+    expect(text).toMatch(/lemur_eval_schedule_interval_seconds\{team="sched",schedule="every-5-min"\} 300\n/);
+    // The latest of its runs' successes (the third run of the regression test finished at 03:01 on the 3rd).
+    expect(text).toContain(`lemur_eval_schedule_last_success_timestamp_seconds{team="reg",schedule="nightly"} ${Date.parse('2026-12-03T03:01:00Z') / 1000}\n`);
+    expect(text).not.toContain('schedule="disabled"');
+  });
+});
+
+describe('SchedulesGrpcHandler', () => {
+  const handler = () => new SchedulesGrpcHandler(schedules, runs, new BenchmarkCatalog({ sharedDirs: [], cacheDir: '/tmp/lemur-test-datasets', online: false }));
+  const request = (over: Partial<Omit<evalV1.CreateScheduleRequest, '$typeName'>> = {}) =>
+    create(evalV1.CreateScheduleRequestSchema, { team: 'api', name: 'nightly', cron: '0 3 * * *', timezone: 'Europe/Berlin', model: 'sim:oracle', benchmarks: ['gsm8k'], enabled: true, ...over });
+  async function codeOf(p: Promise<unknown>): Promise<[string, string]> {
+    try {
+      await p;
+    } catch (err) {
+      return [(err as { code: string }).code, (err as { field?: string }).field ?? ''];
+    }
+    return ['no error', ''];
+  }
+
+  it('creates, lists and deletes a team schedule; other teams see none of it', async () => {
+    const h = handler();
+    const { schedule } = await h.createSchedule(request());
+    expect(schedule).toMatchObject({ name: 'nightly', cron: '0 3 * * *', timezone: 'Europe/Berlin', baseline: 'previous', enabled: true });
+    expect(new Date(Number(schedule!.nextRunAt!.seconds) * 1000).getUTCHours()).toBe(2);
+    expect((await h.listSchedules(create(evalV1.ListSchedulesRequestSchema, { team: 'api' }))).schedules.map((s) => s.name)).toEqual(['nightly']);
+    expect((await h.listSchedules(create(evalV1.ListSchedulesRequestSchema, { team: 'other' }))).schedules).toEqual([]);
+    expect(await codeOf(h.deleteSchedule(create(evalV1.DeleteScheduleRequestSchema, { team: 'other', id: schedule!.id })))).toEqual([PlatformErrorCode.SCHEDULE_NOT_FOUND, 'id']);
+    expect(await codeOf(h.createSchedule(request()))).toEqual([PlatformErrorCode.SCHEDULE_EXISTS, 'name']);
+    await h.deleteSchedule(create(evalV1.DeleteScheduleRequestSchema, { team: 'api', id: schedule!.id }));
+    expect((await h.listSchedules(create(evalV1.ListSchedulesRequestSchema, { team: 'api' }))).schedules).toEqual([]);
+  });
+
+  it('refuses bad input naming the field', async () => {
+    const h = handler();
+    expect(await codeOf(h.createSchedule(request({ cron: 'every night' })))).toEqual([PlatformErrorCode.INVALID_ARGUMENT, 'cron']);
+    expect(await codeOf(h.createSchedule(request({ timezone: 'Nowhere/Land' })))).toEqual([PlatformErrorCode.INVALID_ARGUMENT, 'timezone']);
+    expect(await codeOf(h.createSchedule(request({ benchmarks: [] })))).toEqual([PlatformErrorCode.INVALID_ARGUMENT, 'benchmarks']);
+    expect(await codeOf(h.createSchedule(request({ benchmarks: ['nope'] }))).then(([c]) => c)).toBe(PlatformErrorCode.BENCHMARK_NOT_FOUND);
+    expect(await codeOf(h.createSchedule(request({ name: 'bad name!' })))).toEqual([PlatformErrorCode.INVALID_ARGUMENT, 'name']);
+    expect(await codeOf(h.createSchedule(request({ webhookUrl: 'ftp://x' })))).toEqual([PlatformErrorCode.INVALID_ARGUMENT, 'webhook_url']);
+    expect(await codeOf(h.createSchedule(request({ baseline: 'last-week' })))).toEqual([PlatformErrorCode.INVALID_ARGUMENT, 'baseline']);
+    // Another team's run is not a baseline this team can name: reported like a missing one.
+    const foreign = await finishedRun('someone-else', undefined, [1], new Date());
+    expect(await codeOf(h.createSchedule(request({ name: 'foreign', baseline: foreign })))).toEqual([PlatformErrorCode.RUN_NOT_FOUND, 'baseline']);
+  });
+});

@@ -1,0 +1,66 @@
+// Reads what a team has in flight and started recently; the gateway's only access to run rows.
+import type { PrismaClient } from '@lemur/shared-database';
+
+/** A team's quota overrides (null = the gateway's default). */
+export interface TeamQuotaOverrides {
+  maxConcurrentRuns: number | null;
+  maxSamplesPerDay: number | null;
+}
+
+/** Inside the per-team lock: what the quota check reads. */
+export interface QuotaReader {
+  overrides(teamId: string): Promise<TeamQuotaOverrides>;
+  activeRuns(teamId: string): Promise<number>;
+  /** Runs created since `since`, oldest first, with their sample counts. */
+  recentRuns(teamId: string, since: Date): Promise<{ createdAt: Date; samples: number }[]>;
+}
+
+function reader(db: Pick<PrismaClient, 'team' | 'run'>): QuotaReader {
+  return {
+    async overrides(teamId) {
+      const team = await db.team.findUnique({ where: { id: teamId }, select: { maxConcurrentRuns: true, maxSamplesPerDay: true } });
+      return { maxConcurrentRuns: team?.maxConcurrentRuns ?? null, maxSamplesPerDay: team?.maxSamplesPerDay ?? null };
+    },
+    activeRuns: (teamId) => db.run.count({ where: { teamId, status: { in: ['QUEUED', 'RUNNING'] } } }),
+    async recentRuns(teamId, since) {
+      const rows = await db.run.findMany({
+        where: { teamId, createdAt: { gte: since } },
+        select: { createdAt: true, totalSamples: true },
+        orderBy: { createdAt: 'asc' },
+      });
+      return rows.map((r) => ({ createdAt: r.createdAt, samples: r.totalSamples }));
+    },
+  };
+}
+
+export class RunQuotaRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * Runs `work` holding a transaction-scoped advisory lock on the team, so two starts of one team (on any gateway
+   * replica) check the quota one after the other and the second sees the first's run.
+   */
+  async withTeamLock<T>(teamId: string, work: (read: QuotaReader) => Promise<T>, timeoutMs: number): Promise<T> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`lemur:run-quota:${teamId}`}, 0))`;
+        // Reads go through the main client: the run the eval service just committed is visible to it.
+        return work(reader(this.prisma));
+      },
+      { timeout: timeoutMs, maxWait: 10_000 },
+    );
+  }
+
+  async overrides(teamId: string): Promise<TeamQuotaOverrides> {
+    return reader(this.prisma).overrides(teamId);
+  }
+
+  async setOverrides(teamId: string, overrides: Partial<TeamQuotaOverrides>): Promise<TeamQuotaOverrides> {
+    const team = await this.prisma.team.update({
+      where: { id: teamId },
+      data: overrides,
+      select: { maxConcurrentRuns: true, maxSamplesPerDay: true },
+    });
+    return team;
+  }
+}

@@ -1,0 +1,185 @@
+import { get, query } from './api.js';
+import { errorBox, facts, h, pre, replace, route } from './dom.js';
+import { ci, duration, int, pct, pValue, shortId, signedCi, signedPct, snippet, time } from './format.js';
+import { isActive, pager, progressBar, regressionFlag, sizeBars, statusBadge } from './widgets.js';
+
+const PAGE = 50;
+const POLL_MS = 1_500;
+// The sample table's filters: what each asks the API for.
+const FILTERS = {
+  all: {},
+  failed: { status: 'scored', passed: 'false' },
+  errored: { status: 'errored' },
+  passed: { status: 'scored', passed: 'true' },
+  pending: { status: 'pending' },
+};
+const trail = { key: '', cursors: [] };
+
+/** A run: summary with confidence intervals, live progress while it runs, and its samples page by page. */
+export async function renderRun(main, id, q, live) {
+  const filter = Object.hasOwn(FILTERS, q.filter) ? q.filter : 'all';
+  const pageNo = Math.max(1, Number(q.page) || 1);
+  const [{ run }, samples] = await Promise.all([get(`/v1/runs/${encodeURIComponent(id)}`), loadSamples(id, filter, q.cursor)]);
+  if (!live.active) return;
+
+  const summary = h('section', { class: 'card', id: 'run-summary' });
+  const table = h('section', { class: 'card', id: 'samples' });
+  replace(
+    main,
+    h('p', { class: 'crumbs' }, h('a', { href: '#/runs' }, 'Runs'), ' / ', h('span', { class: 'mono' }, shortId(run.id))),
+    summary,
+    table,
+    tools(run),
+  );
+  fillSummary(summary, run);
+  fillSamples(table, run, samples, filter, pageNo, q.cursor);
+
+  // Live progress: the summary is re-read while the run is active; the sample table once more when it ends.
+  let last = run;
+  const poll = async () => {
+    if (!live.active) return;
+    try {
+      const { run: fresh } = await get(`/v1/runs/${encodeURIComponent(id)}`);
+      if (!live.active) return;
+      fillSummary(summary, fresh);
+      if (!isActive(fresh) || fresh.summary?.counts.pending !== last.summary?.counts.pending) {
+        const page = await loadSamples(id, filter, q.cursor);
+        if (!live.active) return;
+        fillSamples(table, fresh, page, filter, pageNo, q.cursor);
+      }
+      last = fresh;
+      if (isActive(fresh)) setTimeout(poll, POLL_MS);
+    } catch (err) {
+      if (live.active) summary.prepend(errorBox(err));
+    }
+  };
+  if (isActive(run)) setTimeout(poll, POLL_MS);
+}
+
+function loadSamples(id, filter, cursor) {
+  return get(`/v1/runs/${encodeURIComponent(id)}/samples${query({ ...FILTERS[filter], limit: PAGE, cursor })}`);
+}
+
+function fillSummary(el, run) {
+  const s = run.summary;
+  const counts = s ? s.counts : null;
+  const metrics = s && s.metrics.length
+    ? h(
+        'table',
+        { class: 'grid metrics', id: 'metrics' },
+        h('thead', {}, h('tr', {}, ['Metric', 'Value', '95% CI', 'Method', 'n'].map((c) => h('th', {}, c)))),
+        h('tbody', {}, s.metrics.map((m) => h('tr', {}, h('td', {}, m.name), h('td', { class: 'num big' }, pct(m.value)), h('td', { class: 'ci' }, ci(m.ci)), h('td', {}, m.method), h('td', { class: 'num' }, int(m.n))))),
+      )
+    : h('p', { class: 'muted' }, 'No scores yet.');
+  const r = run.regression;
+  replace(
+    el,
+    h('div', { class: 'page-head' }, h('h1', {}, `${run.model} on ${run.benchmark}`), statusBadge(run.status), regressionFlag(run)),
+    isActive(run) ? progressBar(run) : null,
+    run.error ? errorBox({ code: 'RUN FAILED', message: run.error }) : null,
+    metrics,
+    counts
+      ? h(
+          'ul',
+          { class: 'counts', id: 'counts' },
+          h('li', {}, h('strong', {}, int(counts.total)), ' samples'),
+          h('li', { class: 'ok' }, h('strong', {}, int(counts.scored)), ' scored'),
+          h('li', { class: counts.errored ? 'bad' : '' }, h('strong', {}, int(counts.errored)), ' errored'),
+          h('li', {}, h('strong', {}, int(counts.pending)), ' pending'),
+          h('li', {}, h('strong', {}, int(counts.cancelled)), ' cancelled'),
+        )
+      : null,
+    facts([
+      ['Run', h('span', { class: 'mono' }, run.id)],
+      ['Benchmark', `${run.benchmark}@${run.benchmarkVersion}`],
+      ['Created', time(run.createdAt)],
+      ['Started', time(run.startedAt)],
+      ['Finished', time(run.finishedAt)],
+      ['Elapsed', s ? duration(s.elapsedSeconds) : null],
+      ['Tokens', s ? `${int(s.promptTokens)} prompt, ${int(s.completionTokens)} completion (${s.completionTokensPerSecond.toFixed(1)}/s)` : null],
+      ['Schedule', run.scheduleId ? h('a', { href: route(['runs'], { schedule: run.scheduleId }) }, `runs of schedule ${shortId(run.scheduleId)}`) : null],
+      [
+        'Regression check',
+        r
+          ? r.baselineRunId
+            ? h(
+                'span',
+                {},
+                `${signedPct(r.delta)} ${signedCi(r.ci)}, p ${pValue(r.pValue)}${r.comparable ? '' : ' (not comparable)'} vs `,
+                h('a', { href: route(['compare'], { a: r.baselineRunId, b: run.id }) }, `baseline ${shortId(r.baselineRunId)}`),
+              )
+            : r.note
+          : null,
+      ],
+    ]),
+  );
+  sizeBars(el);
+}
+
+/** What does not change while the run is polled: comparing it with another run, and what re-creates it. */
+function tools(run) {
+  return h(
+    'section',
+    { class: 'card', id: 'run-tools' },
+    h(
+      'form',
+      {
+        class: 'inline',
+        onsubmit: (e) => {
+          e.preventDefault();
+          const other = new FormData(e.target).get('other');
+          if (other) location.hash = route(['compare'], { a: String(other).trim(), b: run.id });
+        },
+      },
+      h('label', {}, 'Compare with baseline run ', h('input', { name: 'other', placeholder: 'run id', size: '38', class: 'mono' })),
+      h('button', { type: 'submit' }, 'Compare'),
+    ),
+    run.spec ? h('details', {}, h('summary', {}, 'What re-creates this run (spec and config)'), pre(JSON.stringify({ config: run.config, spec: run.spec }, null, 2))) : null,
+  );
+}
+
+function fillSamples(el, run, page, filter, pageNo, cursor) {
+  const link = (changes) => route(['runs', run.id], { filter: filter === 'all' ? '' : filter, ...changes });
+  const key = `${run.id}|${filter}`;
+  if (trail.key !== key) Object.assign(trail, { key, cursors: [] });
+  trail.cursors[pageNo - 1] = cursor ?? '';
+  const before = trail.cursors[pageNo - 2];
+  const prev = pageNo > 1 ? (before === undefined ? link({}) : link({ cursor: before, page: pageNo - 1 })) : null;
+  const next = page.nextCursor ? link({ cursor: page.nextCursor, page: pageNo + 1 }) : null;
+
+  const tabs = h(
+    'nav',
+    { class: 'tabs', 'aria-label': 'sample filter' },
+    Object.keys(FILTERS).map((f) =>
+      h('a', { href: route(['runs', run.id], { filter: f === 'all' ? '' : f }), class: f === filter ? 'active' : '', 'data-filter': f }, f),
+    ),
+  );
+  const rows = page.samples.map((s) => {
+    const finished = s.status === 'scored' || s.status === 'errored';
+    return h(
+      'tr',
+      { class: `sample-row status-${s.status} ${s.passed === false ? 'failed' : ''}`, 'data-sample-id': s.id },
+      h('td', { class: 'num' }, String(s.itemIndex)),
+      h('td', {}, h('a', { href: route(['runs', run.id, 'samples', s.id]), class: 'mono' }, s.itemId)),
+      h('td', { class: 'num' }, String(s.sampleIndex)),
+      h('td', {}, s.status === 'scored' ? (s.passed === false ? h('span', { class: 'badge badge-failed' }, 'failed') : s.passed ? h('span', { class: 'badge badge-succeeded' }, 'passed') : h('span', { class: 'badge badge-scored' }, 'scored')) : h('span', { class: `badge badge-${s.status}` }, s.status)),
+      h('td', { class: 'num' }, s.score === null ? '–' : String(Math.round(s.score * 1000) / 1000)),
+      h('td', { class: 'num' }, finished ? int(s.promptTokens + s.completionTokens) : '–'),
+      h('td', { class: 'num' }, finished ? `${int(s.latencyMs)} ms` : '–'),
+      h('td', { class: 'why' }, s.error ? h('span', { class: 'bad' }, snippet(s.error)) : snippet(s.detail && s.detail.score && s.detail.score.reason)),
+    );
+  });
+  replace(
+    el,
+    h('div', { class: 'page-head' }, h('h2', {}, 'Samples'), tabs),
+    rows.length
+      ? h(
+          'table',
+          { class: 'grid', id: 'samples-table' },
+          h('thead', {}, h('tr', {}, ['Item', 'Item id', 'Sample', 'Outcome', 'Score', 'Tokens', 'Latency', 'Why'].map((c) => h('th', {}, c)))),
+          h('tbody', {}, rows),
+        )
+      : h('p', { class: 'empty' }, filter === 'all' ? 'This run has no samples.' : `No ${filter} samples.`),
+    pager(`page ${pageNo}, ${PAGE} per page`, prev, next),
+  );
+}

@@ -1,0 +1,278 @@
+// The OpenAI-compatible API through the real chain: gateway (HTTP) -> inference (gRPC) -> vllm-sim processes.
+// The official `openai` npm client is not installed in this repository, so requests are made with fetch and the
+// server-sent events parsed by hand, exactly as the wire protocol defines them.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request, type ClientRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createTestDatabase, freePort, startSimulatorProcess, type SimulatorProcess, type TestDatabase } from '@lemur/shared-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadGatewayConfig } from '../src/config/gateway.config';
+import { startGateway, type RunningGateway } from '../src/gateway.app';
+import { TestApiKeys } from './test-api-keys';
+
+interface OpenAiError {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+function metricValue(text: string, name: string, labels: string[]): number {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) && labels.every((label) => l.includes(label)))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+let fast: SimulatorProcess;
+let slow: SimulatorProcess;
+let inference: { child: ChildProcess; grpcAddr: string; metricsUrl: string; output: () => string };
+let gateway: RunningGateway;
+let dir: string;
+let db: TestDatabase;
+let keys: TestApiKeys;
+/** Authorization of a runner key of team `local`, sent unless a test passes its own. */
+let auth: Record<string, string>;
+// The echo model answers with the prompt: a long prompt makes a long (at 40 ms a token, slow) answer.
+const LONG_PROMPT = 'word '.repeat(400);
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth, ...headers }, body: JSON.stringify(body) });
+}
+
+/**
+ * Opens a streamed completion with node:http and resolves at its first bytes; `destroy` drops the connection as a
+ * client that goes away does. (An aborted fetch here left undici holding a connection the server had to time out.)
+ */
+function openStream(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; req: ClientRequest }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth, ...headers } }, (res) => {
+      res.once('data', () => resolve({ status: res.statusCode ?? 0, req }));
+    });
+    req.once('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+/** Reads a server-sent-events body into its `data:` payloads (the last is `[DONE]` on success). */
+async function sseData(response: Response): Promise<string[]> {
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter((event) => event.startsWith('data: '))
+    .map((event) => event.slice('data: '.length));
+}
+
+/** Starts the inference service as its own process (as deployed) and waits for its health endpoint. */
+async function startInferenceProcess(env: Record<string, string>): Promise<typeof inference> {
+  const repoRoot = resolve(__dirname, '../../..');
+  const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, join(repoRoot, 'apps/inference/src/main.ts')], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      ...env,
+      TSX_TSCONFIG_PATH: join(repoRoot, 'tsconfig.json'),
+      INFERENCE_GRPC_URL: `127.0.0.1:${grpcPort}`,
+      INFERENCE_METRICS_PORT: String(metricsPort),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+  const metricsUrl = `http://127.0.0.1:${metricsPort}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`inference exited with ${child.exitCode}:\n${output}`);
+    if (await fetch(`${metricsUrl}/healthz`).then((r) => r.ok, () => false)) break;
+    if (i > 600) throw new Error(`inference did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, grpcAddr: `127.0.0.1:${grpcPort}`, metricsUrl, output: () => output };
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  keys = new TestApiKeys(db.url);
+  auth = { authorization: `Bearer ${await keys.key('local')}` };
+  [fast, slow] = await Promise.all([
+    startSimulatorProcess(['--model', 'echo=echo', '--fast']),
+    startSimulatorProcess(['--model', 'slow=echo', '--ttft-ms', '5', '--tpot-ms', '40']),
+  ]);
+  dir = mkdtempSync(join(tmpdir(), 'lemur-openai-'));
+  const modelsFile = join(dir, 'models.json');
+  writeFileSync(
+    modelsFile,
+    JSON.stringify({ models: [{ name: 'echo', endpoints: [fast.url], chat: true }, { name: 'slow', endpoints: [slow.url] }] }),
+  );
+  inference = await startInferenceProcess({
+    LEMUR_MODELS_FILE: modelsFile,
+    INFERENCE_TEAM_LIMITS: JSON.stringify({ tiny: { maxConcurrent: 1, maxQueued: 0 } }),
+    LOG_LEVEL: 'warn',
+  });
+  gateway = await startGateway(
+    loadGatewayConfig({
+      DATABASE_URL: db.url,
+      GATEWAY_PORT: '0',
+      INFERENCE_ADDR: inference.grpcAddr,
+      EVAL_ADDR: `127.0.0.1:${await freePort()}`,
+      LOG_LEVEL: 'silent',
+    }),
+  );
+}, 90_000);
+
+afterAll(async () => {
+  await gateway?.close();
+  if (inference && inference.child.exitCode === null) {
+    const exited = new Promise((r) => inference.child.once('exit', r));
+    inference.child.kill('SIGTERM');
+    await exited;
+  }
+  await Promise.all([fast?.close(), slow?.close()]);
+  rmSync(dir, { recursive: true, force: true });
+  await keys?.close();
+  await db?.drop();
+});
+
+describe('OpenAI-compatible API through gateway -> inference -> vllm-sim', () => {
+  it('GET /v1/models lists the models in OpenAI shape (and keeps the Lemur shape)', async () => {
+    const response = await fetch(`${gateway.url}/v1/models`, { headers: auth });
+    expect(response.status).toBe(200);
+    const json = (await response.json()) as { object: string; data: { id: string; object: string }[]; models: { name: string }[] };
+    expect(json.object).toBe('list');
+    expect(json.data.map((m) => m.id).sort()).toEqual(['echo', 'slow']);
+    expect(json.data.every((m) => m.object === 'model')).toBe(true);
+    expect(json.models.map((m) => m.name).sort()).toEqual(['echo', 'slow']);
+  });
+
+  it('POST /v1/chat/completions answers a chat completion with usage', async () => {
+    const response = await post('/v1/chat/completions', {
+      model: 'echo',
+      messages: [{ role: 'user', content: 'hello there' }],
+      max_tokens: 8,
+      temperature: 0,
+    });
+    expect(response.status).toBe(200);
+    const json = (await response.json()) as {
+      id: string;
+      object: string;
+      model: string;
+      choices: { index: number; message: { role: string; content: string }; finish_reason: string }[];
+      usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+    };
+    expect(json).toMatchObject({ object: 'chat.completion', model: 'echo' });
+    expect(json.id).toMatch(/^chatcmpl-/);
+    expect(json.choices[0]!.message.role).toBe('assistant');
+    expect(json.choices[0]!.message.content.length).toBeGreaterThan(0);
+    expect(json.choices[0]!.finish_reason).toMatch(/stop|length/);
+    expect(json.usage.completion_tokens).toBeGreaterThan(0);
+    expect(json.usage.total_tokens).toBe(json.usage.prompt_tokens + json.usage.completion_tokens);
+  });
+
+  it('POST /v1/completions with stream: true sends SSE chunks, a usage chunk and data: [DONE], matching the unary answer', async () => {
+    // The paced model: token by token, so the stream really arrives in pieces.
+    const body = { model: 'slow', prompt: 'one two three four five', max_tokens: 6, temperature: 0 };
+    const unary = (await (await post('/v1/completions', body)).json()) as { choices: { text: string }[]; usage: { completion_tokens: number } };
+    const response = await post('/v1/completions', { ...body, stream: true, stream_options: { include_usage: true } }, { 'cache-control': 'no-cache' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const data = await sseData(response);
+    expect(data.at(-1)).toBe('[DONE]');
+    const events = data.slice(0, -1).map((d) => JSON.parse(d) as { object: string; choices: { text: string }[]; usage?: { completion_tokens: number } });
+    expect(events.every((e) => e.object === 'text_completion')).toBe(true);
+    expect(events.length).toBeGreaterThan(2);
+    const text = events.flatMap((e) => e.choices.map((c) => c.text)).join('');
+    expect(text).toBe(unary.choices[0]!.text);
+    expect(events.at(-1)!.choices).toEqual([]);
+    expect(events.at(-1)!.usage!.completion_tokens).toBe(unary.usage.completion_tokens);
+  });
+
+  it('streams chat chunks with the assistant role first and a finish reason last', async () => {
+    const response = await post('/v1/chat/completions', { model: 'echo', messages: [{ role: 'user', content: 'a b c d' }], max_tokens: 4, stream: true });
+    const data = await sseData(response);
+    expect(data.at(-1)).toBe('[DONE]');
+    const events = data.slice(0, -1).map((d) => JSON.parse(d) as { object: string; choices: { delta: { role?: string }; finish_reason: string | null }[] });
+    expect(events[0]!.object).toBe('chat.completion.chunk');
+    expect(events[0]!.choices[0]!.delta.role).toBe('assistant');
+    expect(events.at(-1)!.choices[0]!.finish_reason).toMatch(/stop|length/);
+  });
+
+  it.each([
+    { stream: false, path: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'x' }] } },
+    { stream: true, path: '/v1/completions', body: { prompt: 'x' } },
+  ])('unknown model -> 404 with an OpenAI error body (stream: $stream)', async ({ stream, path, body }) => {
+    const response = await post(path, { ...body, model: 'no-such-model', stream });
+    expect(response.status).toBe(404);
+    const json = (await response.json()) as OpenAiError;
+    expect(json.error).toMatchObject({ type: 'invalid_request_error', param: 'model', code: 'model_not_found' });
+    expect(json.error.message).toMatch(/no-such-model/);
+  });
+
+  it('POST /v1/completions with logprobs answers each token\'s log-probability and alternatives in OpenAI\'s shape', async () => {
+    const response = await post('/v1/completions', { model: 'echo', prompt: 'Q\n\nalpha beta', max_tokens: 2, temperature: 0, logprobs: 3 });
+    expect(response.status).toBe(200);
+    const json = (await response.json()) as { choices: { text: string; logprobs: { tokens: string[]; token_logprobs: number[]; top_logprobs: Record<string, number>[]; text_offset: number[] } }[] };
+    const { text, logprobs } = json.choices[0]!;
+    expect(logprobs.tokens.join('')).toBe(text);
+    expect(logprobs.text_offset).toEqual([0, logprobs.tokens[0]!.length]);
+    expect(logprobs.top_logprobs.map((t) => Object.keys(t).length)).toEqual([3, 3]);
+    expect(logprobs.top_logprobs[0]![logprobs.tokens[0]!]).toBe(logprobs.token_logprobs[0]);
+    const plain = (await (await post('/v1/completions', { model: 'echo', prompt: 'x', max_tokens: 1 })).json()) as { choices: { logprobs: unknown }[] };
+    expect(plain.choices[0]!.logprobs).toBeNull();
+  });
+
+  it.each([
+    { body: { model: 'echo', prompt: 'x', temperature: 3 }, param: 'temperature' },
+    { body: { model: 'echo', prompt: 'x', best_of: 2 }, param: 'best_of' },
+    { body: { model: 'echo' }, param: 'prompt' },
+    { body: { model: 'echo', prompt: 'x', logprobs: -1 }, param: 'logprobs' },
+    { body: { model: 'echo', prompt: 'x', logprobs: 2, stream: true }, param: 'logprobs' },
+  ])('invalid request -> 400 naming $param', async ({ body, param }) => {
+    const response = await post('/v1/completions', body);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as OpenAiError).error).toMatchObject({ type: 'invalid_request_error', param });
+  });
+
+  it("sends the key's team at interactive priority, and answers 429 in OpenAI shape when its queue is full", async () => {
+    const tiny = { authorization: `Bearer ${await keys.key('tiny')}` };
+    const running = await openStream('/v1/completions', { model: 'slow', prompt: LONG_PROMPT, max_tokens: 100, stream: true }, tiny);
+    expect(running.status).toBe(200);
+    const rejected = await post('/v1/completions', { model: 'slow', prompt: 'more', max_tokens: 2 }, tiny);
+    expect(rejected.status).toBe(429);
+    expect(rejected.headers.get('retry-after')).toBe('1');
+    expect(((await rejected.json()) as OpenAiError).error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+    running.req.destroy();
+    const metrics = await (await fetch(inference.metricsUrl + '/metrics')).text();
+    expect(metricValue(metrics, 'lemur_inference_queue_time_seconds_count', ['team="tiny"', 'priority="interactive"'])).toBe(1);
+  });
+
+  it('needs a runner key: none is 401, a viewer key 403, both before any inference', async () => {
+    const body = { model: 'echo', prompt: 'x', max_tokens: 2 };
+    for (const path of ['/v1/completions', '/v1/chat/completions']) {
+      const none = await post(path, body, { authorization: '' });
+      expect(none.status).toBe(401);
+      expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(((await none.json()) as { error: { message: string } }).error.message).toMatch(/missing API key/);
+      const viewer = await post(path, body, { authorization: `Bearer ${await keys.key('local', 'viewer')}` });
+      expect(viewer.status).toBe(403);
+    }
+  });
+
+  it('a client that disconnects mid-stream aborts the upstream request', async () => {
+    // Earlier tests' cancelled streams must have settled on the simulator first.
+    for (let i = 0; i < 100 && metricValue(await slow.metrics(), 'vllm:num_requests_running', ['model_name="slow"']) > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const before = metricValue(await slow.metrics(), 'vllm:request_success_total', ['finished_reason="abort"']);
+    const stream = await openStream('/v1/completions', { model: 'slow', prompt: LONG_PROMPT, max_tokens: 300, stream: true });
+    expect(stream.status).toBe(200);
+    stream.req.destroy();
+    let after = before;
+    for (let i = 0; i < 100 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = metricValue(await slow.metrics(), 'vllm:request_success_total', ['finished_reason="abort"']);
+    }
+    expect(after).toBe(before + 1);
+    expect(metricValue(await slow.metrics(), 'vllm:num_requests_running', ['model_name="slow"'])).toBe(0);
+  });
+});

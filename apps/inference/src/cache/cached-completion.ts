@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import type { GenerationParams, UpstreamChoice } from '../upstream/openai-upstream';
+
+/** A finished completion as the cache keeps it (with each choice's log-probabilities when they were asked for). */
+export interface CachedCompletion {
+  choices: UpstreamChoice[];
+  usage: { promptTokens: number; completionTokens: number };
+}
+
+/** The parts of a request that decide its completion; anything else (team, priority, session) must not split the cache. */
+export interface CacheKeyInput extends GenerationParams {
+  revision: string;
+  noCache?: boolean;
+}
+
+/** Only deterministic requests are cached: greedy decoding or a fixed seed, and not opted out. */
+export function isCacheable(input: CacheKeyInput): boolean {
+  return !input.noCache && (input.temperature === 0 || input.seed !== undefined);
+}
+
+/**
+ * sha256 over a fixed-order JSON of the deciding fields (a new field gets a new key, never a stale hit). Log-probability
+ * requests are keyed apart, by how many alternatives they asked for; a request without them keeps the key it always
+ * had, so existing entries stay valid.
+ */
+export function cacheKeyOf(input: CacheKeyInput): string {
+  const canonical = JSON.stringify([
+    'v1',
+    input.model,
+    input.revision,
+    input.prompt ?? null,
+    input.messages?.map((m) => [m.role, m.content]) ?? null,
+    input.maxTokens,
+    input.temperature,
+    input.topP,
+    input.stop,
+    input.seed ?? null,
+    input.n,
+    ...(input.logprobs !== undefined ? [['logprobs', input.logprobs]] : []),
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}

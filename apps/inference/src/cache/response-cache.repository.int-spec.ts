@@ -1,0 +1,63 @@
+import { createPrismaClient, type PrismaClient } from '@lemur/shared-database';
+import { createTestDatabase, type TestDatabase } from '@lemur/shared-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ResponseCacheRepository } from './response-cache.repository';
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+let repository: ResponseCacheRepository;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prisma = createPrismaClient(db.url);
+  repository = new ResponseCacheRepository(prisma);
+});
+
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await db?.drop();
+});
+
+const completion = (text: string) => ({
+  choices: [{ index: 0, text, finishReason: 'stop' }],
+  usage: { promptTokens: 3, completionTokens: 2 },
+});
+
+describe('ResponseCacheRepository against PostgreSQL', () => {
+  it('stores, refreshes and finds a completion until it expires', async () => {
+    const now = new Date();
+    await repository.save({ key: 'k1', model: 'm', revision: '', expiresAt: new Date(now.getTime() + 60_000), ...completion('old') });
+    await repository.save({ key: 'k1', model: 'm', revision: '', expiresAt: new Date(now.getTime() + 60_000), ...completion('new') });
+    expect(await repository.find('k1', now)).toEqual(completion('new'));
+    expect(await repository.find('k1', new Date(now.getTime() + 61_000))).toBeUndefined();
+    expect(await repository.find('missing', now)).toBeUndefined();
+  });
+
+  it('keeps a choice\'s log-probabilities', async () => {
+    const now = new Date();
+    const logprobs = { tokens: [' B'], tokenLogprobs: [-0.1], topLogprobs: [[{ token: ' B', logprob: -0.1 }, { token: ' A', logprob: -2.5 }]], textOffset: [0] };
+    const entry = { choices: [{ index: 0, text: ' B', finishReason: 'length', logprobs }], usage: { promptTokens: 9, completionTokens: 1 } };
+    await repository.save({ key: 'lp', model: 'm', revision: '', expiresAt: new Date(now.getTime() + 60_000), ...entry });
+    expect(await repository.find('lp', now)).toEqual(entry);
+  });
+
+  it('does not store a completion holding a NUL character (PostgreSQL cannot, and an altered answer must not replay)', async () => {
+    const now = new Date();
+    await repository.save({ key: 'nul', model: 'm', revision: '', expiresAt: new Date(now.getTime() + 60_000), ...completion('bin\u0000ary') });
+    expect(await repository.find('nul', now)).toBeUndefined();
+  });
+
+  it('prunes expired rows, then the oldest beyond the row bound', async () => {
+    await prisma.responseCacheEntry.deleteMany();
+    const now = Date.now();
+    await repository.save({ key: 'expired', model: 'm', revision: '', expiresAt: new Date(now - 1), ...completion('x') });
+    for (const key of ['a', 'b', 'c']) {
+      await repository.save({ key, model: 'm', revision: '', expiresAt: new Date(now + 60_000), ...completion(key) });
+      // created_at has millisecond precision: keep the insertion order visible to it.
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await repository.prune(new Date(now), 2)).toBe(2);
+    const left = await prisma.responseCacheEntry.findMany({ select: { key: true }, orderBy: { key: 'asc' } });
+    expect(left.map((r) => r.key)).toEqual(['b', 'c']);
+  });
+});

@@ -1,0 +1,38 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Metrics of the LemurModel controller, by model (bounded by the LemurModels in the namespace). */
+export class KubernetesMetrics {
+  readonly reconciles: Counter<'outcome'>;
+  readonly desiredReplicas: Gauge<'model'>;
+  readonly scaleEvents: Counter<'model' | 'direction'>;
+  readonly coldStartWait: Histogram<'model' | 'outcome'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.reconciles = new Counter({
+      name: 'lemur_inference_model_reconciles_total',
+      help: 'LemurModel reconciliations by outcome (ok, error).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.desiredReplicas = new Gauge({
+      name: 'lemur_inference_model_desired_replicas',
+      help: 'Replicas the autoscaler wants for a model.',
+      labelNames: ['model'],
+      registers,
+    });
+    this.scaleEvents = new Counter({
+      name: 'lemur_inference_model_scale_events_total',
+      help: 'Changes of a model replica count by direction (up, down, from_zero).',
+      labelNames: ['model', 'direction'],
+      registers,
+    });
+    this.coldStartWait = new Histogram({
+      name: 'lemur_inference_cold_start_wait_seconds',
+      help: 'Time requests waited for a scaled-to-zero model to get a ready replica, by outcome (ready, timeout, cancelled).',
+      labelNames: ['model', 'outcome'],
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200],
+      registers,
+    });
+  }
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ModelRegistry } from './model-registry';
+
+const file = {
+  models: [
+    { name: 'a', endpoints: ['http://r1:8000/', 'http://r2:8000'] },
+    { name: 'b', endpoints: ['http://r3:8000'], routingPolicy: 'session-affinity' as const, revision: 'abc123' },
+  ],
+};
+
+describe('ModelRegistry', () => {
+  it('reads routing policy and revision per model, prefix affinity by default', () => {
+    const registry = new ModelRegistry(file, {});
+    expect(registry.get('a')).toMatchObject({ routingPolicy: 'prefix-affinity', revision: '' });
+    expect(registry.get('a').router.urls()).toEqual(['http://r1:8000', 'http://r2:8000']);
+    expect(registry.get('b')).toMatchObject({ routingPolicy: 'session-affinity', revision: 'abc123' });
+    expect(registry.get('b').router.policy).toBe('session-affinity');
+  });
+
+  it.each([
+    [{ models: [{ name: 'x', endpoints: [] }] }, /at least one endpoint/],
+    [{ models: [{ name: 'x', endpoints: ['http://r'], routingPolicy: 'random' }] }, /routingPolicy|Invalid option/],
+  ])('rejects a bad file entry %j', (entries, message) => {
+    expect(() => new ModelRegistry(entries as never, {})).toThrow(message);
+  });
+
+  it('upserts a model with no endpoints yet, then fills them in; routing state of surviving replicas is kept', () => {
+    const ejected: string[] = [];
+    const registry = new ModelRegistry({ models: [] }, {}, { router: { ejectAfterFailures: 1 }, onEject: (m, r) => ejected.push(`${m} ${r}`) });
+    registry.upsert({ name: 'k8s', endpoints: [], chat: true });
+    expect(registry.get('k8s').router.pick({ prompt: 'x' }, 0)).toBeUndefined();
+    registry.setEndpoints('k8s', ['http://10.0.0.1:8000', 'http://10.0.0.2:8000/']);
+    const router = registry.get('k8s').router;
+    const first = router.pick({ prompt: 'x' }, 0, new Set(['http://10.0.0.2:8000']))!;
+    router.begin(first)('failed');
+    expect(ejected).toEqual(['k8s http://10.0.0.1:8000']);
+    registry.setEndpoints('k8s', ['http://10.0.0.1:8000', 'http://10.0.0.3:8000']);
+    const state = new Map(registry.get('k8s').router.snapshot(1).map((e) => [e.url, e.ready]));
+    expect(state).toEqual(new Map([['http://10.0.0.1:8000', false], ['http://10.0.0.3:8000', true]]));
+  });
+
+  it('updates a model in place: same router unless the policy changes', () => {
+    const registry = new ModelRegistry(file, {});
+    const before = registry.get('a').router;
+    registry.upsert({ name: 'a', endpoints: ['http://r2:8000'], servedModelName: 'served', revision: 'r2' });
+    expect(registry.get('a').router).toBe(before);
+    expect(registry.get('a')).toMatchObject({ servedModelName: 'served', revision: 'r2' });
+    expect(before.urls()).toEqual(['http://r2:8000']);
+    registry.upsert({ name: 'a', endpoints: ['http://r2:8000'], routingPolicy: 'load-aware' });
+    expect(registry.get('a').router).not.toBe(before);
+    expect(registry.get('a').router.policy).toBe('load-aware');
+  });
+
+  it('removes a model and reports unknown names', () => {
+    const registry = new ModelRegistry(file, {});
+    expect(registry.remove('a')).toBe(true);
+    expect(registry.remove('a')).toBe(false);
+    expect(() => registry.get('a')).toThrow(/unknown model "a"; known models: b/);
+    expect(() => registry.setEndpoints('a', [])).toThrow(/unknown model/);
+  });
+
+  it.each([
+    ['upsert', () => new ModelRegistry(file, {}).upsert({ name: '', endpoints: [] }), 'name'],
+    ['setEndpoints', () => new ModelRegistry(file, {}).setEndpoints('a', ['not a url']), 'endpoints'],
+  ])('%s rejects bad input naming the field', (_name, call, field) => {
+    expect(call).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field }));
+  });
+});

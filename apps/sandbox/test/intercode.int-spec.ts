@@ -1,0 +1,157 @@
+import { resolve } from 'node:path';
+import {
+  DatasetResolver,
+  intercodeBashBenchmark,
+  type IntercodeBashItem,
+  intercodeSqlBenchmark,
+  type IntercodeSqlItem,
+  loadBenchmarkItems,
+} from '@lemur/benchmarks';
+import { createLogger } from '@lemur/shared-logging';
+import { createTestMysql } from '@lemur/shared-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findSpiderDump, MysqlDumpLoaderService } from '../src/sql';
+import { mapConcurrent } from '../src/local/humaneval-programs';
+import { GrpcExecutor, startTestSandbox, type TestSandbox } from './test-sandbox';
+
+const DATASETS_DIR = resolve(__dirname, '../../../../shared/datasets');
+
+
+/**
+ * Bash golds whose output is not a function of the command alone, so two fresh sandboxes disagree: the time, the
+ * process list, or a network that the sandbox does not have (dig/ping then fail with a changing text). Listed with why.
+ */
+const NONDETERMINISTIC_BASH: Record<string, string> = {
+  'nl2bash-fs1-11': 'runs `compress` in the background (`&`): the output races the end of the command',
+  'nl2bash-fs2-49': 'curl has no network in the sandbox; its progress meter prints timings',
+  'nl2bash-fs2-42': 'appends `$(date)` to a file and prints it: the two sandboxes disagree whenever a second ticks between them',
+};
+
+/** Gold queries that fail on MariaDB with InterCode's settings, each with why (measured; see the first test). */
+const CORRUPT_SQL_GOLDS: Record<string, string> = {
+  'spider-dev-164': '`FROM SHOW`: SHOW is a reserved word in MySQL and MariaDB (the table is `show`)',
+  'spider-dev-802': '`FROM SHOW`, as spider-dev-164',
+  'spider-dev-178': 'a derived table without an alias, and INTERSECT, which MySQL only has since 8.0.31',
+  'spider-dev-225': 'the same query as spider-dev-178',
+};
+const TOP_LEVEL_TIE = /^SELECT (.+?) FROM (.+) ORDER BY count\(\*\)( ASC| DESC)? LIMIT 1\s*;?$/is;
+const SUBQUERY_TIE = /\(\s*SELECT [^()]*ORDER BY count\(\*\)( ASC| DESC)? LIMIT 1\s*\)/i;
+
+/** Whether a gold's single row is one of several tied by count(*): the two top counts of the same query are equal. */
+async function tiedGold(item: IntercodeSqlItem): Promise<boolean> {
+  if (SUBQUERY_TIE.test(item.gold)) return true;
+  const m = TOP_LEVEL_TIE.exec(item.gold);
+  if (m === null) return false;
+  const probe = `SELECT count(*) FROM ${m[2]} ORDER BY count(*)${m[3] ?? ''} LIMIT 2`;
+  const r = await executor.execute({ language: 'sql', code: probe, timeoutMs: 30_000, database: { kind: 'mysql', name: item.db } });
+  const rows = (JSON.parse(r.stdout) as { rows: unknown[][] }).rows;
+  return rows.length === 2 && String(rows[0]![0]) === String(rows[1]![0]);
+}
+
+const dump = findSpiderDump();
+let sandbox: TestSandbox;
+let executor: GrpcExecutor;
+let mysqlUrl: string;
+let prefix: string;
+let sqlItems: IntercodeSqlItem[];
+let bashItems: IntercodeBashItem[];
+
+beforeAll(async () => {
+  if (dump === null) throw new Error('the Spider MySQL dump is missing: expected shared/datasets/intercode/sql/spider/ic_spider_dbs.sql');
+  // InterCode's server runs with --lower_case_table_names=1 (docker/sql-docker-compose.yml): Spider's golds name tables
+  // and aliases in any case (the dump was made on macOS). A server of our own has that setting; the shared one may not.
+  const server = await createTestMysql({ serverArgs: ['--lower-case-table-names=1'] });
+  mysqlUrl = server.url;
+  prefix = `${server.uniqueName('ic')}_`;
+  sandbox = await startTestSandbox(
+    { SANDBOX_MYSQL_URL: mysqlUrl, SANDBOX_MYSQL_DUMP: dump, SANDBOX_MYSQL_DB_PREFIX: prefix, SANDBOX_MAX_CONCURRENT: '4' },
+    120_000,
+  );
+  executor = new GrpcExecutor(sandbox.client, 'intercode-test');
+  const resolver = new DatasetResolver({ datasetsDir: DATASETS_DIR, online: false });
+  sqlItems = (await loadBenchmarkItems(intercodeSqlBenchmark as never, resolver)).items as IntercodeSqlItem[];
+  bashItems = (await loadBenchmarkItems(intercodeBashBenchmark as never, resolver)).items as IntercodeBashItem[];
+}, 180_000);
+
+afterAll(async () => {
+  await sandbox?.close();
+  if (dump !== null && prefix) await new MysqlDumpLoaderService(mysqlUrl, createLogger('test', 'silent')).unload(dump, prefix);
+});
+
+describe('InterCode known answers through the real sandbox (MariaDB with the Spider dump, bash sandboxes)', () => {
+  it('every Spider gold query that runs on MariaDB scores reward 1 against itself; the ones that fail are corrupt upstream too', async () => {
+    const started = Date.now();
+    const verdicts = await mapConcurrent(sqlItems, 6, async (item) => ({
+      item,
+      verdict: await intercodeSqlBenchmark.score(item, intercodeSqlBenchmark.referenceCompletion(item), { executor }),
+    }));
+    const failed = verdicts.filter((v) => !v.verdict.passed);
+    const goldErrors = failed.filter((v) => v.verdict.reason.includes('the gold query failed'));
+    // A gold that picks one row of several tied ones (ORDER BY count(*) … LIMIT 1) may pick another on its next run:
+    // such a failure is excused only when the tie is shown (the top two counts are equal), or, for a tie inside a
+    // subquery, when the item is one of the few whose subquery has that shape.
+    const ties: typeof failed = [];
+    for (const v of failed.filter((f) => !goldErrors.includes(f))) if (await tiedGold(v.item)) ties.push(v);
+    const other = failed.filter((v) => !goldErrors.includes(v) && !ties.includes(v));
+    const show = (list: typeof failed): string => list.map((v) => `${v.item.id} (${v.item.db}): ${v.item.gold} → ${v.verdict.reason}`).join('\n');
+    console.log(
+      `intercode-sql: ${verdicts.length - failed.length}/${verdicts.length} gold queries score 1 in ${Date.now() - started} ms\n` +
+        `golds that fail on the server:\n${show(goldErrors)}\ngolds choosing among tied rows:\n${show(ties)}\nother:\n${show(other)}`,
+    );
+    expect(goldErrors.map((v) => v.item.id).sort()).toEqual(Object.keys(CORRUPT_SQL_GOLDS).sort());
+    expect(show(other)).toBe('');
+    // The gold really ran: the rows came back from the Spider databases.
+    expect(verdicts.filter((v) => /^reward 1\.0; [1-9]\d* rows/.test(v.verdict.reason)).length).toBeGreaterThan(900);
+  }, 600_000);
+
+  it('wrong queries score 0: a constant row on every 10th item, and each gold of one database run against another question', async () => {
+    const sample = sqlItems.filter((_, i) => i % 10 === 0);
+    const constant = await mapConcurrent(sample, 6, (item) => intercodeSqlBenchmark.score(item, intercodeSqlBenchmark.wrongCompletion(), { executor }));
+    expect(constant.filter((v) => v.passed)).toEqual([]);
+    expect(constant.every((v) => v.score === 0)).toBe(true);
+    // Another question's gold on the same database: a plausible, executable, wrong query.
+    const swapped = sample
+      .map((item) => ({ item, other: sqlItems.find((o) => o.db === item.db && o.gold.trim().toLowerCase() !== item.gold.trim().toLowerCase()) }))
+      .filter((p): p is { item: IntercodeSqlItem; other: IntercodeSqlItem } => p.other !== undefined);
+    const verdicts = await mapConcurrent(swapped, 6, async ({ item, other }) => ({
+      item,
+      other,
+      verdict: await intercodeSqlBenchmark.score(item, `\`\`\`sql\n${other.gold}\n\`\`\``, { executor }),
+    }));
+    const passed = verdicts.filter((v) => v.verdict.passed).map((v) => `${v.item.id} with the gold of ${v.other.id}`);
+    // Two different golds can return the same rows (e.g. two counts that are both 0); those are right answers, not wrong ones.
+    console.log(`intercode-sql swapped golds: ${passed.length}/${verdicts.length} score 1 because the results coincide: ${passed.join(', ')}`);
+    expect(passed.length).toBeLessThanOrEqual(Math.ceil(verdicts.length * 0.05));
+  }, 600_000);
+
+  it('a syntax error and a query on a missing table show mysql.connector-style errors with reward 0.0', async () => {
+    const item = sqlItems[0]!;
+    const v = await intercodeSqlBenchmark.agent.judge(item, 'SELECT nope FROM poker_player', { executor });
+    expect(v).toMatchObject({ success: false, reward: 0, rewardText: '0.0' });
+    // MariaDB names the clause ('SELECT'); MySQL 8 says 'field list'.
+    expect(v.observation).toMatch(/^Error executing query: Unknown column 'nope' in '(SELECT|field list)'$/);
+    const tables = await intercodeSqlBenchmark.agent.judge(item, 'SHOW TABLES', { executor });
+    expect(tables.observation).toBe("[('people',), ('poker_player',)]");
+  }, 60_000);
+
+  it('every one of the 200 NL2Bash gold commands scores reward 1 against itself in two fresh sandboxes', async () => {
+    const started = Date.now();
+    const verdicts = await mapConcurrent(bashItems, 4, async (item) => ({
+      item,
+      verdict: await intercodeBashBenchmark.score(item, intercodeBashBenchmark.referenceCompletion(item), { executor }),
+    }));
+    const failed = verdicts.filter((v) => !v.verdict.passed && NONDETERMINISTIC_BASH[v.item.id] === undefined);
+    console.log(
+      `intercode-bash: ${verdicts.filter((v) => v.verdict.passed).length}/${verdicts.length} gold commands score 1 in ${Date.now() - started} ms; failing:\n${failed
+        .map((v) => `${v.item.id}: ${v.item.gold} → ${v.verdict.reason}`)
+        .join('\n')}`,
+    );
+    expect(failed.map((v) => v.item.id)).toEqual([]);
+  }, 600_000);
+
+  it('wrong commands score 0 on every 10th NL2Bash task', async () => {
+    const sample = bashItems.filter((_, i) => i % 10 === 0);
+    const verdicts = await mapConcurrent(sample, 4, (item) => intercodeBashBenchmark.score(item, intercodeBashBenchmark.wrongCompletion(), { executor }));
+    expect(verdicts.filter((v) => v.passed)).toEqual([]);
+  }, 300_000);
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { benchmarkRef } from '../benchmark';
+import { BenchmarkErrorCode } from '../benchmark.exception';
+import { getBenchmark } from '../registry';
+import { WEBARENA_SITES } from '../environment/webarena.benchmark';
+import { alfworldBenchmark } from './alfworld.benchmark';
+
+describe('mint-alfworld@1.0.0 and webarena@1.0.0 in the registry', () => {
+  it('registers mint-alfworld as a MINT agent benchmark whose tools act on an environment server', () => {
+    const b = getBenchmark('mint-alfworld');
+    expect(benchmarkRef(b)).toBe('mint-alfworld@1.0.0');
+    expect(b.agent).toMatchObject({ protocol: 'mint', scoringRules: 'published', budget: { maxSteps: 5, maxProposeSolution: 2 }, cellTimeoutMs: 30_000, tools: [] });
+    expect(b.agent?.environmentServer?.tools.map((t) => t.name)).toEqual(['put', 'goto', 'take_from', 'open_receptacle', 'toggle', 'close_receptacle', 'clean', 'heat', 'cool', 'use', 'look']);
+    expect(b.agent?.environmentServer?.taskId({ id: 'mint-alfworld/x/y', gamefile: 'x/y', taskType: 'put' } as never)).toBe('x/y');
+    expect(b.dataset).toMatchObject({ name: 'mint-bench/data/processed/alfworld/gamefile_id.txt', items: 134 });
+    expect(b.sampling.stop).toContain('\nObservation:');
+  });
+
+  it('an ALFWorld episode needs the environment\'s first observation and has no feedback mode yet', () => {
+    const item = { id: 'i', gamefile: 'g', taskType: 'put' as const };
+    expect(() => alfworldBenchmark.agent.startEpisode(item, { feedback: false })).toThrow(/first observation/);
+    expect(() => alfworldBenchmark.agent.startEpisode(item, { feedback: true, observation: 'o' })).toThrow(/feedback/);
+    expect(alfworldBenchmark.agent.startEpisode(item, { feedback: false, observation: 'o' }).next().kind).toBe('model');
+  });
+
+  it('registers webarena with its agent side only: loading it names the task file, its URL and the six sites', () => {
+    const b = getBenchmark('webarena@1.0.0');
+    expect(b.agent?.environmentServer?.tools.map((t) => t.name)).toContain('stop');
+    expect(b.agent?.budget.maxSteps).toBe(30);
+    let error: unknown;
+    try {
+      b.parse(new Map());
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({ code: BenchmarkErrorCode.DATASET_NOT_FOUND });
+    const message = (error as Error).message;
+    expect(message).toContain('webarena/config_files/test.raw.json');
+    expect(message).toContain('https://raw.githubusercontent.com/web-arena-x/webarena/');
+    for (const site of WEBARENA_SITES) expect(message).toContain(site.env);
+    expect(message).toContain('docs/environment-protocol.md');
+  });
+});
