@@ -25,6 +25,7 @@ const NONDETERMINISTIC_BASH: Record<string, string> = {
   'nl2bash-fs1-11': 'runs `compress` in the background (`&`): the output races the end of the command',
   'nl2bash-fs2-49': 'curl has no network in the sandbox; its progress meter prints timings',
   'nl2bash-fs2-42': 'appends `$(date)` to a file and prints it: the two sandboxes disagree whenever a second ticks between them',
+  'nl2bash-fs4-25': "prints the machine's load average (`w`), which moves between the two sandboxes on a busy machine",
 };
 
 /** Gold queries that fail on MariaDB with InterCode's settings, each with why (measured; see the first test). */
