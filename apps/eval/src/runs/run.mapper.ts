@@ -1,10 +1,10 @@
 import { create } from '@bufbuild/protobuf';
-import type { JsonObject } from '@bufbuild/protobuf';
+import type { JsonObject, MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { evalV1 } from '@lemur/proto';
 import type { SampleRow, SampleView } from './run-store';
 import type { RunSummaryData } from './run-summary';
-import type { RunRecord, SampleStatusName } from './run.types';
+import type { RunConfigData, RunRecord, SampleStatusName } from './run.types';
 
 const RUN_STATUS: Record<RunRecord['status'], evalV1.RunStatus> = {
   QUEUED: evalV1.RunStatus.QUEUED,
@@ -21,7 +21,6 @@ const SAMPLE_STATUS: Record<SampleStatusName, evalV1.SampleStatus> = {
   CANCELLED: evalV1.SampleStatus.CANCELLED,
 };
 
-/** The stored status name for a proto run status filter (undefined = no filter). */
 /** A RunConfig message's settings as the start commands take them (unset optionals stay absent). */
 export function runSettingsOf(config: evalV1.RunConfig | undefined) {
   const c = config ?? create(evalV1.RunConfigSchema);
@@ -38,6 +37,22 @@ export function runSettingsOf(config: evalV1.RunConfig | undefined) {
   };
 }
 
+/** The wire form of stored run settings (a run's, a schedule's or a suite run's). */
+export function runConfigMessage(c: RunConfigData): MessageInitShape<typeof evalV1.RunConfigSchema> {
+  return {
+    limit: c.limit,
+    samplesPerItem: c.samplesPerItem,
+    concurrency: c.concurrency,
+    chat: c.chat,
+    ...(c.temperature !== undefined ? { temperature: c.temperature } : {}),
+    ...(c.maxTokens !== undefined ? { maxTokens: c.maxTokens } : {}),
+    ...(c.topP !== undefined ? { topP: c.topP } : {}),
+    ...(c.seed !== undefined ? { seed: BigInt(c.seed) } : {}),
+    ...(c.feedbackModel !== undefined ? { feedbackModel: c.feedbackModel } : {}),
+  };
+}
+
+/** The stored status name for a proto run status filter (undefined = no filter). */
 export function runStatusFilter(status: evalV1.RunStatus): RunRecord['status'] | undefined {
   const entry = Object.entries(RUN_STATUS).find(([, value]) => value === status);
   return entry?.[0] as RunRecord['status'] | undefined;
@@ -71,17 +86,7 @@ function runMessage(run: RunRecord, teamName: string, summary: RunSummaryData | 
     benchmark: run.benchmark,
     benchmarkVersion: run.benchmarkVersion,
     status: RUN_STATUS[run.status],
-    config: {
-      limit: run.config.limit,
-      samplesPerItem: run.config.samplesPerItem,
-      concurrency: run.config.concurrency,
-      chat: run.config.chat,
-      ...(run.config.temperature !== undefined ? { temperature: run.config.temperature } : {}),
-      ...(run.config.maxTokens !== undefined ? { maxTokens: run.config.maxTokens } : {}),
-      ...(run.config.topP !== undefined ? { topP: run.config.topP } : {}),
-      ...(run.config.seed !== undefined ? { seed: BigInt(run.config.seed) } : {}),
-      ...(run.config.feedbackModel !== undefined ? { feedbackModel: run.config.feedbackModel } : {}),
-    },
+    config: runConfigMessage(run.config),
     ...(spec ? { spec } : {}),
     ...(summary
       ? {

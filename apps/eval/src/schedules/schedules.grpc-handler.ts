@@ -7,7 +7,7 @@ import { GrpcMethod } from '@nestjs/microservices';
 import { BenchmarkCatalog } from '../benchmarks/benchmark-catalog';
 import { RUN_STORE, SCHEDULE_REPOSITORY } from '../eval.tokens';
 import type { RunStore } from '../runs/run-store';
-import { runSettingsOf } from '../runs/run.mapper';
+import { runConfigMessage, runSettingsOf } from '../runs/run.mapper';
 import { CronSchedule } from './cron-schedule';
 import type { ScheduleRepository } from './schedule.repository';
 import type { ScheduleRecord, ScheduleRunConfig } from './schedule.types';
@@ -25,17 +25,7 @@ export function toScheduleMessage(s: ScheduleRecord): evalV1.Schedule {
     timezone: s.timezone,
     model: s.modelName,
     benchmarks: s.benchmarks,
-    config: {
-      limit: s.config.limit,
-      samplesPerItem: s.config.samplesPerItem,
-      concurrency: s.config.concurrency,
-      chat: s.config.chat,
-      ...(s.config.temperature !== undefined ? { temperature: s.config.temperature } : {}),
-      ...(s.config.maxTokens !== undefined ? { maxTokens: s.config.maxTokens } : {}),
-      ...(s.config.topP !== undefined ? { topP: s.config.topP } : {}),
-      ...(s.config.seed !== undefined ? { seed: BigInt(s.config.seed) } : {}),
-      ...(s.config.feedbackModel !== undefined ? { feedbackModel: s.config.feedbackModel } : {}),
-    },
+    config: runConfigMessage(s.config),
     baseline: s.baseline,
     enabled: s.enabled,
     webhookUrl: s.webhookUrl ?? '',

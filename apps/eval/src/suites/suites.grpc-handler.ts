@@ -3,7 +3,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { evalV1 } from '@lemur/proto';
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
-import { runSettingsOf, toRunMessage } from '../runs/run.mapper';
+import { runConfigMessage, runSettingsOf, toRunMessage } from '../runs/run.mapper';
 import { GetSuiteUseCase, type SuiteRunView } from './get-suite.usecase';
 import { StartSuiteUseCase } from './start-suite/start-suite.usecase';
 import type { SuiteMemberStateName } from './suite-run.types';
@@ -21,17 +21,7 @@ function toSuiteRunMessage(view: SuiteRunView, team: string): evalV1.SuiteRun {
     team,
     suite: s.name,
     model: s.modelName,
-    config: {
-      limit: s.config.limit,
-      samplesPerItem: s.config.samplesPerItem,
-      concurrency: s.config.concurrency,
-      chat: s.config.chat,
-      ...(s.config.temperature !== undefined ? { temperature: s.config.temperature } : {}),
-      ...(s.config.maxTokens !== undefined ? { maxTokens: s.config.maxTokens } : {}),
-      ...(s.config.topP !== undefined ? { topP: s.config.topP } : {}),
-      ...(s.config.seed !== undefined ? { seed: BigInt(s.config.seed) } : {}),
-      ...(s.config.feedbackModel !== undefined ? { feedbackModel: s.config.feedbackModel } : {}),
-    },
+    config: runConfigMessage(s.config),
     members: view.members.map((m) => ({
       key: m.key,
       benchmark: m.benchmark,
