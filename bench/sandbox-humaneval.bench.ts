@@ -7,6 +7,7 @@
 // pool has refilled, so the start-up work the pool moved out of the requests is still charged to the sandbox side and
 // never overlaps a plain chunk.
 // Run: TSX_TSCONFIG_PATH=tsconfig.json node --import tsx bench/sandbox-humaneval.bench.ts   (after scripts/setup-sandbox.sh)
+import { readFileSync, readdirSync } from 'node:fs';
 import { sandboxV1 } from '@lemur/proto';
 import { createGrpcClient } from '@lemur/shared-grpc';
 import { freePort } from '@lemur/shared-testing';
@@ -21,6 +22,46 @@ const CHUNK = 8;
 const TARGET = 0.75;
 // The service's default; SANDBOX_EXEC_POOL_SIZE=0 measures the cold path alone.
 const POOL_SIZE = process.env['SANDBOX_EXEC_POOL_SIZE'] ?? '4';
+
+/** CPU used so far, in ms: this Node process (bench, gRPC client and service), its reaped children, its live ones. */
+interface CpuSample {
+  self: number;
+  reaped: number;
+  live: number;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+// Fields after the command name in /proc/<pid>/stat: utime, stime, cutime, cstime at 11..14.
+function statTimes(pid: number | 'self'): { own: number; reaped: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ').map(Number);
+    return { own: ((f[11] ?? 0) + (f[12] ?? 0)) * TICK_MS, reaped: ((f[13] ?? 0) + (f[14] ?? 0)) * TICK_MS };
+  } catch {
+    return { own: 0, reaped: 0 };
+  }
+}
+
+// Reaped children: the plain pythons. Live children: the sandbox's launcher (it forks every chain; the chains' own
+// CPU is counted by their cgroups, as each response reports it).
+function cpuNow(): CpuSample {
+  const { user, system } = process.cpuUsage();
+  let live = 0;
+  for (const task of readdirSync('/proc/self/task')) {
+    const children = readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim();
+    for (const pid of children === '' ? [] : children.split(' ')) live += statTimes(Number(pid)).own;
+  }
+  return { self: (user + system) / 1000, reaped: statTimes('self').reaped, live };
+}
+
+function cpuSince(start: CpuSample, into: CpuSample): void {
+  const now = cpuNow();
+  into.self += now.self - start.self;
+  into.reaped += now.reaped - start.reaped;
+  // A child that exited meanwhile drops out of the live sum; never count that as negative time.
+  into.live += Math.max(0, now.live - start.live);
+}
 
 /** Programs per second through the sandbox service divided by programs per second as plain processes. */
 export async function run(): Promise<BenchResult> {
@@ -46,24 +87,37 @@ export async function run(): Promise<BenchResult> {
 
     let plainMs = 0;
     let sandboxMs = 0;
+    const plainCpu: CpuSample = { self: 0, reaped: 0, live: 0 };
+    const sandboxCpu: CpuSample = { self: 0, reaped: 0, live: 0 };
+    // CPU the sandboxes' own cgroups counted (sh, bwrap, the interpreter), as each response reports it.
+    let chainCpuMs = 0;
     const plainFailed = new Set<number>();
     const sandboxFailed = new Set<number>();
     for (let round = 0; round < ROUNDS; round++) {
       for (let start = 0; start < programs.length; start += CHUNK) {
         const chunk = programs.slice(start, start + CHUNK);
         let t = performance.now();
+        let cpu = cpuNow();
         const plain = await mapConcurrent(chunk, CONCURRENCY, runPlainPython);
         plainMs += performance.now() - t;
+        cpuSince(cpu, plainCpu);
         t = performance.now();
+        cpu = cpuNow();
         const results = await mapConcurrent(chunk, CONCURRENCY, boxed);
         await app.execPoolFull();
         sandboxMs += performance.now() - t;
+        cpuSince(cpu, sandboxCpu);
+        for (const r of results) chainCpuMs += r.cpuMs;
         plain.forEach((status, i) => status !== 0 && plainFailed.add(start + i));
         results.forEach((r, i) => r.exitCode !== 0 && sandboxFailed.add(start + i));
       }
     }
     const n = programs.length * ROUNDS;
     const ratio = plainMs / sandboxMs;
+    const perProgram = (ms: number) => (ms / n).toFixed(1);
+    const plainTotal = plainCpu.self + plainCpu.reaped + plainCpu.live;
+    // Reaped sandbox children are the chains' outer processes (sh, bwrap), whose CPU their cgroups already count.
+    const sandboxTotal = sandboxCpu.self + sandboxCpu.live + chainCpuMs;
     const allPass = plainFailed.size === 0 && sandboxFailed.size === 0;
     const caps = await client.getCapabilities({});
     const metrics = await (await fetch(`${app.metricsUrl}/metrics`)).text();
@@ -78,6 +132,10 @@ export async function run(): Promise<BenchResult> {
         `plain ${((n / plainMs) * 1000).toFixed(1)} programs/s (${programs.length - plainFailed.size}/${programs.length} pass); ` +
         `sandbox over gRPC ${((n / sandboxMs) * 1000).toFixed(1)} programs/s (${programs.length - sandboxFailed.size}/${programs.length} pass); ` +
         `overhead ${((sandboxMs - plainMs) / n).toFixed(1)} ms/program wall at concurrency ${CONCURRENCY}; ` +
+        `CPU ms/program: plain ${perProgram(plainCpu.self)} node + ${perProgram(plainCpu.reaped + plainCpu.live)} python = ${perProgram(plainTotal)}; ` +
+        `sandbox ${perProgram(sandboxCpu.self)} node (service, gRPC both ends) + ${perProgram(sandboxCpu.live)} launcher + ` +
+        `${perProgram(chainCpuMs)} chain (run cgroups: sh, bwrap, interpreter) + ${perProgram(sandboxCpu.reaped)} reaped = ${perProgram(sandboxTotal)} ` +
+        `(x${(sandboxTotal / plainTotal).toFixed(2)} plain); ` +
         `warm pool ${POOL_SIZE}/language: ${started('pool')} runs pre-started, ${started('cold')} cold; ` +
         `cgroup ${caps.cgroup}, seccomp ${caps.seccomp}, user ${caps.user || 'self'}, ${caps.isolation}`,
     };

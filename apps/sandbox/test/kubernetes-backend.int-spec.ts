@@ -346,7 +346,11 @@ describe('kubernetes backend against the in-process API server, with real runner
     await waitFor('a Ready pool pod', () => readyPoolPods(server).length > 0);
     const before = new Set(sandboxPods(server).map((p) => p.metadata?.name ?? ''));
     const err = await client
-      .execute({ language: sandboxV1.Language.PYTHON, code: 'import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nimport time\ntime.sleep(30)' })
+      // The program's parent is the runner's launcher; the runner is the launcher's parent.
+      .execute({
+        language: sandboxV1.Language.PYTHON,
+        code: 'import os, signal, time\nrunner = int(open(f"/proc/{os.getppid()}/stat").read().rsplit(") ", 1)[1].split()[1])\nos.kill(runner, signal.SIGKILL)\ntime.sleep(30)',
+      })
       .then(() => null, (e: unknown) => e as PlatformError);
     expect(err?.code).toBe(PlatformErrorCode.UPSTREAM_FAILED);
     expect(err?.message).toMatch(/stopped answering/);

@@ -1,7 +1,6 @@
-import { spawn, execFile, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import { type Duplex, type Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import {
@@ -29,6 +28,7 @@ import { basename } from 'node:path';
 import { WarmPool } from '../warm-pool/warm-pool';
 import type { ExecPoolMetrics } from './exec-pool.metrics';
 import { WarmSandbox, type ChainExit } from './warm-sandbox';
+import { ChainLauncher, LAUNCHER_PYTHON, type ChainProcess } from './chain-launcher';
 import { detectRunCgroups, type CgroupCounters, type CgroupMode, type RunCgroup, type RunCgroupDriver } from './run-cgroup.adapter';
 import type { ExecBackend, SandboxBackendDescription } from '../execute/sandbox-backend';
 import type { SessionBackend } from '../session/sandbox-session';
@@ -165,6 +165,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
   ) {}
 
   private readonly pendingReleases = new Set<Promise<void>>();
+  private launcher: ChainLauncher | null = null;
   private execPool: WarmPool<WarmSandbox> | null = null;
   private execPoolMetrics: ExecPoolMetrics | null = null;
 
@@ -183,6 +184,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
       throw unavailable(`bubblewrap not found at ${binaries.bwrap}`, err);
     }
     if (!existsSync(binaries.sh)) throw unavailable(`${binaries.sh} not found`);
+    if (!existsSync(LAUNCHER_PYTHON)) throw unavailable(`${LAUNCHER_PYTHON} (runs the sandbox launcher) not found`);
 
     const isRoot = process.getuid?.() === 0;
     let user: string | null = null;
@@ -225,6 +227,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
       throw new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, 'runner mode must not run as root; the sandbox pod template sets runAsNonRoot and runAsUser');
     }
     if (!existsSync(binaries.sh)) throw new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, `${binaries.sh} not found in the runner image`);
+    if (!existsSync(LAUNCHER_PYTHON)) throw new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, `${LAUNCHER_PYTHON} not found in the runner image`);
     const { driver } = await detectRunCgroups({ mode: 'none' });
     const workspaces = new RunWorkspaces(opts.workspaceRoot ?? defaultWorkspaceRoot(), null);
     const caps: LocalSandboxCapabilities = { cgroup: driver.mode, seccomp: false, user: null, bwrapVersion: '' };
@@ -304,13 +307,21 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     await this.execPool?.dispose();
     await Promise.all([...this.pendingReleases]);
     await this.cgroups.dispose();
+    this.launcher?.close();
   }
 
   /**
    * Spawns the hardened chain around `code` (the program, or a session runner). The caller owns the child: stdin is a
    * pipe when `stdin` is true, stdout and stderr are pipes.
    */
-  private spawnChain(language: SandboxLanguage, limits: SandboxLimits, workspace: string, cgroup: RunCgroup | null, program: ChainProgram, stdin: boolean): ChildProcess {
+  private async spawnChain(
+    language: SandboxLanguage,
+    limits: SandboxLimits,
+    workspace: string,
+    cgroup: RunCgroup | null,
+    program: ChainProgram,
+    stdin: boolean,
+  ): Promise<ChainProcess> {
     const command = buildSandboxCommand({
       ...('entryDir' in program ? { warm: { entryDir: program.entryDir, controlFd: CONTROL_FD } } : {}),
       language,
@@ -326,24 +337,26 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
       binaries: this.binaries,
       isolation: this.isolation,
     });
-    const stdio: StdioOptions = [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
-    for (let fd = 3; fd < CODE_FD; fd++) stdio.push('ignore');
-    stdio[SECCOMP_FD] = this.seccomp !== null ? 'pipe' : 'ignore';
-    if ('code' in program) stdio[CODE_FD] = 'pipe';
-    else stdio[CONTROL_FD] = 'pipe';
-    // env {}: bwrap's own PID-1 reaper keeps the environment it was started with, readable at /proc/1/environ.
-    const child = spawn(command.file, command.args, {
-      env: {},
-      stdio,
-      detached: true,
-      // libuv clears supplementary groups, then setgid/setuid, before exec; bwrap itself sets no_new_privs.
-      ...(this.spawnAs ? { uid: this.spawnAs.uid, gid: this.spawnAs.gid } : {}),
-    });
-    // Node types stdio as a 5-tuple; the extra descriptors are there at runtime.
-    const extraFds = child.stdio as unknown as readonly (Writable | null | undefined)[];
-    feed(extraFds[SECCOMP_FD], this.seccomp);
-    if ('code' in program) feed(extraFds[CODE_FD], Buffer.from(program.code, 'utf8'));
-    return child;
+    try {
+      // The launcher execs the chain with an empty environment (bwrap's own PID-1 reaper keeps the environment it was
+      // started with, readable at /proc/1/environ), already as spawnAs when set.
+      return await this.chainLauncher().spawn({
+        file: command.file,
+        args: command.args,
+        stdin,
+        ...(this.seccomp !== null ? { seccompFd: SECCOMP_FD } : {}),
+        ...('code' in program ? { code: { fd: CODE_FD, data: Buffer.from(program.code, 'utf8') } } : { controlFd: CONTROL_FD }),
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw unavailable(`cannot start ${this.binaries.sh}`, err);
+      throw err;
+    }
+  }
+
+  // One launcher per backend, started on first use: every chain is started by it, never forked from this process.
+  private chainLauncher(): ChainLauncher {
+    this.launcher ??= new ChainLauncher(this.seccomp, this.spawnAs, this.logger);
+    return this.launcher;
   }
 
   /**
@@ -360,7 +373,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
       cgroup = await this.cgroups.acquire(spec.limits);
       // RLIMIT_CPU counts the interpreter's whole life, so a session gets the operator's maximum; cells are bounded by wall time.
       const chainLimits = { ...spec.limits, cpuMs: this.policy.maxima.cpuMs };
-      const child = this.spawnChain(spec.language, chainLimits, workspace, cgroup, { code: sessionRunnerSource(spec.language) }, true);
+      const child = await this.spawnChain(spec.language, chainLimits, workspace, cgroup, { code: sessionRunnerSource(spec.language) }, true);
       const session = new LocalSandboxSession(spec.language, spec.limits, child, workspace, cgroup, {
         owner: this.workspaces.owner,
         release: async () => {
@@ -390,7 +403,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
   private async run(req: ExecRequest, limits: SandboxLimits, workspace: string, cgroup: RunCgroup | null, requested: number): Promise<ExecResult> {
     const before: CgroupCounters | null = cgroup ? await cgroup.counters() : null;
     const started = performance.now();
-    const child = this.spawnChain(req.language, limits, workspace, cgroup, { code: req.code }, req.stdin !== undefined);
+    const child = await this.spawnChain(req.language, limits, workspace, cgroup, { code: req.code }, req.stdin !== undefined);
     this.execPoolMetrics?.startWait.observe({ language: req.language, source: 'cold' }, (performance.now() - requested) / 1000);
     return this.observe({ child, exited: exitOf(child), cgroup, before, limits, workspace, started }, () => {
       if (req.stdin !== undefined) feed(child.stdin, Buffer.from(req.stdin, 'utf8'));
@@ -504,7 +517,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     const workspace = await this.workspaces.create();
     let entryDir: string | null = null;
     let cgroup: RunCgroup | null = null;
-    let child: ChildProcess | null = null;
+    let child: ChainProcess | null = null;
     const release = async (): Promise<void> => {
       if (child?.pid !== undefined) {
         try {
@@ -513,14 +526,14 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
           // already gone
         }
       }
-      await Promise.all([this.workspaces.remove(workspace), entryDir !== null ? rm(entryDir, { recursive: true, force: true }) : undefined]);
+      await Promise.all([this.workspaces.remove(workspace), entryDir !== null ? this.workspaces.removeEntry(entryDir) : undefined]);
       if (cgroup !== null) this.releaseInBackground(cgroup);
     };
     try {
       entryDir = await this.workspaces.createEntry();
       cgroup = await this.cgroups.acquire(limits);
       const before = cgroup ? await cgroup.counters() : null;
-      child = this.spawnChain(language, limits, workspace, cgroup, { entryDir }, true);
+      child = await this.spawnChain(language, limits, workspace, cgroup, { entryDir }, true);
       const exited = exitOf(child);
       const control = (child.stdio as unknown as readonly (Duplex | null | undefined)[])[CONTROL_FD];
       if (!control) throw new PlatformError(PlatformErrorCode.INTERNAL, 'the pre-started sandbox has no control socket');
@@ -576,7 +589,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     }
   }
 
-  private async killRun(child: ChildProcess, cgroup: RunCgroup | null): Promise<void> {
+  private async killRun(child: ChainProcess, cgroup: RunCgroup | null): Promise<void> {
     // The process group reaches the chain before it joins the cgroup; the cgroup reaches everything after.
     if (child.pid !== undefined) {
       try {
@@ -591,7 +604,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
 
 /** One run being watched: the chain, what it holds, and when its clock started. */
 interface ObservedRun {
-  child: ChildProcess;
+  child: ChainProcess;
   exited: Promise<ChainExit>;
   cgroup: RunCgroup | null;
   before: CgroupCounters | null;
@@ -602,8 +615,9 @@ interface ObservedRun {
 }
 
 /** Settles when the chain has exited and its pipes are closed; rejects when it could not be spawned. */
-function exitOf(child: ChildProcess): Promise<ChainExit> {
+function exitOf(child: ChainProcess): Promise<ChainExit> {
   return new Promise<ChainExit>((resolve, reject) => {
+    if (child.closeStatus) return resolve(child.closeStatus);
     child.once('error', reject);
     child.once('close', (code, signal) => resolve({ code, signal }));
   });

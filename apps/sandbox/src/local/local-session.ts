@@ -1,4 +1,3 @@
-import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import {
@@ -10,6 +9,7 @@ import {
   type SandboxLimits,
 } from '@lemur/sandbox-policy';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
+import type { ChainProcess } from './chain-launcher';
 import type { SandboxSession, SessionCellRequest, SessionCellResult, SessionFile } from '../session/sandbox-session';
 import { OutputSink } from './output-sink';
 import type { CgroupCounters, RunCgroup } from './run-cgroup.adapter';
@@ -94,7 +94,7 @@ export class LocalSandboxSession implements SandboxSession {
   constructor(
     readonly language: SandboxLanguage,
     readonly limits: SandboxLimits,
-    private readonly child: ChildProcess,
+    private readonly child: ChainProcess,
     private readonly workspace: string,
     private readonly cgroup: RunCgroup | null,
     private readonly host: LocalSessionHost,
@@ -103,6 +103,7 @@ export class LocalSandboxSession implements SandboxSession {
     child.stdout?.on('data', (c: Buffer) => this.onData('out', c));
     child.stderr?.on('data', (c: Buffer) => this.onData('err', c));
     this.exited = new Promise((resolve) => {
+      if (child.closeStatus) return resolve(child.closeStatus);
       child.once('error', () => resolve({ code: null, signal: null }));
       child.once('close', (code, signal) => resolve({ code, signal }));
     });

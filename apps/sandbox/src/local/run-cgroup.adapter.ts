@@ -66,9 +66,10 @@ async function readNumber(file: string): Promise<number> {
   }
 }
 
+// Read after every run (three groups, often twice): synchronous for the same reason as the counters above.
 async function readPids(procsFile: string): Promise<number[]> {
   try {
-    return (await readFile(procsFile, 'utf8'))
+    return readFileSync(procsFile, 'utf8')
       .split('\n')
       .filter((s) => s !== '')
       .map(Number);

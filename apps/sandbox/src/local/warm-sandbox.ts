@@ -1,5 +1,5 @@
-import { type ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
+import type { ChainProcess } from './chain-launcher';
 import type { SandboxLanguage, SandboxLimits } from '@lemur/sandbox-policy';
 import type { WarmPoolItem } from '../warm-pool/warm-pool';
 import type { CgroupCounters, RunCgroup } from './run-cgroup.adapter';
@@ -14,7 +14,7 @@ export interface ChainExit {
 export interface WarmSandboxParts {
   language: SandboxLanguage;
   limits: SandboxLimits;
-  child: ChildProcess;
+  child: ChainProcess;
   /** Parent end of the control descriptor: the start message goes here. */
   control: Duplex;
   /** Settles when the chain has exited and its pipes are closed; rejects when it could not be spawned. */
