@@ -5,6 +5,7 @@ import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, ty
 import { evalV1, inferenceV1 } from '@lemur/proto';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import { grpcServiceDefinition, toGrpcError } from '@lemur/shared-grpc';
+import { runJson, sampleJson } from '../src/runs/run-json.mapper';
 
 /** A secret-looking message the fake puts in an INTERNAL error, so tests can prove it never reaches a client. */
 export const INTERNAL_SECRET = 'pg password=hunter2 at /srv/lemur/secret.ts:42';
@@ -35,6 +36,8 @@ export class FakePlatformServer {
   readonly schedules: Schedule[] = [];
   readonly suites: SuiteRun[] = [];
   private readonly server = new Server();
+  /** Listings answer as the eval service does now (each item as REST JSON text), not with messages (as it used to). */
+  listingAsJson = false;
 
   /** host:port of the server, once started. */
   address = '';
@@ -151,14 +154,22 @@ export class FakePlatformServer {
             (!req.status || r.status === req.status) &&
             (!req.scheduleId || r.scheduleId === req.scheduleId),
         );
-        return page(mine, req.pageSize, req.pageToken, (runs, nextPageToken) => ({ runs, nextPageToken }));
+        return page(mine, req.pageSize, req.pageToken, (runs, nextPageToken) =>
+          this.listingAsJson
+            ? { runsJson: runs.map((r) => JSON.stringify(runJson(create(evalV1.RunSchema, r)))), nextPageToken }
+            : { runs, nextPageToken },
+        );
       }),
       ListSamples: unary((req: evalV1.ListSamplesRequest) => {
         this.find(req.team, req.runId);
         const all = (this.samples.get(req.runId) ?? []).filter(
           (s) => (!req.status || s.status === req.status) && (req.passed === undefined || s.passed === req.passed),
         );
-        return page(all, req.pageSize, req.pageToken, (samples, nextPageToken) => ({ samples, nextPageToken }));
+        return page(all, req.pageSize, req.pageToken, (samples, nextPageToken) =>
+          this.listingAsJson
+            ? { samplesJson: samples.map((x) => JSON.stringify(sampleJson(create(evalV1.SampleSchema, x)))), nextPageToken }
+            : { samples, nextPageToken },
+        );
       }),
       GetSample: unary((req: evalV1.GetSampleRequest) => {
         this.find(req.team, req.runId);

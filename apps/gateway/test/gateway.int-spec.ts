@@ -189,6 +189,33 @@ describe('runs over REST', () => {
     expect(errorOf(bad)).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'status' });
   });
 
+  it('sends the listings the eval service writes as JSON text as they came, the same pages as from messages', async () => {
+    const team = 'listing-json';
+    for (let i = 0; i < 3; i++) await createRun({ model: 'sim:oracle', benchmark: 'gsm8k', limit: 2, samples: 2 }, team);
+    const paths = async () => {
+      const first = await call('GET', '/v1/runs?limit=2', { team });
+      const { runs, nextCursor } = first.json as { runs: RunJson[]; nextCursor: string };
+      return ['/v1/runs?limit=2', `/v1/runs?limit=2&cursor=${encodeURIComponent(nextCursor)}`, `/v1/runs/${runs[0]!.id}/samples?limit=3`, `/v1/runs/${runs[0]!.id}/samples?status=errored`];
+    };
+    const read = async () => Promise.all((await paths()).map((path) => call('GET', path, { team })));
+    const fromMessages = await read();
+    fake.listingAsJson = true;
+    try {
+      const fromJson = await read();
+      for (const [i, response] of fromJson.entries()) {
+        expect(response.status, response.text).toBe(200);
+        expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+        expect(response.json).toStrictEqual(fromMessages[i]!.json);
+      }
+      expect(responseSchemas.RunPage.parse(fromJson[0]!.json).nextCursor).toEqual(expect.any(String));
+      expect(responseSchemas.RunPage.parse(fromJson[1]!.json)).toMatchObject({ runs: [expect.anything()], nextCursor: null });
+      expect(responseSchemas.SamplePage.parse(fromJson[2]!.json).samples).toHaveLength(3);
+      expect(responseSchemas.SamplePage.parse(fromJson[3]!.json).samples).toMatchObject([{ status: 'errored', score: null }]);
+    } finally {
+      fake.listingAsJson = false;
+    }
+  });
+
   it('cancels a running run, and answers 409 for a finished one', async () => {
     const run = await createRun({ model: 'sim:oracle', benchmark: 'gsm8k' });
     const cancelled = await call('POST', `/v1/runs/${run.id}/cancel`);

@@ -68,6 +68,17 @@ export interface SampleRow {
   transcriptJson: string | null;
 }
 
+/** A run as listings send it: JSON columns as the stored JSON text, passed on unparsed (null when absent), times as ISO text. */
+export interface RunRow extends Omit<RunRecord, 'config' | 'spec' | 'summary' | 'regression' | 'createdAt' | 'startedAt' | 'finishedAt'> {
+  configJson: string;
+  specJson: string;
+  summaryJson: string | null;
+  regressionJson: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
 /** Optional filters of a run listing, combined with AND. */
 export interface RunFilter {
   modelName?: string;
@@ -86,6 +97,8 @@ export interface RunStore {
   findForTeam(teamId: string, id: string): Promise<RunRecord | null>;
   findById(id: string): Promise<RunRecord | null>;
   listForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunRecord>>;
+  /** The same page as listForTeam, JSON columns left as text: what ListRuns sends on without parsing it. */
+  listRowsForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunRow>>;
   listActive(): Promise<RunRecord[]>;
   markRunning(id: string): Promise<void>;
   /** Moves an active run to a final status; false when it was already final (another worker, or cancelled). */

@@ -73,12 +73,7 @@ export function toRunMessage(run: RunRecord, teamName: string, summary: RunSumma
   return runMessage(run, teamName, summary, toJsonObject(run.spec));
 }
 
-/** A run as ListRuns sends it: `spec` left unset on the message and sent beside it as JSON text (no Struct to encode). */
-export function toListedRun(run: RunRecord, teamName: string, summary: RunSummaryData | null): { run: evalV1.Run; specJson: string } {
-  return { run: runMessage(run, teamName, summary, undefined), specJson: JSON.stringify(run.spec ?? {}) };
-}
-
-function runMessage(run: RunRecord, teamName: string, summary: RunSummaryData | null, spec: JsonObject | undefined): evalV1.Run {
+function runMessage(run: RunRecord, teamName: string, summary: RunSummaryData | null, spec: JsonObject): evalV1.Run {
   return create(evalV1.RunSchema, {
     id: run.id,
     team: teamName,
@@ -87,7 +82,7 @@ function runMessage(run: RunRecord, teamName: string, summary: RunSummaryData | 
     benchmarkVersion: run.benchmarkVersion,
     status: RUN_STATUS[run.status],
     config: runConfigMessage(run.config),
-    ...(spec ? { spec } : {}),
+    spec,
     ...(summary
       ? {
           summary: {
@@ -148,7 +143,7 @@ export function toSampleMessage(sample: SampleView): evalV1.Sample {
 }
 
 /**
- * A sample as ListSamples and ExportSamples send it: a message literal (no reflection per sample), its detail as JSON
+ * A sample as ExportSamples sends it: a message literal (no reflection per sample), its detail as JSON
  * text beside it with the shape the REST API gives it (`{score, transcript, attempts}`), never parsed here.
  */
 export function toSampleWire(row: SampleRow): { sample: evalV1.Sample; detailJson: string } {

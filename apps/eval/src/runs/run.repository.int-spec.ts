@@ -1,6 +1,7 @@
 import { createPrismaClient, type PrismaClient } from '@lemur/shared-database';
 import { createTestDatabase, type TestDatabase } from '@lemur/shared-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRecordOf } from './listing-json.mapper';
 import type { NewRun } from './run-store';
 import { RunRepository } from './run.repository';
 import { SampleRepository } from './sample.repository';
@@ -118,6 +119,24 @@ describe('RunRepository', () => {
     expect(listed.items[0]).toStrictEqual(viaPrisma);
     const rest = await runs.listForTeam(teamId, { limit: 5, cursor: listed.nextCursor ?? '' });
     expect(rest.items).toStrictEqual([await runs.findById(source.id)]);
+    expect(rest.nextCursor).toBeNull();
+  });
+
+  it('lists the same page with the JSON columns as the stored text, every other column as listForTeam reads it', async () => {
+    const teamId = await runs.ensureTeam('sql-rows');
+    const { run: first } = await runs.createWithSamples(newRun(teamId, 1, 1));
+    const { run } = await runs.createWithSamples(newRun(teamId));
+    await runs.markRunning(run.id);
+    await runs.finish(run.id, 'SUCCEEDED', { metrics: [{ name: 'pass@1', value: 0.5, ci: [0.1, 0.9], n: 2, method: 'wilson' }], counts: { total: 4 } });
+    await prisma.run.update({ where: { id: run.id }, data: { regression: { regressed: false, delta: 0.1, ci: [-0.1, 0.3], note: '' } } });
+    const records = await runs.listForTeam(teamId, { limit: 1 });
+    const rows = await runs.listRowsForTeam(teamId, { limit: 1 });
+    expect(rows.nextCursor).toBe(records.nextCursor);
+    const [row] = rows.items;
+    expect(typeof row?.summaryJson).toBe('string');
+    expect(row && runRecordOf(row)).toStrictEqual(records.items[0]);
+    const rest = await runs.listRowsForTeam(teamId, { limit: 5, cursor: rows.nextCursor ?? '' });
+    expect(rest.items.map((r) => [r.id, r.summaryJson, r.regressionJson])).toEqual([[first.id, null, null]]);
     expect(rest.nextCursor).toBeNull();
   });
 

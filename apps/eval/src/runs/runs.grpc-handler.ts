@@ -6,8 +6,9 @@ import { GrpcMethod } from '@nestjs/microservices';
 import { BenchmarkCatalog } from '../benchmarks/benchmark-catalog';
 import { RUN_STORE, SAMPLE_STORE } from '../eval.tokens';
 import { RunFinalizer } from './run-finalizer';
-import type { RunStore, SampleStore } from './run-store';
-import { runSettingsOf, runStatusFilter, toListedRun, toRunMessage, toSampleMessage, toSampleWire, sampleStatusFilter } from './run.mapper';
+import type { RunRow, RunStore, SampleStore } from './run-store';
+import { runListingJson, runRecordOf, sampleListingJson } from './listing-json.mapper';
+import { runSettingsOf, runStatusFilter, toRunMessage, toSampleMessage, sampleStatusFilter } from './run.mapper';
 import type { RunSummaryData } from './run-summary';
 import type { RunRecord } from './run.types';
 import { CompareRunsUseCase } from './compare-runs/compare-runs.usecase';
@@ -57,7 +58,7 @@ export class RunsGrpcHandler {
     if (req.suiteRunId && !UUID.test(req.suiteRunId)) throw PlatformError.invalid('suite_run_id', 'must be a suite run id (UUID)');
     const teamId = await this.runs.ensureTeam(req.team);
     const status = runStatusFilter(req.status);
-    const page = await this.runs.listForTeam(teamId, {
+    const page = await this.runs.listRowsForTeam(teamId, {
       limit: pageSize(req.pageSize, 50),
       ...(req.pageToken ? { cursor: req.pageToken } : {}),
       filter: {
@@ -68,12 +69,8 @@ export class RunsGrpcHandler {
         ...(req.suiteRunId ? { suiteRunId: req.suiteRunId } : {}),
       },
     });
-    const listed = await Promise.all(page.items.map(async (run) => toListedRun(run, req.team, await this.summaryOf(run))));
-    return create(evalV1.ListRunsResponseSchema, {
-      runs: listed.map((l) => l.run),
-      specsJson: listed.map((l) => l.specJson),
-      nextPageToken: page.nextCursor ?? '',
-    });
+    const runsJson = await Promise.all(page.items.map(async (row) => runListingJson(row, req.team, await this.summaryJsonOf(row))));
+    return create(evalV1.ListRunsResponseSchema, { runsJson, nextPageToken: page.nextCursor ?? '' });
   }
 
   @GrpcMethod('EvalService', 'ListSamples')
@@ -86,12 +83,7 @@ export class RunsGrpcHandler {
       ...(req.passed !== undefined ? { passed: req.passed } : {}),
       ...(req.pageToken ? { cursor: req.pageToken } : {}),
     });
-    const wire = page.items.map(toSampleWire);
-    return create(evalV1.ListSamplesResponseSchema, {
-      samples: wire.map((w) => w.sample),
-      detailsJson: wire.map((w) => w.detailJson),
-      nextPageToken: page.nextCursor ?? '',
-    });
+    return create(evalV1.ListSamplesResponseSchema, { samplesJson: page.items.map(sampleListingJson), nextPageToken: page.nextCursor ?? '' });
   }
 
   @GrpcMethod('EvalService', 'GetSample')
@@ -172,6 +164,12 @@ export class RunsGrpcHandler {
 
   private async message(run: RunRecord, team: string) {
     return toRunMessage(run, team, await this.summaryOf(run));
+  }
+
+  /** summaryOf for a listed row: a finished run's stored summary stays the text Postgres sent. */
+  private async summaryJsonOf(row: RunRow): Promise<string | null> {
+    if ((row.status === 'SUCCEEDED' || row.status === 'FAILED') && row.summaryJson !== null) return row.summaryJson;
+    return JSON.stringify(await this.finalizer.liveSummary(runRecordOf(row)));
   }
 
   private async summaryOf(run: RunRecord): Promise<RunSummaryData | null> {

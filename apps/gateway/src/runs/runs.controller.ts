@@ -2,7 +2,7 @@ import type { evalV1, inferenceV1 } from '@lemur/proto';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import { activeSpan } from '@lemur/shared-tracing';
 import type { GrpcClient } from '@lemur/shared-grpc';
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { AuditLogRepository } from '../audit/audit-log.repository';
 import { Access } from '../auth/access.decorator';
@@ -28,6 +28,16 @@ function plannedSamples(benchmarks: evalV1.BenchmarkInfo[], requested: string, l
   if (!benchmark) return 0;
   const items = limit > 0 ? Math.min(limit, benchmark.items) : benchmark.items;
   return items * samplesPerItem;
+}
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * A listing's response body: the eval service writes each listed run or sample as the REST API's JSON object (RunJson,
+ * SampleJson), so the page is spliced together here without parsing it (sent as is: the route's content type is JSON).
+ */
+function listingBody(key: 'runs' | 'samples', itemsJson: string[], nextPageToken: string): string {
+  return `{"${key}":[${itemsJson.join(',')}],"nextCursor":${nextPageToken ? JSON.stringify(nextPageToken) : 'null'}}`;
 }
 
 export type EvalClient = GrpcClient<(typeof evalV1.EvalService)['method']>;
@@ -71,6 +81,7 @@ export class RunsController {
 
   @Get('runs')
   @Access('viewer')
+  @Header('content-type', JSON_CONTENT_TYPE)
   async listRuns(@Req() req: FastifyRequest, @Query() query: unknown) {
     const q = validate(listRunsQuery, query, 'query');
     const page = await this.evalClient.listRuns({
@@ -83,7 +94,9 @@ export class RunsController {
       scheduleId: q.schedule ?? '',
       suiteRunId: q.suite ?? '',
     });
-    return { runs: page.runs.map((run, i) => runJson(run, page.specsJson[i])), nextCursor: page.nextPageToken || null };
+    // An older eval service sends Run messages instead of the listing's JSON text.
+    if (page.runs.length > 0) return { runs: page.runs.map((run, i) => runJson(run, page.specsJson[i])), nextCursor: page.nextPageToken || null };
+    return listingBody('runs', page.runsJson, page.nextPageToken);
   }
 
   @Get('compare')
@@ -104,6 +117,7 @@ export class RunsController {
 
   @Get('runs/:id/samples')
   @Access('viewer')
+  @Header('content-type', JSON_CONTENT_TYPE)
   async listSamples(@Req() req: FastifyRequest, @Param() params: unknown, @Query() query: unknown) {
     const q = validate(listSamplesQuery, query, 'query');
     const page = await this.evalClient.listSamples({
@@ -114,7 +128,10 @@ export class RunsController {
       pageSize: q.limit,
       pageToken: q.cursor ?? '',
     });
-    return { samples: page.samples.map((sample, i) => sampleJson(sample, page.detailsJson[i])), nextCursor: page.nextPageToken || null };
+    if (page.samples.length > 0) {
+      return { samples: page.samples.map((sample, i) => sampleJson(sample, page.detailsJson[i])), nextCursor: page.nextPageToken || null };
+    }
+    return listingBody('samples', page.samplesJson, page.nextPageToken);
   }
 
   @Get('runs/:id/samples/:sampleId')
