@@ -1,7 +1,7 @@
 // Platform overhead per MINT turn (target p50 < 5 ms): the published Lemur-70B-Chat trajectories replayed through the
 // real local platform (sim:replay answers each turn with the published model turn; our sandbox sessions run the
 // <execute> cells; our scorers judge). Each episode stores its turns' overhead (TurnClock: a turn's wall time minus the
-// inference service's request latency and the sandbox's cell wall time); this prints p50/p95 over all turns and
+// replica's own time as the inference service measured its upstream calls and the sandbox's cell wall time); this prints p50/p95 over all turns and
 // p50 / 5 ms. LEMUR_BENCH_MINT_LIMIT caps the items per task (default 0 = all: 48 GSM8K + 45 HumanEval episodes).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -93,6 +93,10 @@ describe('inference policies over real gRPC: fairness and the response cache (re
       const [, , first] = await Promise.all([running, batch, interactive]);
       expect(order).toEqual(['running', 'interactive', 'batch']);
       expect(first.queueMs).toBeGreaterThan(300);
+      // The replica's own time (700 ms to the first token) is reported apart from the wait for capacity.
+      expect(first.upstreamMs).toBeGreaterThanOrEqual(650);
+      // (Each of the three is rounded to whole milliseconds on its own.)
+      expect(first.upstreamMs).toBeLessThanOrEqual(first.latencyMs - first.queueMs + 2);
       const text = await (await fetch(`${metricsUrl}/metrics`)).text();
       expect(metricValue(text, 'lemur_inference_queue_time_seconds_count', ['team="prio"', 'priority="interactive"'])).toBe(1);
     });
@@ -153,7 +157,7 @@ describe('inference policies over real gRPC: fairness and the response cache (re
       const first = await greedy('cache me please');
       const second = await greedy('cache me please');
       expect(first.cached).toBe(false);
-      expect(second).toMatchObject({ cached: true, endpoint: 'cache', attempts: 0 });
+      expect(second).toMatchObject({ cached: true, endpoint: 'cache', attempts: 0, upstreamMs: 0 });
       expect(second.choices).toEqual(first.choices);
       expect(second.usage).toEqual(first.usage);
     });

@@ -46,6 +46,7 @@ class ScriptedInference implements InferenceClient {
       endpoint: 'http://sim',
       attempts: 1,
       latencyMs: 7,
+      upstreamMs: 5,
       usage: { promptTokens: 100, completionTokens: 10 },
     } as unknown as Awaited<ReturnType<InferenceClient['generate']>>;
   };
@@ -123,6 +124,15 @@ describe('EpisodeRunner', () => {
     expect(events.map((e) => (e.role === 'action' ? e.kind : e.role))).toEqual(['model', 'execute', 'environment', 'model', 'propose', 'verdict']);
     expect(events[0]).toMatchObject({ role: 'model', content: EXECUTE, promptTokens: 100, completionTokens: 10, latencyMs: 7 });
     expect(result.prompt).toContain('Task:\nWhat is 2 + 2?');
+  });
+
+  it("takes out of each turn's overhead the replica's own time (upstreamMs), not the inference service's whole latency", async () => {
+    const result = await runner(new ScriptedInference({ agent: [EXECUTE, RIGHT] }), new FakeSessions()).run(run(), benchmark, item, new AbortController().signal);
+    const turns = result.scoreDetail?.['turnTimings'] as { excludedMs: number; wallMs: number; overheadMs: number }[];
+    expect(turns).toHaveLength(2);
+    // Turn 1: the model (5 ms upstream of its 7 ms latency) and one cell; turn 2: the model, then a judge that runs no code.
+    expect(turns.map((turn) => turn.excludedMs)).toEqual([5 + 1, 5]);
+    for (const turn of turns) expect(turn.overheadMs).toBeCloseTo(Math.max(0, turn.wallMs - turn.excludedMs), 2);
   });
 
   it('ends on the proposal budget with score 0 and says why', async () => {

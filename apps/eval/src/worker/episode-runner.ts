@@ -189,7 +189,7 @@ export class EpisodeRunner {
             if (lastAssistant >= 0) for (const m of step.messages.slice(lastAssistant + 1)) if (m.role === 'user') events.push({ role: 'environment', content: m.content });
             const modelCall = clock.call('model');
             const reply = await this.chat(run.modelName, run.teamId, step.messages, this.modelSampling(run, benchmark), signal);
-            modelCall(reply.kind === 'reply' ? reply.event.latencyMs : 0);
+            modelCall(reply.kind === 'reply' ? reply.modelMs : 0);
             if (reply.kind === 'context-exceeded') {
               events.push({ role: 'environment', content: `model call failed: ${reply.message}` });
               episode.submitModelError(reply.message);
@@ -251,7 +251,7 @@ export class EpisodeRunner {
           case 'feedback': {
             const feedbackCall = clock.call('model');
             const reply = await this.chat(feedbackModel!, run.teamId, [step.prompt], agent.feedbackSampling, signal);
-            feedbackCall(reply.kind === 'reply' ? reply.event.latencyMs : 0);
+            feedbackCall(reply.kind === 'reply' ? reply.modelMs : 0);
             if (reply.kind === 'context-exceeded') {
               throw new PlatformError(PlatformErrorCode.UPSTREAM_FAILED, `feedback model ${feedbackModel}: ${reply.message}`);
             }
@@ -285,7 +285,10 @@ export class EpisodeRunner {
     messages: ChatMessage[],
     sampling: SamplingDefaults,
     signal: AbortSignal,
-  ): Promise<{ kind: 'reply'; event: Omit<Extract<EpisodeEvent, { role: 'model' | 'feedback' }>, 'role'> } | { kind: 'context-exceeded'; message: string }> {
+  ): Promise<
+    | { kind: 'reply'; event: Omit<Extract<EpisodeEvent, { role: 'model' | 'feedback' }>, 'role'>; modelMs: number }
+    | { kind: 'context-exceeded'; message: string }
+  > {
     try {
       const response = await this.inference.generate(
         {
@@ -308,6 +311,9 @@ export class EpisodeRunner {
           latencyMs: response.latencyMs,
           finishReason: choice?.finishReason ?? '',
         },
+        // The replica's own time as the inference service measured it: its latency also covers the response cache,
+        // admission and routing, which are the platform's overhead, not the model's.
+        modelMs: response.upstreamMs,
       };
     } catch (err) {
       if (err instanceof PlatformError && err.code === PlatformErrorCode.INVALID_ARGUMENT && CONTEXT_EXCEEDED.test(err.message)) {

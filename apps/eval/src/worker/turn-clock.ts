@@ -1,7 +1,8 @@
 /**
  * Measures the platform's own time per agent turn: from the start of one model turn to the start of the next (or the
  * episode's end), minus the time the model and the sandboxed code themselves took as their services report it
- * (the inference service's request latency, the sandbox's cell wall time). What is left is the episode loop, the
+ * (the replica's time on the inference service's upstream calls, `upstreamMs`, not its whole request latency, which also
+ * covers the response cache, admission and routing; the sandbox's cell wall time). What is left is the episode loop, the
  * transcript, the gRPC hops and the session handling: the overhead a turn pays for running on the platform.
  */
 export class TurnClock {

@@ -62,8 +62,10 @@ export class ResponseCacheService {
   put(key: string, meta: { model: string; revision: string }, value: CachedCompletion): void {
     const expiresAt = this.now() + this.options.ttlMs;
     this.remember(key, value, expiresAt);
-    const write = this.repository
-      .save({ key, ...meta, ...value, expiresAt: new Date(expiresAt) })
+    // After the answer has gone out: the caller (inside a request) sends its response in this turn of the event loop,
+    // and the write's own work (encoding, the query) must not come before it.
+    const write = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.repository.save({ key, ...meta, ...value, expiresAt: new Date(expiresAt) }))
       .catch((err: unknown) => this.logger.warn({ err, model: meta.model }, 'response cache write failed'))
       .finally(() => this.pending.delete(write));
     this.pending.add(write);

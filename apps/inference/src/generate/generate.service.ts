@@ -32,6 +32,8 @@ export interface GenerateResult {
   usage: { promptTokens: number; completionTokens: number };
   endpoint: string;
   latencyMs: number;
+  /** The replicas' own time: the upstream calls of every attempt, without cache, admission and routing (0 when cached). */
+  upstreamMs: number;
   attempts: number;
   cached: boolean;
   queueMs: number;
@@ -74,18 +76,22 @@ export class GenerateService {
         obs.routedTo(CACHE_ENDPOINT);
         obs.usage(hit.usage);
         obs.end(Date.now());
-        return { ...hit, endpoint: CACHE_ENDPOINT, latencyMs: Date.now() - started, attempts: 0, cached: true, queueMs: 0 };
+        return { ...hit, endpoint: CACHE_ENDPOINT, latencyMs: Date.now() - started, upstreamMs: 0, attempts: 0, cached: true, queueMs: 0 };
       }
       const admission = await this.admit(model, cmd, signal);
       let used = 0;
+      let upstreamMs = 0;
       try {
         const tried = new Set<string>();
         for (let attempt = 1; ; attempt++) {
           const endpoint = await this.pickOrWake(model, cmd, tried, signal);
           obs.routedTo(endpoint.url);
           const end = model.router.begin(endpoint);
+          const sent = performance.now();
           try {
-            const result = await completeUpstream(this.upstream(model, endpoint.url, cmd, signal));
+            const result = await completeUpstream(this.upstream(model, endpoint.url, cmd, signal)).finally(() => {
+              upstreamMs += performance.now() - sent;
+            });
             end('ok');
             used = result.usage.promptTokens + result.usage.completionTokens;
             obs.usage(result.usage);
@@ -95,6 +101,7 @@ export class GenerateService {
               ...result,
               endpoint: endpoint.url,
               latencyMs: Date.now() - started,
+              upstreamMs: Math.round(upstreamMs),
               attempts: attempt,
               cached: false,
               queueMs: admission.queueMs,

@@ -84,6 +84,7 @@ export class InferenceGrpcHandler {
       usage: result.usage,
       endpoint: result.endpoint,
       latencyMs: result.latencyMs,
+      upstreamMs: result.upstreamMs,
       attempts: result.attempts,
       cached: result.cached,
       queueMs: result.queueMs,
