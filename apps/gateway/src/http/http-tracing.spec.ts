@@ -93,3 +93,27 @@ describe('HTTP request tracing (gateway)', () => {
     expect(lines).toHaveLength(0);
   });
 });
+
+describe('HTTP request logging with tracing off', () => {
+  it('still sends the request id and logs the request, with no trace ids', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const out = new PassThrough();
+    out.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)));
+    const app = fastify({ logger: false, genReqId: genRequestId });
+    traceHttp(app, createLogger('gateway', 'info', out));
+    app.post('/v1/runs', async () => ({ ok: true }));
+    app.get('/health', async () => ({ status: 'ok' }));
+    try {
+      const response = await app.inject({ method: 'POST', url: '/v1/runs', payload: {} });
+      expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+      expect(response.statusCode).toBe(200);
+      const requestId = response.headers['x-request-id'];
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      await new Promise((r) => setImmediate(r));
+      expect(lines).toEqual([expect.objectContaining({ msg: 'request', requestId, status: 200, route: '/v1/runs' })]);
+      expect(lines[0]).not.toHaveProperty('trace_id');
+    } finally {
+      await app.close();
+    }
+  });
+});

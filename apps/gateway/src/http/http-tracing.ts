@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@lemur/shared-logging';
-import { SpanKind, tracer, type Context, type Span } from '@lemur/shared-tracing';
+import { SpanKind, tracer, tracingActive, type Context, type Span } from '@lemur/shared-tracing';
 import { ROOT_CONTEXT, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
@@ -9,7 +9,8 @@ interface RequestTrace {
   ctx: Context;
 }
 
-const traces = new WeakMap<FastifyRequest, RequestTrace>();
+// undefined: a request logged but not traced (tracing off).
+const traces = new WeakMap<FastifyRequest, RequestTrace | undefined>();
 
 // Probes and scrapes, every few seconds: neither spans nor access log lines.
 const quiet = new Set(['/health', '/metrics']);
@@ -44,6 +45,11 @@ export function traceHttp(instance: FastifyInstance, logger: Logger): void {
     const route = request.routeOptions.url;
     if (route !== undefined && quiet.has(route)) return done();
     void reply.header('x-request-id', request.id);
+    // Tracing off: spans would be no-ops; the access log below still runs (marked by the undefined entry).
+    if (!tracingActive()) {
+      traces.set(request, undefined);
+      return done();
+    }
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const span = tracer().startSpan(
       `${request.method} ${route ?? 'unmatched'}`,
@@ -60,15 +66,16 @@ export function traceHttp(instance: FastifyInstance, logger: Logger): void {
   // The body is read on the socket's own callbacks, outside any context: the handler is entered in the span again.
   instance.addHook('preHandler', (request, _reply, done) => enter(request, done));
   instance.addHook('onResponse', (request, reply, done) => {
+    if (!traces.has(request)) return done();
     const found = traces.get(request);
-    if (!found) return done();
-    const { span, ctx } = found;
-    span.setAttribute('http.response.status_code', reply.statusCode);
-    if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: String(reply.statusCode) });
-    span.end();
+    if (found) {
+      found.span.setAttribute('http.response.status_code', reply.statusCode);
+      if (reply.statusCode >= 500) found.span.setStatus({ code: SpanStatusCode.ERROR, message: String(reply.statusCode) });
+      found.span.end();
+    }
     const level = accessLogLevel(request.method, reply.statusCode, reply.elapsedTime);
     if (logger.isLevelEnabled(level)) {
-      context.with(ctx, () =>
+      const log = () =>
         logger[level](
           {
             requestId: request.id,
@@ -78,8 +85,9 @@ export function traceHttp(instance: FastifyInstance, logger: Logger): void {
             durationMs: Math.round(reply.elapsedTime),
           },
           'request',
-        ),
-      );
+        );
+      if (found) context.with(found.ctx, log);
+      else log();
     }
     done();
   });

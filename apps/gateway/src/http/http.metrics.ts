@@ -16,9 +16,11 @@ export function instrumentHttp(instance: FastifyInstance, registry: Registry): v
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  instance.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: no promise per request.
+  instance.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ route, method: request.method, status: String(reply.statusCode) });
     duration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    done();
   });
 }

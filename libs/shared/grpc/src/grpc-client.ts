@@ -4,11 +4,14 @@ import {
   Metadata,
   credentials,
   makeGenericClientConstructor,
+  status as GrpcStatus,
   type Client,
   type ClientReadableStream,
+  type MethodDefinition,
   type ServiceError,
+  type StatusObject,
 } from '@grpc/grpc-js';
-import { grpcClientTracing } from '@lemur/shared-tracing';
+import { grpcClientTracing, tracingActive } from '@lemur/shared-tracing';
 import { fromGrpcError } from './grpc-status.mapper';
 import { INTERNAL_AUTH_METADATA_KEY, internalAuthValue } from './internal-auth';
 import { grpcServiceDefinition } from './service-definition';
@@ -123,6 +126,123 @@ function streamIterator<T>(stream: ClientReadableStream<T>, signal: AbortSignal 
   return iterator;
 }
 
+/** The ServiceError grpc-js builds for a call that ended with a non-OK status. */
+function serviceError(status: StatusObject): ServiceError {
+  return Object.assign(new Error(`${status.code} ${GrpcStatus[status.code]}: ${status.details}`), status);
+}
+
+/**
+ * A server stream on the channel's call directly, without the client's Readable, interceptor chain and per-call
+ * caller-stack Error: every streamed message (a token, on the OpenAI path) takes a Readable push, its ticks and an
+ * interceptor layer otherwise. Same contract as `streamIterator` over `makeServerStreamRequest`: messages are read one
+ * at a time while fewer than READ_AHEAD wait (gRPC flow control holds the server back beyond), a non-OK status is
+ * thrown as a PlatformError after the messages that came before it, aborting `signal` or stopping early cancels.
+ * Used while no tracing interceptor has to see the call.
+ */
+function directServerStream<T>(
+  client: Client,
+  definition: MethodDefinition<unknown, unknown>,
+  request: unknown,
+  metadata: Metadata,
+  deadline: Date,
+  signal: AbortSignal | undefined,
+): AsyncIterableIterator<T> {
+  const queue: T[] = [];
+  let head = 0;
+  let ended = false;
+  let failure: unknown;
+  let reading = false;
+  let waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
+  const call = client.getChannel().createCall(definition.path, deadline, undefined, null, undefined);
+  const cancel = () => call.cancelWithStatus(GrpcStatus.CANCELLED, 'Cancelled on client');
+  const settle = () => {
+    const w = waiter;
+    if (!w) return;
+    waiter = undefined;
+    if (head < queue.length) w.resolve({ value: take(), done: false });
+    else if (ended) w.resolve({ value: undefined, done: true });
+    else if (failure !== undefined) w.reject(failure);
+    else waiter = w;
+  };
+  const read = () => {
+    if (reading || ended || failure !== undefined || queue.length - head >= READ_AHEAD) return;
+    reading = true;
+    call.startRead();
+  };
+  const take = (): T => {
+    const value = queue[head]!;
+    queue[head++] = undefined as T;
+    if (head === queue.length) {
+      queue.length = 0;
+      head = 0;
+    }
+    read();
+    return value;
+  };
+  let readError: StatusObject | undefined;
+  call.start(metadata, {
+    onReceiveMetadata: () => undefined,
+    onReceiveMessage: (bytes: Buffer) => {
+      reading = false;
+      let message: T;
+      try {
+        message = definition.responseDeserialize(bytes) as T;
+      } catch (err) {
+        readError = { code: GrpcStatus.INTERNAL, details: `Response message parsing error: ${(err as Error).message}`, metadata: new Metadata() };
+        call.cancelWithStatus(readError.code, readError.details);
+        return;
+      }
+      queue.push(message);
+      settle();
+      read();
+    },
+    onReceiveStatus: (received: StatusObject) => {
+      if (ended || failure !== undefined) return;
+      const status = readError ?? received;
+      signal?.removeEventListener('abort', cancel);
+      if (status.code === GrpcStatus.OK) ended = true;
+      else failure = fromGrpcError(serviceError(status));
+      settle();
+    },
+  });
+  let serialized: Buffer;
+  try {
+    serialized = definition.requestSerialize(request);
+  } catch (err) {
+    call.cancelWithStatus(GrpcStatus.INTERNAL, `Request message serialization failure: ${(err as Error).message}`);
+    serialized = Buffer.alloc(0);
+  }
+  call.sendMessageWithContext({}, serialized);
+  call.halfClose();
+  read();
+  if (signal?.aborted) cancel();
+  else signal?.addEventListener('abort', cancel, { once: true });
+  const iterator: AsyncIterableIterator<T> = {
+    next: () => {
+      if (head < queue.length) return Promise.resolve({ value: take(), done: false });
+      if (ended) return Promise.resolve({ value: undefined, done: true });
+      if (failure !== undefined) return Promise.reject(failure);
+      return new Promise((resolve, reject) => {
+        waiter = { resolve, reject };
+      });
+    },
+    return: () => {
+      // A call that already ended or failed has nothing left to cancel.
+      if (!ended && failure === undefined) {
+        signal?.removeEventListener('abort', cancel);
+        cancel();
+      }
+      ended = true;
+      queue.length = 0;
+      head = 0;
+      settle();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
 /**
  * Connects to `address` (host:port) and returns a typed, traced client; `defaultDeadlineMs` applies to calls that give
  * none, and `internalToken` (the platform's LEMUR_INTERNAL_TOKEN) goes with every call.
@@ -133,7 +253,8 @@ export function createGrpcClient<T extends GenServiceMethods>(
   opts: { defaultDeadlineMs: number; internalToken?: string | undefined },
 ): GrpcClient<T> {
   const authorization = opts.internalToken !== undefined ? internalAuthValue(opts.internalToken) : undefined;
-  const Ctor = makeGenericClientConstructor(grpcServiceDefinition(service), service.name);
+  const definition = grpcServiceDefinition(service);
+  const Ctor = makeGenericClientConstructor(definition, service.name);
   const client = new Ctor(address, credentials.createInsecure(), {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     // Every call carries the caller's trace (traceparent) and is a CLIENT span of it.
@@ -162,9 +283,12 @@ export function createGrpcClient<T extends GenServiceMethods>(
           options?.signal?.addEventListener('abort', onAbort, { once: true });
         });
     } else if (method.methodKind === 'server_streaming') {
+      const methodDefinition = definition[method.name]!;
       result[method.localName] = (request: unknown, options?: CallOptions): AsyncIterable<unknown> => ({
         [Symbol.asyncIterator]: () =>
-          streamIterator(call(request, toMetadata(options?.metadata, authorization), { deadline: deadlineFor(options) }) as ClientReadableStream<unknown>, options?.signal),
+          tracingActive()
+            ? streamIterator(call(request, toMetadata(options?.metadata, authorization), { deadline: deadlineFor(options) }) as ClientReadableStream<unknown>, options?.signal)
+            : directServerStream(client, methodDefinition, request, toMetadata(options?.metadata, authorization), deadlineFor(options), options?.signal),
       });
     }
   }

@@ -9,7 +9,7 @@ import {
   type StatusObject,
 } from '@grpc/grpc-js';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
-import { tracer } from './spans';
+import { tracer, tracingActive } from './spans';
 
 const metadataSetter: TextMapSetter<Metadata> = {
   set: (carrier, key, value) => carrier.set(key, value),
@@ -53,6 +53,8 @@ const untraced = (path: string) => path.startsWith('/grpc.health.v1.');
  * `traceparent` put into the call's metadata.
  */
 export const grpcClientTracing: Interceptor = (options, nextCall) => {
+  // Tracing off: the next call itself, as if no interceptor were installed (no extra layer on every message).
+  if (!tracingActive()) return nextCall(options) as InterceptingCall;
   const path = options.method_definition.path;
   if (untraced(path)) return new InterceptingCall(nextCall(options));
   const { name, attributes } = rpcNaming(path);
@@ -80,6 +82,8 @@ export const grpcClientTracing: Interceptor = (options, nextCall) => {
  * runs (so its logs and outgoing calls join the trace) and ended with the call's status.
  */
 export const grpcServerTracing: ServerInterceptor = (methodDescriptor, call) => {
+  // Tracing off: the call itself, as if no interceptor were installed (no extra layer on every message).
+  if (!tracingActive()) return call as ServerInterceptingCall;
   const path = methodDescriptor.path;
   if (untraced(path)) return new ServerInterceptingCall(call);
   const { name, attributes } = rpcNaming(path);

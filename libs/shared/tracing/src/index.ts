@@ -8,6 +8,7 @@ export {
   traceHeaders,
   traceparentOf,
   tracer,
+  tracingActive,
   withSpan,
   type Attributes,
   type Context,

@@ -13,6 +13,21 @@ import {
 
 export { SpanKind, type Attributes, type Context, type Span } from '@opentelemetry/api';
 
+let providerRegistered = false;
+
+/**
+ * Whether `startTracing` registered a tracer provider. When it did not, every span is a no-op, so hot paths (a gRPC
+ * interceptor layer on every call and message) skip their span bookkeeping altogether.
+ */
+export function tracingActive(): boolean {
+  return providerRegistered;
+}
+
+/** Set by `startTracing` and its shutdown only. */
+export function markTracingActive(active: boolean): void {
+  providerRegistered = active;
+}
+
 /** The platform's tracer (a no-op until `startTracing` registers a provider). */
 export function tracer(): Tracer {
   return trace.getTracer('lemur');

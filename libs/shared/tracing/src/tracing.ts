@@ -14,6 +14,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { z } from 'zod';
+import { markTracingActive } from './spans';
 
 /**
  * The standard OpenTelemetry variables an app's config schema takes in (`schema.extend(tracingEnvShape)`), so
@@ -95,12 +96,14 @@ export function startTracing(opts: { serviceName: string; config: TracingConfig;
     spanProcessors,
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
+  markTracingActive(true);
   logger?.info({ service: opts.serviceName, exportTo: opts.config.otlpTracesUrl ? withoutCredentials(opts.config.otlpTracesUrl) : 'in-process exporter', sampleRatio: opts.config.sampleRatio }, 'tracing on');
   return {
     enabled: true,
     shutdown: async () => {
       // A collector that is down must not fail the process's shutdown: the spans are lost, and the log says so.
       await provider.shutdown().catch((err: unknown) => logger?.warn({ err }, 'tracing: spans not exported at shutdown'));
+      markTracingActive(false);
       trace.disable();
       context.disable();
       propagation.disable();

@@ -1,0 +1,112 @@
+import { create } from '@bufbuild/protobuf';
+import { Server, ServerCredentials, status, type ServerWritableStream } from '@grpc/grpc-js';
+import { inferenceV1 } from '@lemur/proto';
+import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGrpcClient, type GrpcClient } from './grpc-client';
+import { grpcServiceDefinition } from './service-definition';
+
+type StreamCall = ServerWritableStream<inferenceV1.GenerateStreamRequest, inferenceV1.GenerateStreamResponse>;
+
+const delta = (i: number) => create(inferenceV1.GenerateStreamResponseSchema, { index: 0, delta: `t${i}` });
+
+/**
+ * The server's behaviour per call, chosen by the request's model name: `count:N` streams N messages and ends,
+ * `fail:N` streams N messages then fails RESOURCE_EXHAUSTED, `hang` streams one message and never ends.
+ */
+function serve(call: StreamCall, seen: { cancelled: number }): void {
+  call.on('cancelled', () => (seen.cancelled += 1));
+  const [kind, n = '0'] = (call.request.request?.model ?? '').split(':');
+  if (kind === 'hang') {
+    call.write(delta(0));
+    return;
+  }
+  const count = Number(n);
+  let i = 0;
+  // Writes as fast as flow control lets it, so a slow reader really pushes back.
+  const pump = () => {
+    while (i < count) {
+      if (!call.write(delta(i++))) return void call.once('drain', pump);
+    }
+    if (kind === 'fail') call.emit('error', { code: status.RESOURCE_EXHAUSTED, details: 'queue full' });
+    else call.end();
+  };
+  pump();
+}
+
+describe('createGrpcClient server streams', () => {
+  let server: Server;
+  let client: GrpcClient<typeof inferenceV1.InferenceService.method>;
+  const seen = { cancelled: 0 };
+
+  beforeAll(async () => {
+    server = new Server();
+    server.addService(grpcServiceDefinition(inferenceV1.InferenceService), {
+      GenerateStream: (call: StreamCall) => serve(call, seen),
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    client = createGrpcClient(inferenceV1.InferenceService, `127.0.0.1:${port}`, { defaultDeadlineMs: 10_000 });
+  });
+  afterAll(() => {
+    client.close();
+    server.forceShutdown();
+  });
+
+  const stream = (model: string, options: { deadlineMs?: number; signal?: AbortSignal } = {}) =>
+    client.generateStream({ request: { model } }, options)[Symbol.asyncIterator]();
+
+  it('delivers every message in order, past the read-ahead window, then ends', async () => {
+    const texts: string[] = [];
+    for await (const m of client.generateStream({ request: { model: 'count:500' } })) {
+      texts.push(m.delta);
+      // A slow consumer now and then: the server must wait, not lose or reorder messages.
+      if (texts.length % 100 === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(texts).toEqual(Array.from({ length: 500 }, (_, i) => `t${i}`));
+  });
+
+  it('gives the messages sent before a failure, then throws it as a PlatformError', async () => {
+    const messages = stream('fail:3');
+    const got: string[] = [];
+    const err = await (async () => {
+      try {
+        for (let r = await messages.next(); !r.done; r = await messages.next()) got.push(r.value.delta);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(got).toEqual(['t0', 't1', 't2']);
+    expect(err).toBeInstanceOf(PlatformError);
+    expect((err as PlatformError).code).toBe(PlatformErrorCode.RESOURCE_EXHAUSTED);
+    expect((err as PlatformError).message).toBe('queue full');
+  });
+
+  it('cancels the call when the signal aborts, failing the waiting read with CANCELLED', async () => {
+    const before = seen.cancelled;
+    const abort = new AbortController();
+    const messages = stream('hang', { signal: abort.signal });
+    expect((await messages.next()).value?.delta).toBe('t0');
+    const pending = messages.next();
+    abort.abort();
+    await expect(pending).rejects.toMatchObject({ code: PlatformErrorCode.CANCELLED });
+    await expect.poll(() => seen.cancelled).toBe(before + 1);
+  });
+
+  it('cancels the call when the consumer stops early', async () => {
+    const before = seen.cancelled;
+    const messages = stream('hang');
+    expect((await messages.next()).value?.delta).toBe('t0');
+    expect(await messages.return?.()).toEqual({ value: undefined, done: true });
+    expect(await messages.next()).toEqual({ value: undefined, done: true });
+    await expect.poll(() => seen.cancelled).toBe(before + 1);
+  });
+
+  it('fails a stream that outlives its deadline with DEADLINE_EXCEEDED', async () => {
+    const messages = stream('hang', { deadlineMs: 200 });
+    expect((await messages.next()).value?.delta).toBe('t0');
+    await expect(messages.next()).rejects.toMatchObject({ code: PlatformErrorCode.DEADLINE_EXCEEDED });
+  });
+});
