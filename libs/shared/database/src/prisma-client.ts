@@ -13,6 +13,10 @@ const pools = new WeakMap<PrismaClient, pg.Pool>();
 /** A PrismaClient that talks to PostgreSQL through node-postgres (no native query engine). */
 export function createPrismaClient(databaseUrl: string, options: PrismaClientOptions = {}): PrismaClient {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 10 });
+  // An idle pooled connection the server ends (restart, failover, a dropped database) is already removed from the pool
+  // when node-postgres emits this; without a listener the emit would crash the process. The next query reconnects, or
+  // fails with the real error where it is handled.
+  pool.on('error', () => undefined);
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(client, pool);
   return client;
