@@ -1,16 +1,16 @@
 // The listings the web UI pages through: runs filtered by model, benchmark, status and schedule (keyset pages stay
 // correct under a filter), samples filtered by verdict, and one sample of a run by id (never another run's).
-import { createPrismaClient, type PrismaClient } from '@lemur/shared-database';
-import { createTestDatabase, type TestDatabase } from '@lemur/shared-testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunRepository } from './run.repository';
-import { SampleRepository } from './sample.repository';
+import type { PrismaClient } from '@lemur/shared-database';
+import { describe, expect, it } from 'vitest';
+import { useTestRepositories } from './repositories.test-fixture';
+import type { RunRepository } from './run.repository';
+import type { SampleRepository } from './sample.repository';
 import type { RunSpec } from './run.types';
 
-let db: TestDatabase;
 let prisma: PrismaClient;
 let runs: RunRepository;
 let samples: SampleRepository;
+useTestRepositories((r) => ({ prisma, runs, samples } = r));
 
 const spec: RunSpec = {
   benchmarkRef: 'gsm8k@1',
@@ -37,18 +37,6 @@ async function createRun(team: string, modelName: string, benchmark: string, ite
   });
   return { run, sampleIds, teamId };
 }
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  prisma = createPrismaClient(db.url);
-  runs = new RunRepository(prisma);
-  samples = new SampleRepository(prisma);
-});
-
-afterAll(async () => {
-  await prisma?.$disconnect();
-  await db?.drop();
-});
 
 describe('run listing filters', () => {
   it('filters by model, benchmark, status and schedule, and pages correctly under a filter', async () => {

@@ -1,16 +1,16 @@
-import { createPrismaClient, type PrismaClient } from '@lemur/shared-database';
-import { createTestDatabase, type TestDatabase } from '@lemur/shared-testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PrismaClient } from '@lemur/shared-database';
+import { describe, expect, it } from 'vitest';
 import { runRecordOf } from './listing-json.mapper';
 import type { NewRun } from './run-store';
-import { RunRepository } from './run.repository';
-import { SampleRepository } from './sample.repository';
+import { useTestRepositories } from './repositories.test-fixture';
+import type { RunRepository } from './run.repository';
+import type { SampleRepository } from './sample.repository';
 import type { RunSpec } from './run.types';
 
-let db: TestDatabase;
 let prisma: PrismaClient;
 let runs: RunRepository;
 let samples: SampleRepository;
+useTestRepositories((r) => ({ prisma, runs, samples } = r));
 
 const spec: RunSpec = {
   benchmarkRef: 'humaneval@1',
@@ -41,18 +41,6 @@ function newRun(teamId: string, items = 2, n = 2): NewRun {
     samples: samplesToCreate,
   };
 }
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  prisma = createPrismaClient(db.url);
-  runs = new RunRepository(prisma);
-  samples = new SampleRepository(prisma);
-});
-
-afterAll(async () => {
-  await prisma?.$disconnect();
-  await db?.drop();
-});
 
 describe('RunRepository', () => {
   it('stores a run with all its samples and its resolved spec', async () => {

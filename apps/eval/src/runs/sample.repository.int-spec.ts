@@ -1,14 +1,12 @@
-import { createPrismaClient, type PrismaClient } from '@lemur/shared-database';
-import { createTestDatabase, type TestDatabase } from '@lemur/shared-testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunRepository } from './run.repository';
-import { SampleRepository } from './sample.repository';
+import { describe, expect, it } from 'vitest';
+import { useTestRepositories } from './repositories.test-fixture';
+import type { RunRepository } from './run.repository';
+import type { SampleRepository } from './sample.repository';
 import type { RunSpec, SampleResult } from './run.types';
 
-let db: TestDatabase;
-let prisma: PrismaClient;
 let runs: RunRepository;
 let samples: SampleRepository;
+useTestRepositories((r) => ({ runs, samples } = r));
 
 const spec: RunSpec = {
   benchmarkRef: 'gsm8k@1',
@@ -56,18 +54,6 @@ async function createRun(items: number, n: number): Promise<{ runId: string; sam
   });
   return { runId: run.id, sampleIds };
 }
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  prisma = createPrismaClient(db.url);
-  runs = new RunRepository(prisma);
-  samples = new SampleRepository(prisma);
-});
-
-afterAll(async () => {
-  await prisma?.$disconnect();
-  await db?.drop();
-});
 
 describe('SampleRepository', () => {
   it('records a result exactly once when two workers race on the same sample', async () => {
