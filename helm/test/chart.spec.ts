@@ -51,6 +51,23 @@ describe('helm template', () => {
     expect(objects.filter((o) => o.kind === 'Ingress')).toEqual([]);
   });
 
+  it('runs MariaDB for InterCode-SQL only when asked: a hardened StatefulSet with its own volume, reached by name', () => {
+    expect(find(renders['defaults']!, 'StatefulSet', 'lemur-mariadb')).toBeUndefined();
+    const objects = renders['production']!;
+    const mariadb = mustFind(objects, 'StatefulSet', 'lemur-mariadb');
+    expect(mustFind(objects, 'Service', 'lemur-mariadb')['spec']).toMatchObject({ ports: [{ name: 'mysql', port: 3306, targetPort: 'mysql' }] });
+    expect(container(mariadb)).toMatchObject({ image: 'docker.io/library/mariadb:11.4.4', args: expect.arrayContaining(['--lower-case-table-names=1']) });
+    // The root password only ever comes from the Secret, in the server's env and in the sandbox service's.
+    expect(envOf(mariadb)['MARIADB_ROOT_PASSWORD']).toEqual({ name: 'MARIADB_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: 'lemur-mariadb', key: 'MARIADB_ROOT_PASSWORD' } } });
+    expect(((mariadb['spec'] as Json)['volumeClaimTemplates'] as Json[])[0]).toMatchObject({ spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast-ssd', resources: { requests: { storage: '8Gi' } } } });
+    expect(podSpec(mariadb)['automountServiceAccountToken']).toBe(false);
+    // The sandbox service mounts the datasets claim read-only only for the dump, and only when MariaDB is on.
+    const sandboxVolumes = (deployment: KubeObject) => (podSpec(deployment)['volumes'] as Json[]).map((v) => v['name']);
+    expect(sandboxVolumes(mustFind(objects, 'Deployment', 'lemur-sandbox'))).toEqual(['tmp', 'datasets']);
+    expect(sandboxVolumes(mustFind(renders['defaults']!, 'Deployment', 'lemur-sandbox'))).toEqual(['tmp']);
+    expect(JSON.stringify(renders['defaults']!.map((o) => o.kind === 'Deployment' && o.metadata?.name === 'lemur-sandbox' ? o : null))).not.toContain('MYSQL');
+  });
+
   it('runs each service from its main file, with gRPC listening on all interfaces', () => {
     const objects = renders['defaults']!;
     const expectArgs = (name: string, main: string) => expect(container(mustFind(objects, 'Deployment', name))['args']).toEqual([main]);
@@ -278,6 +295,8 @@ describe('values.schema.json', () => {
     ['a container without limits', ['--set', 'gateway.resources.limits=null'], `at '/gateway/resources': missing property 'limits'`],
     ['an autoscaling metric the eval service does not export', ['--set', 'eval.workers.autoscaling.metricName=queue_depth'], `at '/eval/workers/autoscaling/metricName': 'queue_depth' does not match pattern '^lemur_eval_[a-z0-9_]+$'`],
     ['a malformed digest', ['--set', 'image.digest=sha256:abc'], `at '/image/digest': 'sha256:abc' does not match pattern`],
+    ['a MySQL dump path that leaves the datasets volume', ['--set', 'mariadb.dumpPath=../etc/passwd'], `at '/mariadb/dumpPath'`],
+    ['a MariaDB without its password Secret', ['--set', 'mariadb.existingSecret='], `at '/mariadb/existingSecret': minLength: got 0, want 1`],
   ];
   const fileCases: [string, string, string][] = [
     ['an API key written into values', 'inference:\n  models:\n    - name: feedback\n      endpoints: ["https://api.example.com"]\n      apiKey: sk-not-here\n', `at '/inference/models/0': additional properties 'apiKey' not allowed`],

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { helmTemplate, objectId, RELEASE, ROOT, VALUE_SETS } from './support/kube-render';
-import { egressAllowsAddressPort, egressRules, policiesFor } from './support/network-policy';
+import { egressAllowsAddressPort, egressAllowsPodPort, egressRules, policiesFor } from './support/network-policy';
 import { podPolicyViolations, podTemplates, rbacViolations, restrictedViolations } from './support/pod-policy';
 import { validateRenderedObject } from './support/validate-objects';
 
@@ -125,6 +125,20 @@ describe('NetworkPolicies', () => {
       .map((pod) => componentOf(pod.labels))
       .sort();
     expect(reaching).toEqual(['eval', 'eval-worker', 'gateway', 'inference', 'migrate']);
+  });
+
+  it.each(['production', 'simulator'])('%s: only the sandbox service reaches MariaDB, and MariaDB opens no connection', (name) => {
+    const objects = renders[name]!;
+    const policies = policiesOf(objects);
+    const pods = podTemplates(objects);
+    const mariadb = pods.find((pod) => componentOf(pod.labels) === 'mariadb')!;
+    const target = { labels: mariadb.labels, namespace: RELEASE.namespace };
+    const reaching = pods.filter((pod) => egressAllowsPodPort(policies, RELEASE.namespace, pod.labels, 3306, target, RELEASE.namespace)).map((pod) => componentOf(pod.labels));
+    expect(reaching).toEqual(['sandbox']);
+    const ingress = policiesFor(policies, RELEASE.namespace, mariadb.labels, 'Ingress', RELEASE.namespace).flatMap((p) => ((p['spec'] as Json)['ingress'] as Json[] | undefined) ?? []);
+    expect(ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'lemur', 'app.kubernetes.io/instance': 'lemur', 'app.kubernetes.io/component': 'sandbox' } } }], ports: [{ protocol: 'TCP', port: 3306 }] }]);
+    // Name resolution is all it may send (the release-wide DNS policy).
+    expect(egressRules(policies, RELEASE.namespace, mariadb.labels, RELEASE.namespace).flatMap((r) => (r['ports'] as Json[]).map((p) => p['port']))).toEqual([53, 53]);
   });
 
   it('does not let inference reach the database when its cache is off', () => {

@@ -22,18 +22,24 @@ const INTERNAL_TOKEN = 'stand-in-internal-token-'.padEnd(64, '0');
 const STAND_IN_SECRETS: Record<string, string> = {
   DATABASE_URL: 'postgresql://lemur:secret@db.internal:5432/lemur',
   LEMUR_INTERNAL_TOKEN: INTERNAL_TOKEN,
+  SANDBOX_MYSQL_PASSWORD: '0123456789abcdef0123456789abcdef',
 };
 
 function resolvedEnv(container: Json, podName: string): Record<string, string> {
-  return Object.fromEntries(
-    ((container['env'] as Json[]) ?? []).map((e) => {
-      const from = e['valueFrom'] as Json | undefined;
-      if (!from) return [String(e['name']), String(e['value'])];
-      if (from['secretKeyRef']) return [String(e['name']), STAND_IN_SECRETS[String(e['name'])] ?? 'stand-in-secret'];
-      if (from['fieldRef']) return [String(e['name']), podName];
-      throw new Error(`unsupported valueFrom ${JSON.stringify(from)}`);
-    }),
-  );
+  const env: Record<string, string> = {};
+  for (const e of (container['env'] as Json[]) ?? []) {
+    const from = e['valueFrom'] as Json | undefined;
+    const name = String(e['name']);
+    if (!from) {
+      // Dependent variables, as the kubelet expands them: $(NAME) of a variable defined earlier, $$ for a literal $.
+      env[name] = String(e['value']).replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match, ref: string | undefined) =>
+        ref === undefined ? '$' : (env[ref] ?? match),
+      );
+    } else if (from['secretKeyRef']) env[name] = STAND_IN_SECRETS[name] ?? 'stand-in-secret';
+    else if (from['fieldRef']) env[name] = podName;
+    else throw new Error(`unsupported valueFrom ${JSON.stringify(from)}`);
+  }
+  return env;
 }
 
 const LOADERS: Record<string, [string, string, string]> = {
@@ -71,6 +77,10 @@ describe("each service accepts the chart's environment", () => {
     if (set === 'simulator') expect(inference.kubernetes).toBeUndefined();
     else expect(inference.kubernetes).toMatchObject({ namespace: 'lemur-models' });
     expect(inference.cache).toMatchObject({ databaseUrl: 'postgresql://lemur:secret@db.internal:5432/lemur' });
+    // SQL against MySQL databases: the chart's MariaDB with the Secret's password, and the dump from the datasets claim.
+    const sql = configs['sandbox'] as { mysqlUrl?: string; mysqlDumpFile?: string };
+    expect(sql.mysqlUrl).toBe(set === 'defaults' ? undefined : 'mysql://root:0123456789abcdef0123456789abcdef@lemur-mariadb.lemur.svc:3306');
+    expect(sql.mysqlDumpFile).toBe(set === 'production' ? '/datasets/intercode/sql/spider/ic_spider_dbs.sql' : undefined);
   });
 
   it('single-namespace installs (the kustomize base) let the Deployment own its sandbox pods', async () => {

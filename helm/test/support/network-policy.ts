@@ -35,6 +35,39 @@ export function egressAllowsAddressPort(policies: KubeObject[], namespace: strin
   );
 }
 
+/**
+ * True when some egress rule admits TCP to `port` on pods with `targetLabels` in `targetNamespace` (a podSelector peer,
+ * in the policy's namespace unless a namespaceSelector names another), or on any destination.
+ */
+export function egressAllowsPodPort(
+  policies: KubeObject[],
+  namespace: string,
+  labels: Record<string, string>,
+  port: number,
+  target: { labels: Record<string, string>; namespace: string },
+  releaseNamespace: string,
+): boolean {
+  const selecting = policiesFor(policies, namespace, labels, 'Egress', releaseNamespace);
+  if (selecting.length === 0) return true;
+  return selecting.some((p) =>
+    (((p['spec'] as Json)['egress'] as Json[] | undefined) ?? []).some((rule) => {
+      const ports = rule['ports'] as Json[] | undefined;
+      const portOk = !ports || ports.length === 0 || ports.some((q) => q['port'] === port);
+      const to = rule['to'] as Json[] | undefined;
+      const peerOk =
+        !to ||
+        to.length === 0 ||
+        to.some((peer) => {
+          if (peer['ipBlock'] !== undefined) return true;
+          const nsSelector = peer['namespaceSelector'] as Json | undefined;
+          const nsOk = nsSelector === undefined ? target.namespace === namespace : selects(nsSelector, { 'kubernetes.io/metadata.name': target.namespace });
+          return nsOk && selects(peer['podSelector'] as Json | undefined, target.labels);
+        });
+      return portOk && peerOk;
+    }),
+  );
+}
+
 /** Every egress rule of the policies selecting a pod (empty: the pod may open no connection, when some policy selects it). */
 export function egressRules(policies: KubeObject[], namespace: string, labels: Record<string, string>, releaseNamespace: string): Json[] {
   return policiesFor(policies, namespace, labels, 'Egress', releaseNamespace).flatMap((p) => ((p['spec'] as Json)['egress'] as Json[] | undefined) ?? []);

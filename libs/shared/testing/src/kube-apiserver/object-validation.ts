@@ -91,10 +91,11 @@ const asRecord = (v: unknown): Json | undefined => (v && typeof v === 'object' &
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** Semantic checks on a pod spec that the schema cannot express (and that bite at apply time on a real cluster). */
-function validatePodSpec(spec: Json | undefined, path: string): FieldError[] {
+function validatePodSpec(spec: Json | undefined, path: string, claimTemplates: unknown[] = []): FieldError[] {
   if (!spec) return [];
   const errors: FieldError[] = [];
-  const volumes = new Set(asArray(spec['volumes']).map((v) => asRecord(v)?.['name']));
+  // A StatefulSet's volumeClaimTemplates are volumes of its pods too, by their metadata.name.
+  const volumes = new Set([...asArray(spec['volumes']).map((v) => asRecord(v)?.['name']), ...claimTemplates.map((t) => asRecord(asRecord(t)?.['metadata'])?.['name'])]);
   const seen = new Set<unknown>();
   const containers = [...asArray(spec['containers']), ...asArray(spec['initContainers'])];
   containers.forEach((raw, i) => {
@@ -138,7 +139,7 @@ function semanticErrors(kind: string, obj: Json): FieldError[] {
     case 'Job':
       return [
         ...(kind === 'Job' ? [] : selectorMatchesTemplate(obj, 'spec')),
-        ...validatePodSpec(asRecord(asRecord(spec?.['template'])?.['spec']), 'spec.template.spec'),
+        ...validatePodSpec(asRecord(asRecord(spec?.['template'])?.['spec']), 'spec.template.spec', kind === 'StatefulSet' ? asArray(spec?.['volumeClaimTemplates']) : []),
       ];
     case 'Service': {
       const ports = asArray(spec?.['ports']);
