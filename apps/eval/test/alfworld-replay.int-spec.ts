@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { alfworldBenchmark, modelText, type AlfworldItem, type Benchmark, type ChatMessage, type CodeExecutor, type PublishedAlfworldEpisode } from '@lemur/benchmarks';
+import { alfworldBenchmark, modelText, type AlfworldItem, type ChatMessage, type CodeExecutor, type PublishedAlfworldEpisode } from '@lemur/benchmarks';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordedAlfworldBackend } from '../src/environment/environment-backends';
@@ -101,7 +101,7 @@ describe('ALFWorld replay against the recorded environment server', () => {
     const settled = await pool(items, 4, (item, i) =>
       new EpisodeRunner(new ReplayInference(episodes[i]!), sessions, noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 5_000, environment: client }).run(
         run,
-        alfworldBenchmark as unknown as Benchmark,
+        alfworldBenchmark,
         item,
         new AbortController().signal,
       ),

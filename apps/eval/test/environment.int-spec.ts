@@ -32,7 +32,7 @@ const run = {
   spec: { sampling: { maxTokens: 512, temperature: 0, topP: 1, stop: [] } } as unknown as RunRecord['spec'],
   config: {},
 };
-const benchmark = alfworldBenchmark as unknown as Benchmark;
+const benchmark: Benchmark = alfworldBenchmark;
 const item = (task: string) => ({ id: `mint-alfworld/${task}`, gamefile: task, taskType: 'cool' as const });
 
 // The agent searches with a loop whose path depends on what the game answers, as published Lemur code does.
