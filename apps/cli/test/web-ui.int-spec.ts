@@ -367,6 +367,11 @@ describe('the web UI in a real browser', () => {
       await page.click('[data-testid=prev-page]');
       await page.waitForFunction(() => (globalThis as unknown as InPage).document.querySelector('#samples-table tbody tr td')?.textContent === '200');
     });
+    // The earlier pages' cursors survive a reload (this tab's sessionStorage): Previous still steps back one page.
+    await page.reload();
+    await page.waitForFunction(() => (globalThis as unknown as InPage).document.querySelector('#samples-table tbody tr td')?.textContent === '200');
+    await page.click('[data-testid=prev-page]');
+    await page.waitForFunction(() => (globalThis as unknown as InPage).document.querySelector('#samples-table tbody tr td')?.textContent === '100');
     const api0 = performance.now();
     await api(`/v1/runs/${runs.big!}/samples?status=scored&passed=false&limit=50`);
     timings['API failed page'] = Math.round(performance.now() - api0);

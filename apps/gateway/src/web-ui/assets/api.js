@@ -1,6 +1,8 @@
 // The REST API as the UI uses it. The key lives in sessionStorage only (this tab, until it closes or the user logs
 // out); it travels in the Authorization header, never in a URL, and is never logged.
 
+import { forgetTrails } from './page-trail.js';
+
 const KEY = 'lemur.apiKey';
 
 export function apiKey() {
@@ -13,6 +15,7 @@ export function setApiKey(key) {
 
 export function logout() {
   sessionStorage.removeItem(KEY);
+  forgetTrails();
 }
 
 /** An error answer of the API: `code` and `message` as the gateway sent them, and the HTTP status. */

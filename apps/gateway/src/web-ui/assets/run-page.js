@@ -1,6 +1,7 @@
 import { get, query } from './api.js';
 import { errorBox, facts, h, pre, replace, route } from './dom.js';
 import { ci, duration, int, pct, pValue, shortId, signedCi, signedPct, snippet, time } from './format.js';
+import { stepTrail } from './page-trail.js';
 import { isActive, pager, progressBar, regressionFlag, sizeBars, statusBadge } from './widgets.js';
 
 const PAGE = 50;
@@ -13,7 +14,6 @@ const FILTERS = {
   passed: { status: 'scored', passed: 'true' },
   pending: { status: 'pending' },
 };
-const trail = { key: '', cursors: [] };
 
 /** A run: summary with confidence intervals, live progress while it runs, and its samples page by page. */
 export async function renderRun(main, id, q, live) {
@@ -140,10 +140,7 @@ function tools(run) {
 
 function fillSamples(el, run, page, filter, pageNo, cursor) {
   const link = (changes) => route(['runs', run.id], { filter: filter === 'all' ? '' : filter, ...changes });
-  const key = `${run.id}|${filter}`;
-  if (trail.key !== key) Object.assign(trail, { key, cursors: [] });
-  trail.cursors[pageNo - 1] = cursor ?? '';
-  const before = trail.cursors[pageNo - 2];
+  const before = stepTrail('samples', `${run.id}|${filter}`, pageNo, cursor);
   const prev = pageNo > 1 ? (before === undefined ? link({}) : link({ cursor: before, page: pageNo - 1 })) : null;
   const next = page.nextCursor ? link({ cursor: page.nextCursor, page: pageNo + 1 }) : null;
 

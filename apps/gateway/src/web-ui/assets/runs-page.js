@@ -1,18 +1,15 @@
 import { get, query } from './api.js';
 import { h, replace, route } from './dom.js';
 import { int, shortId, time } from './format.js';
+import { stepTrail } from './page-trail.js';
 import { isActive, mainMetric, pager, progressBar, regressionFlag, sizeBars, statusBadge } from './widgets.js';
 
 const PAGE = 25;
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
-// Cursors of the pages before the current one, per filter: keyset paging has no "previous" of its own.
-const trail = { key: '', cursors: [] };
 
 /** The runs list: filters (model, benchmark, status, schedule), server-side pages, two runs picked to compare. */
 export async function renderRuns(main, q, live) {
   const filter = { model: q.model, benchmark: q.benchmark, status: q.status, schedule: q.schedule };
-  const key = JSON.stringify(filter);
-  if (trail.key !== key) Object.assign(trail, { key, cursors: [] });
   const pageNo = Math.max(1, Number(q.page) || 1);
 
   const [page, benchmarks, schedules, models] = await Promise.all([
@@ -86,9 +83,8 @@ export async function renderRuns(main, q, live) {
       )
     : h('p', { class: 'empty' }, Object.values(filter).some(Boolean) ? 'No run matches these filters.' : 'No runs yet. Start one with: lemur run MODEL BENCHMARK');
 
-  trail.cursors[pageNo - 1] = q.cursor ?? '';
-  const before = trail.cursors[pageNo - 2];
-  // After a reload the earlier cursors are gone: "Previous" then starts over from the first page.
+  const before = stepTrail('runs', JSON.stringify(filter), pageNo, q.cursor);
+  // A trail that began on a later page (a link from elsewhere) has no earlier cursor: "Previous" starts over.
   const prev = pageNo > 1 ? route(['runs'], before === undefined ? filter : { ...filter, cursor: before, page: pageNo - 1 }) : null;
   const next = page.nextCursor ? route(['runs'], { ...filter, cursor: page.nextCursor, page: pageNo + 1 }) : null;
 
