@@ -101,6 +101,11 @@ export interface Benchmark<I extends { id: string } = { id: string }> {
   /** Candidate keys read out of whatever text a model received, most specific first. */
   oracleProbes(promptText: string): string[];
   /**
+   * The subset an item belongs to, where the benchmark's own reports break results down by one (Spider's hardness,
+   * MMLU's subject, BBH's task): run summaries then carry the metric per group beside the overall one.
+   */
+  group?(item: I): string;
+  /**
    * Present on benchmarks whose harness chooses the answer by next-token likelihood (MMLU): the worker asks the
    * completions API for the first token's top log-probabilities and judges them here; chat runs, and endpoints that
    * refuse log-probabilities, fall back to generating (`sampling`) and `score`.

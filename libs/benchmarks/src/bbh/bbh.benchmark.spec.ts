@@ -21,6 +21,7 @@ describe.each([
     expect(benchmark.name).toBe(name);
     expect(items).toHaveLength(6511);
     expect(new Set(items.map((i) => i.task)).size).toBe(27);
+    expect(new Set(items.map((i) => benchmark.group(i))).size).toBe(27);
     expect(new Set(items.map((i) => i.id)).size).toBe(6511);
   });
 

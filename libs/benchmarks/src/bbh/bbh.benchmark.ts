@@ -99,6 +99,11 @@ export class BbhBenchmark implements Benchmark<BbhItem> {
     return this.answerWith(item.wrongTarget, opts);
   }
 
+  /** BBH's task (27 of them), as the harnesses report accuracy per task. */
+  group(item: BbhItem): string {
+    return item.task;
+  }
+
   // Keyed by the task's description line and the input: the prompt's first paragraph, and what follows its fourth
   // "\n\nQ: " (three exemplars come first; an input may itself contain "Q:").
   oracleKeys(item: BbhItem): string[] {

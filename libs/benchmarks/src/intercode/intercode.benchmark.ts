@@ -316,6 +316,11 @@ export class IntercodeSqlBenchmark extends IntercodeBenchmark<IntercodeSqlItem> 
     return plain.kind === 'action' && plain.isCode && plain.action === statement ? item.gold : `\`\`\`sql\n${item.gold}\n\`\`\``;
   }
 
+  /** The Spider question's hardness (easy, medium, hard, extra), as Spider reports results. */
+  group(item: IntercodeSqlItem): string {
+    return item.hardness;
+  }
+
   oracleKeys(item: IntercodeSqlItem): string[] {
     return [`${this.name}:${item.query}`];
   }

@@ -18,6 +18,8 @@ describe('mmlu@2.0.0', () => {
   it('parses the 14,042 test questions of 57 subjects with unique ids', () => {
     expect(items).toHaveLength(14_042);
     expect(new Set(items.map((i) => i.subject)).size).toBe(57);
+    // The run summary's breakdown is per subject.
+    expect(new Set(items.map((i) => mmluBenchmark.group(i)))).toEqual(new Set(items.map((i) => i.subject)));
     expect(new Set(items.map((i) => i.id)).size).toBe(14_042);
     // abstract_algebra row 1 of the original data.tar has answer B (SOURCE.md's spot check).
     expect(items[0]).toMatchObject({ id: 'mmlu/abstract_algebra/0', answer: 'B', choices: ['0', '4', '2', '6'] });

@@ -134,6 +134,11 @@ export class MmluBenchmark implements Benchmark<MmluItem> {
     return opts.chat ? `The answer is ${wrong}.` : ` ${wrong}`;
   }
 
+  /** MMLU's subject (57 of them), as the harnesses report accuracy per subject. */
+  group(item: MmluItem): string {
+    return item.subject;
+  }
+
   oracleKeys(item: MmluItem): string[] {
     return [oracleKey(`${item.subject} ${questionBlock(item)}`)];
   }

@@ -116,6 +116,11 @@ export class SpiderBenchmark implements Benchmark<SpiderItem> {
     return this.answerWith(WRONG_SQL, opts);
   }
 
+  /** Spider's official evaluation reports execution accuracy per hardness (easy, medium, hard, extra). */
+  group(item: SpiderItem): string {
+    return item.hardness;
+  }
+
   oracleKeys(item: SpiderItem): string[] {
     return [`${this.name}:${oracleKey(item.question)}`];
   }
