@@ -9,7 +9,7 @@ import { comparisonText, isRegression } from './runs/comparison-text';
 import { exportRun } from './runs/export-run';
 import { regressionText, scheduleLine } from './runs/schedule-text';
 import { followRuns } from './runs/follow-runs';
-import { resultsTable, runResultJson } from './runs/results-table';
+import { groupsTable, resultsTable, runResultJson } from './runs/results-table';
 import { intOption, numberOption } from './runs/run-options';
 import { registerSandboxCommands } from './sandbox/sandbox.command';
 import { runSuite } from './suites/run-suite';
@@ -217,6 +217,8 @@ runs
       );
     } else {
       printRuns([run], false);
+      const groups = groupsTable(run);
+      if (groups) process.stdout.write(`\nby group:\n${groups}`);
       if (run.regression) process.stdout.write(regressionText(run.regression));
       if (run.sourceRunId) process.stdout.write(`re-scores run ${run.sourceRunId} (no model calls); compare: lemur compare ${run.sourceRunId} ${run.id}\n`);
     }

@@ -18,6 +18,8 @@ export interface RunJson {
   createdAt?: string;
   summary?: {
     metrics: MetricJson[];
+    /** Per group of items where the benchmark has groups (Spider's hardness, MMLU's subject, BBH's task). */
+    groups?: { name: string; metrics: MetricJson[] }[];
     counts: { total: number; pending: number; scored: number; errored: number; cancelled: number };
     promptTokens: number;
     completionTokens: number;

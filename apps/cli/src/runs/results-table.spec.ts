@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunJson } from '../api/gateway-client';
-import { resultsTable, runResultJson } from './results-table';
+import { groupsTable, resultsTable, runResultJson } from './results-table';
 
 const run: RunJson = {
   id: 'r1',
@@ -33,5 +33,28 @@ describe('results', () => {
       samples: 1319,
       errors: 1,
     });
+    expect(runResultJson(run)).not.toHaveProperty('groups');
+  });
+
+  it('prints and gives the metric per group where the benchmark has groups (Spider hardness)', () => {
+    const spider: RunJson = {
+      ...run,
+      benchmark: 'spider',
+      summary: {
+        ...run.summary!,
+        groups: [
+          { name: 'easy', metrics: [{ name: 'accuracy', value: 0.75, ci: [0.7, 0.8], method: 'wilson', n: 248 }] },
+          { name: 'extra', metrics: [{ name: 'accuracy', value: 0.25, ci: [0.19, 0.32], method: 'wilson', n: 166 }] },
+        ],
+      },
+    };
+    expect(groupsTable(spider).split('\n')).toEqual([
+      expect.stringMatching(/^group\s+metric\s+score\s+95% CI\s+n$/),
+      expect.stringMatching(/^easy\s+accuracy\s+0\.750\s+\[0\.700, 0\.800\]\s+248$/),
+      expect.stringMatching(/^extra\s+accuracy\s+0\.250\s+\[0\.190, 0\.320\]\s+166$/),
+      '',
+    ]);
+    expect(runResultJson(spider).groups).toEqual({ easy: { accuracy: { value: 0.75, ci95: [0.7, 0.8], n: 248, method: 'wilson' } }, extra: { accuracy: { value: 0.25, ci95: [0.19, 0.32], n: 166, method: 'wilson' } } });
+    expect(groupsTable(run)).toBe('');
   });
 });

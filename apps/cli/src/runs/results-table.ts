@@ -1,6 +1,8 @@
-import type { RunJson } from '../api/gateway-client';
+import type { MetricJson, RunJson } from '../api/gateway-client';
 
 /** The one JSON object `--json` prints for a run. */
+const metricsJson = (metrics: MetricJson[]) => Object.fromEntries(metrics.map((m) => [m.name, { value: m.value, ci95: m.ci, n: m.n, method: m.method }]));
+
 export function runResultJson(run: RunJson) {
   const summary = run.summary;
   return {
@@ -8,9 +10,8 @@ export function runResultJson(run: RunJson) {
     model: run.model,
     benchmark: `${run.benchmark}@${run.benchmarkVersion}`,
     status: run.status,
-    metrics: Object.fromEntries(
-      (summary?.metrics ?? []).map((m) => [m.name, { value: m.value, ci95: m.ci, n: m.n, method: m.method }]),
-    ),
+    metrics: metricsJson(summary?.metrics ?? []),
+    ...(summary?.groups ? { groups: Object.fromEntries(summary.groups.map((g) => [g.name, metricsJson(g.metrics)])) } : {}),
     samples: summary?.counts.total ?? 0,
     scored: summary?.counts.scored ?? 0,
     errors: summary?.counts.errored ?? 0,
@@ -47,4 +48,17 @@ export function resultsTable(runs: RunJson[]): string {
     }
   }
   return pad(rows);
+}
+
+/** The run's metric per group of items (Spider's hardness, MMLU's subject, BBH's task), or '' when it has no groups. */
+export function groupsTable(run: RunJson): string {
+  const groups = run.summary?.groups;
+  if (!groups?.length) return '';
+  const rows: string[][] = [['group', 'metric', 'score', '95% CI', 'n']];
+  for (const g of groups) {
+    for (const m of g.metrics.length ? g.metrics : [undefined]) {
+      rows.push([g.name, m?.name ?? '-', m ? m.value.toFixed(3) : '-', m ? `[${m.ci[0].toFixed(3)}, ${m.ci[1].toFixed(3)}]` : '-', String(m?.n ?? 0)]);
+    }
+  }
+  return `${pad(rows)}\n`;
 }

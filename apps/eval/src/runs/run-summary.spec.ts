@@ -31,6 +31,29 @@ describe('summarizeRun', () => {
     expect(s.metrics[0]).toMatchObject({ name: 'accuracy', value: 1, n: 2 });
   });
 
+  it('breaks the metric down per item group, groups in dataset order, errored samples left out as overall', () => {
+    const inGroup = (itemIndex: number, passed: boolean | null, itemGroup: string): ScoredSampleRow => ({ ...row(itemIndex, passed), itemGroup });
+    const scored = [inGroup(3, false, 'hard'), inGroup(0, true, 'easy'), inGroup(1, true, 'easy'), inGroup(2, null, 'hard'), inGroup(4, true, 'hard'), inGroup(5, false, 'extra')];
+    const s = summarizeRun({ metric: 'accuracy', samplesPerItem: 1, scored, counts, startedAt: null, finishedAt: null, now: new Date() });
+    expect(s.metrics[0]).toMatchObject({ value: 3 / 5, n: 5 });
+    expect(s.groups?.map((g) => [g.name, g.metrics[0]?.value, g.metrics[0]?.n])).toEqual([
+      ['easy', 1, 2],
+      ['hard', 0.5, 2],
+      ['extra', 0, 1],
+    ]);
+    // pass@k per group uses the same estimator per item.
+    const pass = summarizeRun({ metric: 'pass@k', samplesPerItem: 2, scored: [inGroup(0, true, 'a'), inGroup(0, false, 'a'), inGroup(1, false, 'b'), inGroup(1, false, 'b')], counts, startedAt: null, finishedAt: null, now: new Date() });
+    expect(pass.groups?.map((g) => [g.name, g.metrics.map((m) => [m.name, m.value])])).toEqual([
+      ['a', [['pass@1', 0.5]]],
+      ['b', [['pass@1', 0]]],
+    ]);
+  });
+
+  it('has no groups for a benchmark without them', () => {
+    const s = summarizeRun({ metric: 'accuracy', samplesPerItem: 1, scored: [row(0, true)], counts, startedAt: null, finishedAt: null, now: new Date() });
+    expect(s).not.toHaveProperty('groups');
+  });
+
   it('reports no metric at all when nothing was scored', () => {
     const s = summarizeRun({ metric: 'accuracy', samplesPerItem: 1, scored: [row(0, null)], counts, startedAt: null, finishedAt: null, now: new Date() });
     expect(s.metrics).toEqual([]);

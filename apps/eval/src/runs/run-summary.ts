@@ -3,14 +3,24 @@ import { passAtK, summarizeMetric, type MetricSummary } from '@lemur/stats';
 /** A finished sample as the summary needs it; `score` null means unscored (errored), which never counts as a 0. */
 export interface ScoredSampleRow {
   itemIndex: number;
+  /** The item's group where the benchmark has groups (Spider's hardness, MMLU's subject); null or absent otherwise. */
+  itemGroup?: string | null;
   score: number | null;
   passed: boolean | null;
   promptTokens: number | null;
   completionTokens: number | null;
 }
 
+/** The metrics of one group of items (the benchmark's own breakdown: Spider's hardness, MMLU's subject, BBH's task). */
+export interface GroupSummaryData {
+  name: string;
+  metrics: MetricSummary[];
+}
+
 export interface RunSummaryData {
   metrics: MetricSummary[];
+  /** Per group, in the order the groups first appear in the dataset; absent when the benchmark has no groups. */
+  groups?: GroupSummaryData[];
   counts: { total: number; pending: number; scored: number; errored: number; cancelled: number };
   promptTokens: number;
   completionTokens: number;
@@ -34,6 +44,30 @@ function passAtKMetrics(byItem: Map<number, ScoredSampleRow[]>, samplesPerItem: 
   return metrics;
 }
 
+/** The run's metric over the scored samples of some items (grouped by item): pass@k, or mean accuracy per item. */
+function metricsOf(byItem: Map<number, ScoredSampleRow[]>, metric: 'pass@k' | 'accuracy', samplesPerItem: number): MetricSummary[] {
+  if (byItem.size === 0) return [];
+  if (metric === 'pass@k') return passAtKMetrics(byItem, samplesPerItem);
+  const perItem = [...byItem.values()].map((rows) => rows.reduce((sum, r) => sum + (r.score ?? 0), 0) / rows.length);
+  return [summarizeMetric('accuracy', perItem)];
+}
+
+/** The same metrics per item group, ordered by each group's first item in the dataset. */
+function groupSummaries(byItem: Map<number, ScoredSampleRow[]>, metric: 'pass@k' | 'accuracy', samplesPerItem: number): GroupSummaryData[] {
+  const groups = new Map<string, { first: number; items: Map<number, ScoredSampleRow[]> }>();
+  for (const [itemIndex, rows] of byItem) {
+    const name = rows[0]?.itemGroup;
+    if (name === null || name === undefined) continue;
+    const group = groups.get(name) ?? { first: itemIndex, items: new Map<number, ScoredSampleRow[]>() };
+    group.first = Math.min(group.first, itemIndex);
+    group.items.set(itemIndex, rows);
+    groups.set(name, group);
+  }
+  return [...groups.entries()]
+    .sort(([, a], [, b]) => a.first - b.first)
+    .map(([name, group]) => ({ name, metrics: metricsOf(group.items, metric, samplesPerItem) }));
+}
+
 /** Metrics with 95% CIs, counts, tokens and throughput of a run, from its scored samples. */
 export function summarizeRun(input: {
   metric: 'pass@k' | 'accuracy';
@@ -55,19 +89,13 @@ export function summarizeRun(input: {
     rows.push(row);
     byItem.set(row.itemIndex, rows);
   }
-  let metrics: MetricSummary[] = [];
-  if (byItem.size > 0) {
-    if (input.metric === 'pass@k') {
-      metrics = passAtKMetrics(byItem, input.samplesPerItem);
-    } else {
-      const perItem = [...byItem.values()].map((rows) => rows.reduce((sum, r) => sum + (r.score ?? 0), 0) / rows.length);
-      metrics = [summarizeMetric('accuracy', perItem)];
-    }
-  }
+  const metrics = metricsOf(byItem, input.metric, input.samplesPerItem);
+  const groups = groupSummaries(byItem, input.metric, input.samplesPerItem);
   const end = input.finishedAt ?? input.now;
   const elapsedSeconds = input.startedAt ? Math.max(0, (end.getTime() - input.startedAt.getTime()) / 1000) : 0;
   return {
     metrics,
+    ...(groups.length > 0 ? { groups } : {}),
     counts: input.counts,
     promptTokens,
     completionTokens,

@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import type { JsonObject, MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { evalV1 } from '@lemur/proto';
+import type { MetricSummary } from '@lemur/stats';
 import type { SampleRow, SampleView } from './run-store';
 import type { RunSummaryData } from './run-summary';
 import type { RunConfigData, RunRecord, SampleStatusName } from './run.types';
@@ -68,6 +69,10 @@ function toJsonObject(value: unknown): JsonObject {
   return JSON.parse(JSON.stringify(value ?? {})) as JsonObject;
 }
 
+function metricMessage(m: MetricSummary): MessageInitShape<typeof evalV1.MetricValueSchema> {
+  return { name: m.name, value: m.value, ciLow: m.ci[0], ciHigh: m.ci[1], method: m.method, n: m.n };
+}
+
 /** The wire form of a run with its summary. */
 export function toRunMessage(run: RunRecord, teamName: string, summary: RunSummaryData | null): evalV1.Run {
   return runMessage(run, teamName, summary, toJsonObject(run.spec));
@@ -86,7 +91,8 @@ function runMessage(run: RunRecord, teamName: string, summary: RunSummaryData | 
     ...(summary
       ? {
           summary: {
-            metrics: summary.metrics.map((m) => ({ name: m.name, value: m.value, ciLow: m.ci[0], ciHigh: m.ci[1], method: m.method, n: m.n })),
+            metrics: summary.metrics.map(metricMessage),
+            groups: (summary.groups ?? []).map((g) => ({ name: g.name, metrics: g.metrics.map(metricMessage) })),
             counts: summary.counts,
             promptTokens: BigInt(summary.promptTokens),
             completionTokens: BigInt(summary.completionTokens),

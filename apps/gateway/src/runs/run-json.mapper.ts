@@ -38,6 +38,8 @@ export function sampleStatusName(status: evalV1.SampleStatus): SampleStatusName 
   }
 }
 
+const metricJson = (m: evalV1.MetricValue) => ({ name: m.name, value: m.value, ci: [m.ciLow, m.ciHigh] as [number, number], method: m.method, n: m.n });
+
 /**
  * A run as the REST API shows it: plain camelCase JSON, lowercase statuses, ISO times, CIs as [low, high]. `specJson` is
  * the spec as JSON text when the eval service sent it beside the run (ListRuns) instead of in `run.spec`.
@@ -68,7 +70,8 @@ export function runJson(run: evalV1.Run, specJson?: string): RunJson {
     spec: specJson !== undefined ? (JSON.parse(specJson) as RunJson['spec']) : (run.spec ?? null),
     summary: s
       ? {
-          metrics: s.metrics.map((m) => ({ name: m.name, value: m.value, ci: [m.ciLow, m.ciHigh], method: m.method, n: m.n })),
+          metrics: s.metrics.map(metricJson),
+          ...(s.groups.length > 0 ? { groups: s.groups.map((g) => ({ name: g.name, metrics: g.metrics.map(metricJson) })) } : {}),
           counts: {
             total: s.counts?.total ?? 0,
             pending: s.counts?.pending ?? 0,

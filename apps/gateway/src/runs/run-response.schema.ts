@@ -59,6 +59,10 @@ export const runJsonSchema = z
     summary: z
       .object({
         metrics: z.array(metricJson),
+        groups: z
+          .array(z.object({ name: z.string(), metrics: z.array(metricJson) }))
+          .optional()
+          .describe("The metrics per group of items, where the benchmark breaks its results down (Spider's hardness, MMLU's subject, BBH's task), groups in dataset order"),
         counts: z.object({ total: count, pending: count, scored: count, errored: count, cancelled: count }),
         promptTokens: count,
         completionTokens: count,

@@ -78,6 +78,7 @@ function fillSummary(el, run) {
     isActive(run) ? progressBar(run) : null,
     run.error ? errorBox({ code: 'RUN FAILED', message: run.error }) : null,
     metrics,
+    s && s.groups ? groupTable(s.groups) : null,
     counts
       ? h(
           'ul',
@@ -114,6 +115,29 @@ function fillSummary(el, run) {
     ]),
   );
   sizeBars(el);
+}
+
+/** The benchmark's own breakdown (Spider's hardness, MMLU's subject, BBH's task): the first metric per group. */
+function groupTable(groups) {
+  const name = groups[0] && groups[0].metrics[0] ? groups[0].metrics[0].name : 'score';
+  return h(
+    'details',
+    { class: 'groups', id: 'groups', open: groups.length <= 10 },
+    h('summary', {}, `By group (${groups.length})`),
+    h(
+      'table',
+      { class: 'grid metrics' },
+      h('thead', {}, h('tr', {}, ['Group', name, '95% CI', 'n'].map((c) => h('th', {}, c)))),
+      h(
+        'tbody',
+        {},
+        groups.map((g) => {
+          const m = g.metrics[0];
+          return h('tr', {}, h('td', {}, g.name), h('td', { class: 'num' }, m ? pct(m.value) : '–'), h('td', { class: 'ci' }, m ? ci(m.ci) : ''), h('td', { class: 'num' }, m ? int(m.n) : '0'));
+        }),
+      ),
+    ),
+  );
 }
 
 /** What does not change while the run is polled: comparing it with another run, and what re-creates it. */

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file lemur/eval/v1/eval.proto.
  */
 export const file_lemur_eval_v1_eval: GenFile = /*@__PURE__*/
-  fileDesc("ChhsZW11ci9ldmFsL3YxL2V2YWwucHJvdG8SDWxlbXVyLmV2YWwudjEi+wEKCVJ1bkNvbmZpZxINCgVsaW1pdBgBIAEoDRIYChBzYW1wbGVzX3Blcl9pdGVtGAIgASgNEhMKC2NvbmN1cnJlbmN5GAMgASgNEhgKC3RlbXBlcmF0dXJlGAQgASgBSACIAQESFwoKbWF4X3Rva2VucxgFIAEoDUgBiAEBEhIKBXRvcF9wGAYgASgBSAKIAQESEQoEc2VlZBgHIAEoA0gDiAEBEgwKBGNoYXQYCCABKAgSFgoOZmVlZGJhY2tfbW9kZWwYCSABKAlCDgoMX3RlbXBlcmF0dXJlQg0KC19tYXhfdG9rZW5zQggKBl90b3BfcEIHCgVfc2VlZCJsChBDcmVhdGVSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSDQoFbW9kZWwYAiABKAkSEQoJYmVuY2htYXJrGAMgASgJEigKBmNvbmZpZxgEIAEoCzIYLmxlbXVyLmV2YWwudjEuUnVuQ29uZmlnIjQKEUNyZWF0ZVJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuImYKC01ldHJpY1ZhbHVlEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAESDgoGY2lfbG93GAMgASgBEg8KB2NpX2hpZ2gYBCABKAESDgoGbWV0aG9kGAUgASgJEgkKAW4YBiABKA0iYgoMU2FtcGxlQ291bnRzEg0KBXRvdGFsGAEgASgNEg8KB3BlbmRpbmcYAiABKA0SDgoGc2NvcmVkGAMgASgNEg8KB2Vycm9yZWQYBCABKA0SEQoJY2FuY2VsbGVkGAUgASgNItcBCgpSdW5TdW1tYXJ5EisKB21ldHJpY3MYASADKAsyGi5sZW11ci5ldmFsLnYxLk1ldHJpY1ZhbHVlEisKBmNvdW50cxgCIAEoCzIbLmxlbXVyLmV2YWwudjEuU2FtcGxlQ291bnRzEhUKDXByb21wdF90b2tlbnMYAyABKAQSGQoRY29tcGxldGlvbl90b2tlbnMYBCABKAQSFwoPZWxhcHNlZF9zZWNvbmRzGAUgASgBEiQKHGNvbXBsZXRpb25fdG9rZW5zX3Blcl9zZWNvbmQYBiABKAEimQQKA1J1bhIKCgJpZBgBIAEoCRIMCgR0ZWFtGAIgASgJEg0KBW1vZGVsGAMgASgJEhEKCWJlbmNobWFyaxgEIAEoCRIZChFiZW5jaG1hcmtfdmVyc2lvbhgFIAEoCRIoCgZzdGF0dXMYBiABKA4yGC5sZW11ci5ldmFsLnYxLlJ1blN0YXR1cxIoCgZjb25maWcYByABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZxIlCgRzcGVjGAggASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCgdzdW1tYXJ5GAkgASgLMhkubGVtdXIuZXZhbC52MS5SdW5TdW1tYXJ5Eg0KBWVycm9yGAogASgJEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtzY2hlZHVsZV9pZBgOIAEoCRIyCgpyZWdyZXNzaW9uGA8gASgLMh4ubGVtdXIuZXZhbC52MS5SZWdyZXNzaW9uQ2hlY2sSFQoNc291cmNlX3J1bl9pZBgQIAEoCRIUCgxzdWl0ZV9ydW5faWQYESABKAki/gEKD1JlZ3Jlc3Npb25DaGVjaxIXCg9iYXNlbGluZV9ydW5faWQYASABKAkSEQoJcmVncmVzc2VkGAIgASgIEg0KBWRlbHRhGAMgASgBEg4KBmNpX2xvdxgEIAEoARIPCgdjaV9oaWdoGAUgASgBEg8KB3BfdmFsdWUYBiABKAESEwoLc2lnbmlmaWNhbnQYByABKAgSEgoKY29tcGFyYWJsZRgIIAEoCBIXCg9yZWdyZXNzZWRfaXRlbXMYCSABKA0SDAoEbm90ZRgKIAEoCRIuCgpjaGVja2VkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIpCg1HZXRSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiMQoOR2V0UnVuUmVzcG9uc2USHwoDcnVuGAEgASgLMhIubGVtdXIuZXZhbC52MS5SdW4ivQEKD0xpc3RSdW5zUmVxdWVzdBIMCgR0ZWFtGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJEg0KBW1vZGVsGAQgASgJEhEKCWJlbmNobWFyaxgFIAEoCRIoCgZzdGF0dXMYBiABKA4yGC5sZW11ci5ldmFsLnYxLlJ1blN0YXR1cxITCgtzY2hlZHVsZV9pZBgHIAEoCRIUCgxzdWl0ZV9ydW5faWQYCCABKAkidAoQTGlzdFJ1bnNSZXNwb25zZRIgCgRydW5zGAEgAygLMhIubGVtdXIuZXZhbC52MS5SdW4SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnNwZWNzX2pzb24YAyADKAkSEQoJcnVuc19qc29uGAQgAygJItwCCgZTYW1wbGUSCgoCaWQYASABKAkSDwoHaXRlbV9pZBgCIAEoCRISCgppdGVtX2luZGV4GAMgASgNEhQKDHNhbXBsZV9pbmRleBgEIAEoDRIrCgZzdGF0dXMYBSABKA4yGy5sZW11ci5ldmFsLnYxLlNhbXBsZVN0YXR1cxIOCgZwcm9tcHQYBiABKAkSEgoKY29tcGxldGlvbhgHIAEoCRISCgVzY29yZRgIIAEoAUgAiAEBEhMKBnBhc3NlZBgJIAEoCEgBiAEBEg0KBWVycm9yGAogASgJEhUKDXByb21wdF90b2tlbnMYCyABKA0SGQoRY29tcGxldGlvbl90b2tlbnMYDCABKA0SEgoKbGF0ZW5jeV9tcxgNIAEoDRInCgZkZXRhaWwYDiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QggKBl9zY29yZUIJCgdfcGFzc2VkIqYBChJMaXN0U2FtcGxlc1JlcXVlc3QSDAoEdGVhbRgBIAEoCRIOCgZydW5faWQYAiABKAkSKwoGc3RhdHVzGAMgASgOMhsubGVtdXIuZXZhbC52MS5TYW1wbGVTdGF0dXMSEQoJcGFnZV9zaXplGAQgASgNEhIKCnBhZ2VfdG9rZW4YBSABKAkSEwoGcGFzc2VkGAYgASgISACIAQFCCQoHX3Bhc3NlZCJDChBHZXRTYW1wbGVSZXF1ZXN0EgwKBHRlYW0YASABKAkSDgoGcnVuX2lkGAIgASgJEhEKCXNhbXBsZV9pZBgDIAEoCSI6ChFHZXRTYW1wbGVSZXNwb25zZRIlCgZzYW1wbGUYASABKAsyFS5sZW11ci5ldmFsLnYxLlNhbXBsZSKCAQoTTGlzdFNhbXBsZXNSZXNwb25zZRImCgdzYW1wbGVzGAEgAygLMhUubGVtdXIuZXZhbC52MS5TYW1wbGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhQKDGRldGFpbHNfanNvbhgDIAMoCRIUCgxzYW1wbGVzX2pzb24YBCADKAkiLAoQQ2FuY2VsUnVuUmVxdWVzdBIMCgR0ZWFtGAEgASgJEgoKAmlkGAIgASgJIjQKEUNhbmNlbFJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuIi0KEVJlc2NvcmVSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiNQoSUmVzY29yZVJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuIjYKGlJldHJ5RXJyb3JlZFNhbXBsZXNSZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiTwobUmV0cnlFcnJvcmVkU2FtcGxlc1Jlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuEg8KB3JldHJpZWQYAiABKA0iFwoVTGlzdEJlbmNobWFya3NSZXF1ZXN0Il4KDUJlbmNobWFya0luZm8SDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEg4KBm1ldHJpYxgDIAEoCRINCgVpdGVtcxgEIAEoDRIPCgdkYXRhc2V0GAUgASgJIkoKFkxpc3RCZW5jaG1hcmtzUmVzcG9uc2USMAoKYmVuY2htYXJrcxgBIAMoCzIcLmxlbXVyLmV2YWwudjEuQmVuY2htYXJrSW5mbyJAChJDb21wYXJlUnVuc1JlcXVlc3QSDAoEdGVhbRgBIAEoCRINCgVydW5fYRgCIAEoCRINCgVydW5fYhgDIAEoCSJTCg5TcGVjRGlmZmVyZW5jZRINCgVmaWVsZBgBIAEoCRIJCgFhGAIgASgJEgkKAWIYAyABKAkSHAoUYnJlYWtzX2NvbXBhcmFiaWxpdHkYBCABKAgiQwoLTWNOZW1hclRlc3QSEAoIaW1wcm92ZWQYASABKA0SEQoJcmVncmVzc2VkGAIgASgNEg8KB3BfdmFsdWUYAyABKAEi9wMKDVJ1bkNvbXBhcmlzb24SDQoFcnVuX2EYASABKAkSDQoFcnVuX2IYAiABKAkSEQoJYmVuY2htYXJrGAMgASgJEg4KBm1ldHJpYxgEIAEoCRIUCgxzaGFyZWRfaXRlbXMYBSABKA0SEQoJb25seV9pbl9hGAYgASgNEhEKCW9ubHlfaW5fYhgHIAEoDRIOCgZtZWFuX2EYCCABKAESDgoGbWVhbl9iGAkgASgBEg0KBWRlbHRhGAogASgBEg4KBmNpX2xvdxgLIAEoARIPCgdjaV9oaWdoGAwgASgBEhIKCmNvbmZpZGVuY2UYDSABKAESGQoRYm9vdHN0cmFwX3BfdmFsdWUYDiABKAESKwoHbWNuZW1hchgPIAEoCzIaLmxlbXVyLmV2YWwudjEuTWNOZW1hclRlc3QSEwoLc2lnbmlmaWNhbnQYECABKAgSFgoOaW1wcm92ZWRfY291bnQYESABKA0SFwoPcmVncmVzc2VkX2NvdW50GBIgASgNEhYKDmltcHJvdmVkX2l0ZW1zGBMgAygJEhcKD3JlZ3Jlc3NlZF9pdGVtcxgUIAMoCRIyCgtkaWZmZXJlbmNlcxgVIAMoCzIdLmxlbXVyLmV2YWwudjEuU3BlY0RpZmZlcmVuY2USEgoKY29tcGFyYWJsZRgWIAEoCCJHChNDb21wYXJlUnVuc1Jlc3BvbnNlEjAKCmNvbXBhcmlzb24YASABKAsyHC5sZW11ci5ldmFsLnYxLlJ1bkNvbXBhcmlzb24iNAoURXhwb3J0U2FtcGxlc1JlcXVlc3QSDAoEdGVhbRgBIAEoCRIOCgZydW5faWQYAiABKAkiVQoVRXhwb3J0U2FtcGxlc1Jlc3BvbnNlEiYKB3NhbXBsZXMYASADKAsyFS5sZW11ci5ldmFsLnYxLlNhbXBsZRIUCgxkZXRhaWxzX2pzb24YAiADKAkikAMKCFNjaGVkdWxlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEY3JvbhgDIAEoCRIQCgh0aW1lem9uZRgEIAEoCRINCgVtb2RlbBgFIAEoCRISCgpiZW5jaG1hcmtzGAYgAygJEigKBmNvbmZpZxgHIAEoCzIYLmxlbXVyLmV2YWwudjEuUnVuQ29uZmlnEhAKCGJhc2VsaW5lGAggASgJEg8KB2VuYWJsZWQYCSABKAgSEwoLd2ViaG9va191cmwYCiABKAkSLwoLbmV4dF9ydW5fYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2xhc3RfcnVuX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X3N1Y2Nlc3NfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmNyZWF0ZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItgBChVDcmVhdGVTY2hlZHVsZVJlcXVlc3QSDAoEdGVhbRgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBGNyb24YAyABKAkSEAoIdGltZXpvbmUYBCABKAkSDQoFbW9kZWwYBSABKAkSEgoKYmVuY2htYXJrcxgGIAMoCRIoCgZjb25maWcYByABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZxIQCghiYXNlbGluZRgIIAEoCRIPCgdlbmFibGVkGAkgASgIEhMKC3dlYmhvb2tfdXJsGAogASgJIkMKFkNyZWF0ZVNjaGVkdWxlUmVzcG9uc2USKQoIc2NoZWR1bGUYASABKAsyFy5sZW11ci5ldmFsLnYxLlNjaGVkdWxlIiQKFExpc3RTY2hlZHVsZXNSZXF1ZXN0EgwKBHRlYW0YASABKAkiQwoVTGlzdFNjaGVkdWxlc1Jlc3BvbnNlEioKCXNjaGVkdWxlcxgBIAMoCzIXLmxlbXVyLmV2YWwudjEuU2NoZWR1bGUiMQoVRGVsZXRlU2NoZWR1bGVSZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiQwoWRGVsZXRlU2NoZWR1bGVSZXNwb25zZRIpCghzY2hlZHVsZRgBIAEoCzIXLmxlbXVyLmV2YWwudjEuU2NoZWR1bGUiaQoRU3RhcnRTdWl0ZVJlcXVlc3QSDAoEdGVhbRgBIAEoCRINCgVtb2RlbBgCIAEoCRINCgVzdWl0ZRgDIAEoCRIoCgZjb25maWcYBCABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZyKgAQoLU3VpdGVNZW1iZXISCwoDa2V5GAEgASgJEhEKCWJlbmNobWFyaxgCIAEoCRIQCghmZWVkYmFjaxgDIAEoCBIuCgVzdGF0ZRgEIAEoDjIfLmxlbXVyLmV2YWwudjEuU3VpdGVNZW1iZXJTdGF0ZRIOCgZyZWFzb24YBSABKAkSHwoDcnVuGAYgASgLMhIubGVtdXIuZXZhbC52MS5SdW4icwoJU3VpdGVBeGlzEgwKBG5hbWUYASABKAkSDQoFbGFiZWwYAiABKAkSEgoFdmFsdWUYAyABKAFIAIgBARIJCgFuGAQgASgNEg8KB21lbWJlcnMYBSADKAkSDwoHbWlzc2luZxgGIAMoCUIICgZfdmFsdWUi8QEKCFN1aXRlUnVuEgoKAmlkGAEgASgJEgwKBHRlYW0YAiABKAkSDQoFc3VpdGUYAyABKAkSDQoFbW9kZWwYBCABKAkSKAoGY29uZmlnGAUgASgLMhgubGVtdXIuZXZhbC52MS5SdW5Db25maWcSKwoHbWVtYmVycxgGIAMoCzIaLmxlbXVyLmV2YWwudjEuU3VpdGVNZW1iZXISJgoEYXhlcxgHIAMoCzIYLmxlbXVyLmV2YWwudjEuU3VpdGVBeGlzEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkAKElN0YXJ0U3VpdGVSZXNwb25zZRIqCglzdWl0ZV9ydW4YASABKAsyFy5sZW11ci5ldmFsLnYxLlN1aXRlUnVuIisKD0dldFN1aXRlUmVxdWVzdBIMCgR0ZWFtGAEgASgJEgoKAmlkGAIgASgJIj4KEEdldFN1aXRlUmVzcG9uc2USKgoJc3VpdGVfcnVuGAEgASgLMhcubGVtdXIuZXZhbC52MS5TdWl0ZVJ1biqhAQoJUnVuU3RhdHVzEhoKFlJVTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFSVU5fU1RBVFVTX1FVRVVFRBABEhYKElJVTl9TVEFUVVNfUlVOTklORxACEhgKFFJVTl9TVEFUVVNfU1VDQ0VFREVEEAMSFQoRUlVOX1NUQVRVU19GQUlMRUQQBBIYChRSVU5fU1RBVFVTX0NBTkNFTExFRBAFKpoBCgxTYW1wbGVTdGF0dXMSHQoZU0FNUExFX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFVNBTVBMRV9TVEFUVVNfUEVORElORxABEhgKFFNBTVBMRV9TVEFUVVNfU0NPUkVEEAISGQoVU0FNUExFX1NUQVRVU19FUlJPUkVEEAMSGwoXU0FNUExFX1NUQVRVU19DQU5DRUxMRUQQBCqaAQoQU3VpdGVNZW1iZXJTdGF0ZRIiCh5TVUlURV9NRU1CRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIeChpTVUlURV9NRU1CRVJfU1RBVEVfU1RBUlRFRBABEh4KGlNVSVRFX01FTUJFUl9TVEFURV9TS0lQUEVEEAISIgoeU1VJVEVfTUVNQkVSX1NUQVRFX1VOQVZBSUxBQkxFEAMy9QoKC0V2YWxTZXJ2aWNlEk4KCUNyZWF0ZVJ1bhIfLmxlbXVyLmV2YWwudjEuQ3JlYXRlUnVuUmVxdWVzdBogLmxlbXVyLmV2YWwudjEuQ3JlYXRlUnVuUmVzcG9uc2USRQoGR2V0UnVuEhwubGVtdXIuZXZhbC52MS5HZXRSdW5SZXF1ZXN0Gh0ubGVtdXIuZXZhbC52MS5HZXRSdW5SZXNwb25zZRJLCghMaXN0UnVucxIeLmxlbXVyLmV2YWwudjEuTGlzdFJ1bnNSZXF1ZXN0Gh8ubGVtdXIuZXZhbC52MS5MaXN0UnVuc1Jlc3BvbnNlElQKC0xpc3RTYW1wbGVzEiEubGVtdXIuZXZhbC52MS5MaXN0U2FtcGxlc1JlcXVlc3QaIi5sZW11ci5ldmFsLnYxLkxpc3RTYW1wbGVzUmVzcG9uc2USTgoJR2V0U2FtcGxlEh8ubGVtdXIuZXZhbC52MS5HZXRTYW1wbGVSZXF1ZXN0GiAubGVtdXIuZXZhbC52MS5HZXRTYW1wbGVSZXNwb25zZRJOCglDYW5jZWxSdW4SHy5sZW11ci5ldmFsLnYxLkNhbmNlbFJ1blJlcXVlc3QaIC5sZW11ci5ldmFsLnYxLkNhbmNlbFJ1blJlc3BvbnNlElEKClJlc2NvcmVSdW4SIC5sZW11ci5ldmFsLnYxLlJlc2NvcmVSdW5SZXF1ZXN0GiEubGVtdXIuZXZhbC52MS5SZXNjb3JlUnVuUmVzcG9uc2USbAoTUmV0cnlFcnJvcmVkU2FtcGxlcxIpLmxlbXVyLmV2YWwudjEuUmV0cnlFcnJvcmVkU2FtcGxlc1JlcXVlc3QaKi5sZW11ci5ldmFsLnYxLlJldHJ5RXJyb3JlZFNhbXBsZXNSZXNwb25zZRJdCg5MaXN0QmVuY2htYXJrcxIkLmxlbXVyLmV2YWwudjEuTGlzdEJlbmNobWFya3NSZXF1ZXN0GiUubGVtdXIuZXZhbC52MS5MaXN0QmVuY2htYXJrc1Jlc3BvbnNlElQKC0NvbXBhcmVSdW5zEiEubGVtdXIuZXZhbC52MS5Db21wYXJlUnVuc1JlcXVlc3QaIi5sZW11ci5ldmFsLnYxLkNvbXBhcmVSdW5zUmVzcG9uc2USXAoNRXhwb3J0U2FtcGxlcxIjLmxlbXVyLmV2YWwudjEuRXhwb3J0U2FtcGxlc1JlcXVlc3QaJC5sZW11ci5ldmFsLnYxLkV4cG9ydFNhbXBsZXNSZXNwb25zZTABEl0KDkNyZWF0ZVNjaGVkdWxlEiQubGVtdXIuZXZhbC52MS5DcmVhdGVTY2hlZHVsZVJlcXVlc3QaJS5sZW11ci5ldmFsLnYxLkNyZWF0ZVNjaGVkdWxlUmVzcG9uc2USWgoNTGlzdFNjaGVkdWxlcxIjLmxlbXVyLmV2YWwudjEuTGlzdFNjaGVkdWxlc1JlcXVlc3QaJC5sZW11ci5ldmFsLnYxLkxpc3RTY2hlZHVsZXNSZXNwb25zZRJdCg5EZWxldGVTY2hlZHVsZRIkLmxlbXVyLmV2YWwudjEuRGVsZXRlU2NoZWR1bGVSZXF1ZXN0GiUubGVtdXIuZXZhbC52MS5EZWxldGVTY2hlZHVsZVJlc3BvbnNlElEKClN0YXJ0U3VpdGUSIC5sZW11ci5ldmFsLnYxLlN0YXJ0U3VpdGVSZXF1ZXN0GiEubGVtdXIuZXZhbC52MS5TdGFydFN1aXRlUmVzcG9uc2USSwoIR2V0U3VpdGUSHi5sZW11ci5ldmFsLnYxLkdldFN1aXRlUmVxdWVzdBofLmxlbXVyLmV2YWwudjEuR2V0U3VpdGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChhsZW11ci9ldmFsL3YxL2V2YWwucHJvdG8SDWxlbXVyLmV2YWwudjEi+wEKCVJ1bkNvbmZpZxINCgVsaW1pdBgBIAEoDRIYChBzYW1wbGVzX3Blcl9pdGVtGAIgASgNEhMKC2NvbmN1cnJlbmN5GAMgASgNEhgKC3RlbXBlcmF0dXJlGAQgASgBSACIAQESFwoKbWF4X3Rva2VucxgFIAEoDUgBiAEBEhIKBXRvcF9wGAYgASgBSAKIAQESEQoEc2VlZBgHIAEoA0gDiAEBEgwKBGNoYXQYCCABKAgSFgoOZmVlZGJhY2tfbW9kZWwYCSABKAlCDgoMX3RlbXBlcmF0dXJlQg0KC19tYXhfdG9rZW5zQggKBl90b3BfcEIHCgVfc2VlZCJsChBDcmVhdGVSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSDQoFbW9kZWwYAiABKAkSEQoJYmVuY2htYXJrGAMgASgJEigKBmNvbmZpZxgEIAEoCzIYLmxlbXVyLmV2YWwudjEuUnVuQ29uZmlnIjQKEUNyZWF0ZVJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuImYKC01ldHJpY1ZhbHVlEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAESDgoGY2lfbG93GAMgASgBEg8KB2NpX2hpZ2gYBCABKAESDgoGbWV0aG9kGAUgASgJEgkKAW4YBiABKA0iYgoMU2FtcGxlQ291bnRzEg0KBXRvdGFsGAEgASgNEg8KB3BlbmRpbmcYAiABKA0SDgoGc2NvcmVkGAMgASgNEg8KB2Vycm9yZWQYBCABKA0SEQoJY2FuY2VsbGVkGAUgASgNIkkKDEdyb3VwU3VtbWFyeRIMCgRuYW1lGAEgASgJEisKB21ldHJpY3MYAiADKAsyGi5sZW11ci5ldmFsLnYxLk1ldHJpY1ZhbHVlIoQCCgpSdW5TdW1tYXJ5EisKB21ldHJpY3MYASADKAsyGi5sZW11ci5ldmFsLnYxLk1ldHJpY1ZhbHVlEisKBmNvdW50cxgCIAEoCzIbLmxlbXVyLmV2YWwudjEuU2FtcGxlQ291bnRzEhUKDXByb21wdF90b2tlbnMYAyABKAQSGQoRY29tcGxldGlvbl90b2tlbnMYBCABKAQSFwoPZWxhcHNlZF9zZWNvbmRzGAUgASgBEiQKHGNvbXBsZXRpb25fdG9rZW5zX3Blcl9zZWNvbmQYBiABKAESKwoGZ3JvdXBzGAcgAygLMhsubGVtdXIuZXZhbC52MS5Hcm91cFN1bW1hcnkimQQKA1J1bhIKCgJpZBgBIAEoCRIMCgR0ZWFtGAIgASgJEg0KBW1vZGVsGAMgASgJEhEKCWJlbmNobWFyaxgEIAEoCRIZChFiZW5jaG1hcmtfdmVyc2lvbhgFIAEoCRIoCgZzdGF0dXMYBiABKA4yGC5sZW11ci5ldmFsLnYxLlJ1blN0YXR1cxIoCgZjb25maWcYByABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZxIlCgRzcGVjGAggASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCgdzdW1tYXJ5GAkgASgLMhkubGVtdXIuZXZhbC52MS5SdW5TdW1tYXJ5Eg0KBWVycm9yGAogASgJEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtzY2hlZHVsZV9pZBgOIAEoCRIyCgpyZWdyZXNzaW9uGA8gASgLMh4ubGVtdXIuZXZhbC52MS5SZWdyZXNzaW9uQ2hlY2sSFQoNc291cmNlX3J1bl9pZBgQIAEoCRIUCgxzdWl0ZV9ydW5faWQYESABKAki/gEKD1JlZ3Jlc3Npb25DaGVjaxIXCg9iYXNlbGluZV9ydW5faWQYASABKAkSEQoJcmVncmVzc2VkGAIgASgIEg0KBWRlbHRhGAMgASgBEg4KBmNpX2xvdxgEIAEoARIPCgdjaV9oaWdoGAUgASgBEg8KB3BfdmFsdWUYBiABKAESEwoLc2lnbmlmaWNhbnQYByABKAgSEgoKY29tcGFyYWJsZRgIIAEoCBIXCg9yZWdyZXNzZWRfaXRlbXMYCSABKA0SDAoEbm90ZRgKIAEoCRIuCgpjaGVja2VkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIpCg1HZXRSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiMQoOR2V0UnVuUmVzcG9uc2USHwoDcnVuGAEgASgLMhIubGVtdXIuZXZhbC52MS5SdW4ivQEKD0xpc3RSdW5zUmVxdWVzdBIMCgR0ZWFtGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJEg0KBW1vZGVsGAQgASgJEhEKCWJlbmNobWFyaxgFIAEoCRIoCgZzdGF0dXMYBiABKA4yGC5sZW11ci5ldmFsLnYxLlJ1blN0YXR1cxITCgtzY2hlZHVsZV9pZBgHIAEoCRIUCgxzdWl0ZV9ydW5faWQYCCABKAkidAoQTGlzdFJ1bnNSZXNwb25zZRIgCgRydW5zGAEgAygLMhIubGVtdXIuZXZhbC52MS5SdW4SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnNwZWNzX2pzb24YAyADKAkSEQoJcnVuc19qc29uGAQgAygJItwCCgZTYW1wbGUSCgoCaWQYASABKAkSDwoHaXRlbV9pZBgCIAEoCRISCgppdGVtX2luZGV4GAMgASgNEhQKDHNhbXBsZV9pbmRleBgEIAEoDRIrCgZzdGF0dXMYBSABKA4yGy5sZW11ci5ldmFsLnYxLlNhbXBsZVN0YXR1cxIOCgZwcm9tcHQYBiABKAkSEgoKY29tcGxldGlvbhgHIAEoCRISCgVzY29yZRgIIAEoAUgAiAEBEhMKBnBhc3NlZBgJIAEoCEgBiAEBEg0KBWVycm9yGAogASgJEhUKDXByb21wdF90b2tlbnMYCyABKA0SGQoRY29tcGxldGlvbl90b2tlbnMYDCABKA0SEgoKbGF0ZW5jeV9tcxgNIAEoDRInCgZkZXRhaWwYDiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QggKBl9zY29yZUIJCgdfcGFzc2VkIqYBChJMaXN0U2FtcGxlc1JlcXVlc3QSDAoEdGVhbRgBIAEoCRIOCgZydW5faWQYAiABKAkSKwoGc3RhdHVzGAMgASgOMhsubGVtdXIuZXZhbC52MS5TYW1wbGVTdGF0dXMSEQoJcGFnZV9zaXplGAQgASgNEhIKCnBhZ2VfdG9rZW4YBSABKAkSEwoGcGFzc2VkGAYgASgISACIAQFCCQoHX3Bhc3NlZCJDChBHZXRTYW1wbGVSZXF1ZXN0EgwKBHRlYW0YASABKAkSDgoGcnVuX2lkGAIgASgJEhEKCXNhbXBsZV9pZBgDIAEoCSI6ChFHZXRTYW1wbGVSZXNwb25zZRIlCgZzYW1wbGUYASABKAsyFS5sZW11ci5ldmFsLnYxLlNhbXBsZSKCAQoTTGlzdFNhbXBsZXNSZXNwb25zZRImCgdzYW1wbGVzGAEgAygLMhUubGVtdXIuZXZhbC52MS5TYW1wbGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhQKDGRldGFpbHNfanNvbhgDIAMoCRIUCgxzYW1wbGVzX2pzb24YBCADKAkiLAoQQ2FuY2VsUnVuUmVxdWVzdBIMCgR0ZWFtGAEgASgJEgoKAmlkGAIgASgJIjQKEUNhbmNlbFJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuIi0KEVJlc2NvcmVSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiNQoSUmVzY29yZVJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuIjYKGlJldHJ5RXJyb3JlZFNhbXBsZXNSZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiTwobUmV0cnlFcnJvcmVkU2FtcGxlc1Jlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuEg8KB3JldHJpZWQYAiABKA0iFwoVTGlzdEJlbmNobWFya3NSZXF1ZXN0Il4KDUJlbmNobWFya0luZm8SDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEg4KBm1ldHJpYxgDIAEoCRINCgVpdGVtcxgEIAEoDRIPCgdkYXRhc2V0GAUgASgJIkoKFkxpc3RCZW5jaG1hcmtzUmVzcG9uc2USMAoKYmVuY2htYXJrcxgBIAMoCzIcLmxlbXVyLmV2YWwudjEuQmVuY2htYXJrSW5mbyJAChJDb21wYXJlUnVuc1JlcXVlc3QSDAoEdGVhbRgBIAEoCRINCgVydW5fYRgCIAEoCRINCgVydW5fYhgDIAEoCSJTCg5TcGVjRGlmZmVyZW5jZRINCgVmaWVsZBgBIAEoCRIJCgFhGAIgASgJEgkKAWIYAyABKAkSHAoUYnJlYWtzX2NvbXBhcmFiaWxpdHkYBCABKAgiQwoLTWNOZW1hclRlc3QSEAoIaW1wcm92ZWQYASABKA0SEQoJcmVncmVzc2VkGAIgASgNEg8KB3BfdmFsdWUYAyABKAEi9wMKDVJ1bkNvbXBhcmlzb24SDQoFcnVuX2EYASABKAkSDQoFcnVuX2IYAiABKAkSEQoJYmVuY2htYXJrGAMgASgJEg4KBm1ldHJpYxgEIAEoCRIUCgxzaGFyZWRfaXRlbXMYBSABKA0SEQoJb25seV9pbl9hGAYgASgNEhEKCW9ubHlfaW5fYhgHIAEoDRIOCgZtZWFuX2EYCCABKAESDgoGbWVhbl9iGAkgASgBEg0KBWRlbHRhGAogASgBEg4KBmNpX2xvdxgLIAEoARIPCgdjaV9oaWdoGAwgASgBEhIKCmNvbmZpZGVuY2UYDSABKAESGQoRYm9vdHN0cmFwX3BfdmFsdWUYDiABKAESKwoHbWNuZW1hchgPIAEoCzIaLmxlbXVyLmV2YWwudjEuTWNOZW1hclRlc3QSEwoLc2lnbmlmaWNhbnQYECABKAgSFgoOaW1wcm92ZWRfY291bnQYESABKA0SFwoPcmVncmVzc2VkX2NvdW50GBIgASgNEhYKDmltcHJvdmVkX2l0ZW1zGBMgAygJEhcKD3JlZ3Jlc3NlZF9pdGVtcxgUIAMoCRIyCgtkaWZmZXJlbmNlcxgVIAMoCzIdLmxlbXVyLmV2YWwudjEuU3BlY0RpZmZlcmVuY2USEgoKY29tcGFyYWJsZRgWIAEoCCJHChNDb21wYXJlUnVuc1Jlc3BvbnNlEjAKCmNvbXBhcmlzb24YASABKAsyHC5sZW11ci5ldmFsLnYxLlJ1bkNvbXBhcmlzb24iNAoURXhwb3J0U2FtcGxlc1JlcXVlc3QSDAoEdGVhbRgBIAEoCRIOCgZydW5faWQYAiABKAkiVQoVRXhwb3J0U2FtcGxlc1Jlc3BvbnNlEiYKB3NhbXBsZXMYASADKAsyFS5sZW11ci5ldmFsLnYxLlNhbXBsZRIUCgxkZXRhaWxzX2pzb24YAiADKAkikAMKCFNjaGVkdWxlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEY3JvbhgDIAEoCRIQCgh0aW1lem9uZRgEIAEoCRINCgVtb2RlbBgFIAEoCRISCgpiZW5jaG1hcmtzGAYgAygJEigKBmNvbmZpZxgHIAEoCzIYLmxlbXVyLmV2YWwudjEuUnVuQ29uZmlnEhAKCGJhc2VsaW5lGAggASgJEg8KB2VuYWJsZWQYCSABKAgSEwoLd2ViaG9va191cmwYCiABKAkSLwoLbmV4dF9ydW5fYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2xhc3RfcnVuX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X3N1Y2Nlc3NfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmNyZWF0ZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItgBChVDcmVhdGVTY2hlZHVsZVJlcXVlc3QSDAoEdGVhbRgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBGNyb24YAyABKAkSEAoIdGltZXpvbmUYBCABKAkSDQoFbW9kZWwYBSABKAkSEgoKYmVuY2htYXJrcxgGIAMoCRIoCgZjb25maWcYByABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZxIQCghiYXNlbGluZRgIIAEoCRIPCgdlbmFibGVkGAkgASgIEhMKC3dlYmhvb2tfdXJsGAogASgJIkMKFkNyZWF0ZVNjaGVkdWxlUmVzcG9uc2USKQoIc2NoZWR1bGUYASABKAsyFy5sZW11ci5ldmFsLnYxLlNjaGVkdWxlIiQKFExpc3RTY2hlZHVsZXNSZXF1ZXN0EgwKBHRlYW0YASABKAkiQwoVTGlzdFNjaGVkdWxlc1Jlc3BvbnNlEioKCXNjaGVkdWxlcxgBIAMoCzIXLmxlbXVyLmV2YWwudjEuU2NoZWR1bGUiMQoVRGVsZXRlU2NoZWR1bGVSZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiQwoWRGVsZXRlU2NoZWR1bGVSZXNwb25zZRIpCghzY2hlZHVsZRgBIAEoCzIXLmxlbXVyLmV2YWwudjEuU2NoZWR1bGUiaQoRU3RhcnRTdWl0ZVJlcXVlc3QSDAoEdGVhbRgBIAEoCRINCgVtb2RlbBgCIAEoCRINCgVzdWl0ZRgDIAEoCRIoCgZjb25maWcYBCABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZyKgAQoLU3VpdGVNZW1iZXISCwoDa2V5GAEgASgJEhEKCWJlbmNobWFyaxgCIAEoCRIQCghmZWVkYmFjaxgDIAEoCBIuCgVzdGF0ZRgEIAEoDjIfLmxlbXVyLmV2YWwudjEuU3VpdGVNZW1iZXJTdGF0ZRIOCgZyZWFzb24YBSABKAkSHwoDcnVuGAYgASgLMhIubGVtdXIuZXZhbC52MS5SdW4icwoJU3VpdGVBeGlzEgwKBG5hbWUYASABKAkSDQoFbGFiZWwYAiABKAkSEgoFdmFsdWUYAyABKAFIAIgBARIJCgFuGAQgASgNEg8KB21lbWJlcnMYBSADKAkSDwoHbWlzc2luZxgGIAMoCUIICgZfdmFsdWUi8QEKCFN1aXRlUnVuEgoKAmlkGAEgASgJEgwKBHRlYW0YAiABKAkSDQoFc3VpdGUYAyABKAkSDQoFbW9kZWwYBCABKAkSKAoGY29uZmlnGAUgASgLMhgubGVtdXIuZXZhbC52MS5SdW5Db25maWcSKwoHbWVtYmVycxgGIAMoCzIaLmxlbXVyLmV2YWwudjEuU3VpdGVNZW1iZXISJgoEYXhlcxgHIAMoCzIYLmxlbXVyLmV2YWwudjEuU3VpdGVBeGlzEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkAKElN0YXJ0U3VpdGVSZXNwb25zZRIqCglzdWl0ZV9ydW4YASABKAsyFy5sZW11ci5ldmFsLnYxLlN1aXRlUnVuIisKD0dldFN1aXRlUmVxdWVzdBIMCgR0ZWFtGAEgASgJEgoKAmlkGAIgASgJIj4KEEdldFN1aXRlUmVzcG9uc2USKgoJc3VpdGVfcnVuGAEgASgLMhcubGVtdXIuZXZhbC52MS5TdWl0ZVJ1biqhAQoJUnVuU3RhdHVzEhoKFlJVTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFSVU5fU1RBVFVTX1FVRVVFRBABEhYKElJVTl9TVEFUVVNfUlVOTklORxACEhgKFFJVTl9TVEFUVVNfU1VDQ0VFREVEEAMSFQoRUlVOX1NUQVRVU19GQUlMRUQQBBIYChRSVU5fU1RBVFVTX0NBTkNFTExFRBAFKpoBCgxTYW1wbGVTdGF0dXMSHQoZU0FNUExFX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFVNBTVBMRV9TVEFUVVNfUEVORElORxABEhgKFFNBTVBMRV9TVEFUVVNfU0NPUkVEEAISGQoVU0FNUExFX1NUQVRVU19FUlJPUkVEEAMSGwoXU0FNUExFX1NUQVRVU19DQU5DRUxMRUQQBCqaAQoQU3VpdGVNZW1iZXJTdGF0ZRIiCh5TVUlURV9NRU1CRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIeChpTVUlURV9NRU1CRVJfU1RBVEVfU1RBUlRFRBABEh4KGlNVSVRFX01FTUJFUl9TVEFURV9TS0lQUEVEEAISIgoeU1VJVEVfTUVNQkVSX1NUQVRFX1VOQVZBSUxBQkxFEAMy9QoKC0V2YWxTZXJ2aWNlEk4KCUNyZWF0ZVJ1bhIfLmxlbXVyLmV2YWwudjEuQ3JlYXRlUnVuUmVxdWVzdBogLmxlbXVyLmV2YWwudjEuQ3JlYXRlUnVuUmVzcG9uc2USRQoGR2V0UnVuEhwubGVtdXIuZXZhbC52MS5HZXRSdW5SZXF1ZXN0Gh0ubGVtdXIuZXZhbC52MS5HZXRSdW5SZXNwb25zZRJLCghMaXN0UnVucxIeLmxlbXVyLmV2YWwudjEuTGlzdFJ1bnNSZXF1ZXN0Gh8ubGVtdXIuZXZhbC52MS5MaXN0UnVuc1Jlc3BvbnNlElQKC0xpc3RTYW1wbGVzEiEubGVtdXIuZXZhbC52MS5MaXN0U2FtcGxlc1JlcXVlc3QaIi5sZW11ci5ldmFsLnYxLkxpc3RTYW1wbGVzUmVzcG9uc2USTgoJR2V0U2FtcGxlEh8ubGVtdXIuZXZhbC52MS5HZXRTYW1wbGVSZXF1ZXN0GiAubGVtdXIuZXZhbC52MS5HZXRTYW1wbGVSZXNwb25zZRJOCglDYW5jZWxSdW4SHy5sZW11ci5ldmFsLnYxLkNhbmNlbFJ1blJlcXVlc3QaIC5sZW11ci5ldmFsLnYxLkNhbmNlbFJ1blJlc3BvbnNlElEKClJlc2NvcmVSdW4SIC5sZW11ci5ldmFsLnYxLlJlc2NvcmVSdW5SZXF1ZXN0GiEubGVtdXIuZXZhbC52MS5SZXNjb3JlUnVuUmVzcG9uc2USbAoTUmV0cnlFcnJvcmVkU2FtcGxlcxIpLmxlbXVyLmV2YWwudjEuUmV0cnlFcnJvcmVkU2FtcGxlc1JlcXVlc3QaKi5sZW11ci5ldmFsLnYxLlJldHJ5RXJyb3JlZFNhbXBsZXNSZXNwb25zZRJdCg5MaXN0QmVuY2htYXJrcxIkLmxlbXVyLmV2YWwudjEuTGlzdEJlbmNobWFya3NSZXF1ZXN0GiUubGVtdXIuZXZhbC52MS5MaXN0QmVuY2htYXJrc1Jlc3BvbnNlElQKC0NvbXBhcmVSdW5zEiEubGVtdXIuZXZhbC52MS5Db21wYXJlUnVuc1JlcXVlc3QaIi5sZW11ci5ldmFsLnYxLkNvbXBhcmVSdW5zUmVzcG9uc2USXAoNRXhwb3J0U2FtcGxlcxIjLmxlbXVyLmV2YWwudjEuRXhwb3J0U2FtcGxlc1JlcXVlc3QaJC5sZW11ci5ldmFsLnYxLkV4cG9ydFNhbXBsZXNSZXNwb25zZTABEl0KDkNyZWF0ZVNjaGVkdWxlEiQubGVtdXIuZXZhbC52MS5DcmVhdGVTY2hlZHVsZVJlcXVlc3QaJS5sZW11ci5ldmFsLnYxLkNyZWF0ZVNjaGVkdWxlUmVzcG9uc2USWgoNTGlzdFNjaGVkdWxlcxIjLmxlbXVyLmV2YWwudjEuTGlzdFNjaGVkdWxlc1JlcXVlc3QaJC5sZW11ci5ldmFsLnYxLkxpc3RTY2hlZHVsZXNSZXNwb25zZRJdCg5EZWxldGVTY2hlZHVsZRIkLmxlbXVyLmV2YWwudjEuRGVsZXRlU2NoZWR1bGVSZXF1ZXN0GiUubGVtdXIuZXZhbC52MS5EZWxldGVTY2hlZHVsZVJlc3BvbnNlElEKClN0YXJ0U3VpdGUSIC5sZW11ci5ldmFsLnYxLlN0YXJ0U3VpdGVSZXF1ZXN0GiEubGVtdXIuZXZhbC52MS5TdGFydFN1aXRlUmVzcG9uc2USSwoIR2V0U3VpdGUSHi5sZW11ci5ldmFsLnYxLkdldFN1aXRlUmVxdWVzdBofLmxlbXVyLmV2YWwudjEuR2V0U3VpdGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message lemur.eval.v1.RunConfig
@@ -210,6 +210,31 @@ export const SampleCountsSchema: GenMessage<SampleCounts> = /*@__PURE__*/
   messageDesc(file_lemur_eval_v1_eval, 4);
 
 /**
+ * The metrics of one group of items, where the benchmark breaks its results down by one (Spider's hardness, MMLU's
+ * subject, BBH's task).
+ *
+ * @generated from message lemur.eval.v1.GroupSummary
+ */
+export type GroupSummary = Message<"lemur.eval.v1.GroupSummary"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: repeated lemur.eval.v1.MetricValue metrics = 2;
+   */
+  metrics: MetricValue[];
+};
+
+/**
+ * Describes the message lemur.eval.v1.GroupSummary.
+ * Use `create(GroupSummarySchema)` to create a new message.
+ */
+export const GroupSummarySchema: GenMessage<GroupSummary> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 5);
+
+/**
  * @generated from message lemur.eval.v1.RunSummary
  */
 export type RunSummary = Message<"lemur.eval.v1.RunSummary"> & {
@@ -242,6 +267,13 @@ export type RunSummary = Message<"lemur.eval.v1.RunSummary"> & {
    * @generated from field: double completion_tokens_per_second = 6;
    */
   completionTokensPerSecond: number;
+
+  /**
+   * Per group, in the order the groups first appear in the dataset; empty for benchmarks without groups.
+   *
+   * @generated from field: repeated lemur.eval.v1.GroupSummary groups = 7;
+   */
+  groups: GroupSummary[];
 };
 
 /**
@@ -249,7 +281,7 @@ export type RunSummary = Message<"lemur.eval.v1.RunSummary"> & {
  * Use `create(RunSummarySchema)` to create a new message.
  */
 export const RunSummarySchema: GenMessage<RunSummary> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 5);
+  messageDesc(file_lemur_eval_v1_eval, 6);
 
 /**
  * @generated from message lemur.eval.v1.Run
@@ -356,7 +388,7 @@ export type Run = Message<"lemur.eval.v1.Run"> & {
  * Use `create(RunSchema)` to create a new message.
  */
 export const RunSchema: GenMessage<Run> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 6);
+  messageDesc(file_lemur_eval_v1_eval, 7);
 
 /**
  * A finished scheduled run compared to its baseline (candidate minus baseline).
@@ -431,7 +463,7 @@ export type RegressionCheck = Message<"lemur.eval.v1.RegressionCheck"> & {
  * Use `create(RegressionCheckSchema)` to create a new message.
  */
 export const RegressionCheckSchema: GenMessage<RegressionCheck> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 7);
+  messageDesc(file_lemur_eval_v1_eval, 8);
 
 /**
  * @generated from message lemur.eval.v1.GetRunRequest
@@ -453,7 +485,7 @@ export type GetRunRequest = Message<"lemur.eval.v1.GetRunRequest"> & {
  * Use `create(GetRunRequestSchema)` to create a new message.
  */
 export const GetRunRequestSchema: GenMessage<GetRunRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 8);
+  messageDesc(file_lemur_eval_v1_eval, 9);
 
 /**
  * @generated from message lemur.eval.v1.GetRunResponse
@@ -470,7 +502,7 @@ export type GetRunResponse = Message<"lemur.eval.v1.GetRunResponse"> & {
  * Use `create(GetRunResponseSchema)` to create a new message.
  */
 export const GetRunResponseSchema: GenMessage<GetRunResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 9);
+  messageDesc(file_lemur_eval_v1_eval, 10);
 
 /**
  * @generated from message lemur.eval.v1.ListRunsRequest
@@ -530,7 +562,7 @@ export type ListRunsRequest = Message<"lemur.eval.v1.ListRunsRequest"> & {
  * Use `create(ListRunsRequestSchema)` to create a new message.
  */
 export const ListRunsRequestSchema: GenMessage<ListRunsRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 10);
+  messageDesc(file_lemur_eval_v1_eval, 11);
 
 /**
  * @generated from message lemur.eval.v1.ListRunsResponse
@@ -571,7 +603,7 @@ export type ListRunsResponse = Message<"lemur.eval.v1.ListRunsResponse"> & {
  * Use `create(ListRunsResponseSchema)` to create a new message.
  */
 export const ListRunsResponseSchema: GenMessage<ListRunsResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 11);
+  messageDesc(file_lemur_eval_v1_eval, 12);
 
 /**
  * @generated from message lemur.eval.v1.Sample
@@ -653,7 +685,7 @@ export type Sample = Message<"lemur.eval.v1.Sample"> & {
  * Use `create(SampleSchema)` to create a new message.
  */
 export const SampleSchema: GenMessage<Sample> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 12);
+  messageDesc(file_lemur_eval_v1_eval, 13);
 
 /**
  * @generated from message lemur.eval.v1.ListSamplesRequest
@@ -697,7 +729,7 @@ export type ListSamplesRequest = Message<"lemur.eval.v1.ListSamplesRequest"> & {
  * Use `create(ListSamplesRequestSchema)` to create a new message.
  */
 export const ListSamplesRequestSchema: GenMessage<ListSamplesRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 13);
+  messageDesc(file_lemur_eval_v1_eval, 14);
 
 /**
  * @generated from message lemur.eval.v1.GetSampleRequest
@@ -724,7 +756,7 @@ export type GetSampleRequest = Message<"lemur.eval.v1.GetSampleRequest"> & {
  * Use `create(GetSampleRequestSchema)` to create a new message.
  */
 export const GetSampleRequestSchema: GenMessage<GetSampleRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 14);
+  messageDesc(file_lemur_eval_v1_eval, 15);
 
 /**
  * @generated from message lemur.eval.v1.GetSampleResponse
@@ -741,7 +773,7 @@ export type GetSampleResponse = Message<"lemur.eval.v1.GetSampleResponse"> & {
  * Use `create(GetSampleResponseSchema)` to create a new message.
  */
 export const GetSampleResponseSchema: GenMessage<GetSampleResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 15);
+  messageDesc(file_lemur_eval_v1_eval, 16);
 
 /**
  * @generated from message lemur.eval.v1.ListSamplesResponse
@@ -781,7 +813,7 @@ export type ListSamplesResponse = Message<"lemur.eval.v1.ListSamplesResponse"> &
  * Use `create(ListSamplesResponseSchema)` to create a new message.
  */
 export const ListSamplesResponseSchema: GenMessage<ListSamplesResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 16);
+  messageDesc(file_lemur_eval_v1_eval, 17);
 
 /**
  * @generated from message lemur.eval.v1.CancelRunRequest
@@ -803,7 +835,7 @@ export type CancelRunRequest = Message<"lemur.eval.v1.CancelRunRequest"> & {
  * Use `create(CancelRunRequestSchema)` to create a new message.
  */
 export const CancelRunRequestSchema: GenMessage<CancelRunRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 17);
+  messageDesc(file_lemur_eval_v1_eval, 18);
 
 /**
  * @generated from message lemur.eval.v1.CancelRunResponse
@@ -820,7 +852,7 @@ export type CancelRunResponse = Message<"lemur.eval.v1.CancelRunResponse"> & {
  * Use `create(CancelRunResponseSchema)` to create a new message.
  */
 export const CancelRunResponseSchema: GenMessage<CancelRunResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 18);
+  messageDesc(file_lemur_eval_v1_eval, 19);
 
 /**
  * @generated from message lemur.eval.v1.RescoreRunRequest
@@ -844,7 +876,7 @@ export type RescoreRunRequest = Message<"lemur.eval.v1.RescoreRunRequest"> & {
  * Use `create(RescoreRunRequestSchema)` to create a new message.
  */
 export const RescoreRunRequestSchema: GenMessage<RescoreRunRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 19);
+  messageDesc(file_lemur_eval_v1_eval, 20);
 
 /**
  * @generated from message lemur.eval.v1.RescoreRunResponse
@@ -863,7 +895,7 @@ export type RescoreRunResponse = Message<"lemur.eval.v1.RescoreRunResponse"> & {
  * Use `create(RescoreRunResponseSchema)` to create a new message.
  */
 export const RescoreRunResponseSchema: GenMessage<RescoreRunResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 20);
+  messageDesc(file_lemur_eval_v1_eval, 21);
 
 /**
  * @generated from message lemur.eval.v1.RetryErroredSamplesRequest
@@ -885,7 +917,7 @@ export type RetryErroredSamplesRequest = Message<"lemur.eval.v1.RetryErroredSamp
  * Use `create(RetryErroredSamplesRequestSchema)` to create a new message.
  */
 export const RetryErroredSamplesRequestSchema: GenMessage<RetryErroredSamplesRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 21);
+  messageDesc(file_lemur_eval_v1_eval, 22);
 
 /**
  * @generated from message lemur.eval.v1.RetryErroredSamplesResponse
@@ -911,7 +943,7 @@ export type RetryErroredSamplesResponse = Message<"lemur.eval.v1.RetryErroredSam
  * Use `create(RetryErroredSamplesResponseSchema)` to create a new message.
  */
 export const RetryErroredSamplesResponseSchema: GenMessage<RetryErroredSamplesResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 22);
+  messageDesc(file_lemur_eval_v1_eval, 23);
 
 /**
  * @generated from message lemur.eval.v1.ListBenchmarksRequest
@@ -924,7 +956,7 @@ export type ListBenchmarksRequest = Message<"lemur.eval.v1.ListBenchmarksRequest
  * Use `create(ListBenchmarksRequestSchema)` to create a new message.
  */
 export const ListBenchmarksRequestSchema: GenMessage<ListBenchmarksRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 23);
+  messageDesc(file_lemur_eval_v1_eval, 24);
 
 /**
  * @generated from message lemur.eval.v1.BenchmarkInfo
@@ -961,7 +993,7 @@ export type BenchmarkInfo = Message<"lemur.eval.v1.BenchmarkInfo"> & {
  * Use `create(BenchmarkInfoSchema)` to create a new message.
  */
 export const BenchmarkInfoSchema: GenMessage<BenchmarkInfo> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 24);
+  messageDesc(file_lemur_eval_v1_eval, 25);
 
 /**
  * @generated from message lemur.eval.v1.ListBenchmarksResponse
@@ -978,7 +1010,7 @@ export type ListBenchmarksResponse = Message<"lemur.eval.v1.ListBenchmarksRespon
  * Use `create(ListBenchmarksResponseSchema)` to create a new message.
  */
 export const ListBenchmarksResponseSchema: GenMessage<ListBenchmarksResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 25);
+  messageDesc(file_lemur_eval_v1_eval, 26);
 
 /**
  * @generated from message lemur.eval.v1.CompareRunsRequest
@@ -1009,7 +1041,7 @@ export type CompareRunsRequest = Message<"lemur.eval.v1.CompareRunsRequest"> & {
  * Use `create(CompareRunsRequestSchema)` to create a new message.
  */
 export const CompareRunsRequestSchema: GenMessage<CompareRunsRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 26);
+  messageDesc(file_lemur_eval_v1_eval, 27);
 
 /**
  * A setting that differs between the two runs.
@@ -1045,7 +1077,7 @@ export type SpecDifference = Message<"lemur.eval.v1.SpecDifference"> & {
  * Use `create(SpecDifferenceSchema)` to create a new message.
  */
 export const SpecDifferenceSchema: GenMessage<SpecDifference> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 27);
+  messageDesc(file_lemur_eval_v1_eval, 28);
 
 /**
  * @generated from message lemur.eval.v1.McNemarTest
@@ -1072,7 +1104,7 @@ export type McNemarTest = Message<"lemur.eval.v1.McNemarTest"> & {
  * Use `create(McNemarTestSchema)` to create a new message.
  */
 export const McNemarTestSchema: GenMessage<McNemarTest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 28);
+  messageDesc(file_lemur_eval_v1_eval, 29);
 
 /**
  * @generated from message lemur.eval.v1.RunComparison
@@ -1204,7 +1236,7 @@ export type RunComparison = Message<"lemur.eval.v1.RunComparison"> & {
  * Use `create(RunComparisonSchema)` to create a new message.
  */
 export const RunComparisonSchema: GenMessage<RunComparison> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 29);
+  messageDesc(file_lemur_eval_v1_eval, 30);
 
 /**
  * @generated from message lemur.eval.v1.CompareRunsResponse
@@ -1221,7 +1253,7 @@ export type CompareRunsResponse = Message<"lemur.eval.v1.CompareRunsResponse"> &
  * Use `create(CompareRunsResponseSchema)` to create a new message.
  */
 export const CompareRunsResponseSchema: GenMessage<CompareRunsResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 30);
+  messageDesc(file_lemur_eval_v1_eval, 31);
 
 /**
  * @generated from message lemur.eval.v1.ExportSamplesRequest
@@ -1243,7 +1275,7 @@ export type ExportSamplesRequest = Message<"lemur.eval.v1.ExportSamplesRequest">
  * Use `create(ExportSamplesRequestSchema)` to create a new message.
  */
 export const ExportSamplesRequestSchema: GenMessage<ExportSamplesRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 31);
+  messageDesc(file_lemur_eval_v1_eval, 32);
 
 /**
  * @generated from message lemur.eval.v1.ExportSamplesResponse
@@ -1270,7 +1302,7 @@ export type ExportSamplesResponse = Message<"lemur.eval.v1.ExportSamplesResponse
  * Use `create(ExportSamplesResponseSchema)` to create a new message.
  */
 export const ExportSamplesResponseSchema: GenMessage<ExportSamplesResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 32);
+  messageDesc(file_lemur_eval_v1_eval, 33);
 
 /**
  * @generated from message lemur.eval.v1.Schedule
@@ -1360,7 +1392,7 @@ export type Schedule = Message<"lemur.eval.v1.Schedule"> & {
  * Use `create(ScheduleSchema)` to create a new message.
  */
 export const ScheduleSchema: GenMessage<Schedule> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 33);
+  messageDesc(file_lemur_eval_v1_eval, 34);
 
 /**
  * @generated from message lemur.eval.v1.CreateScheduleRequest
@@ -1422,7 +1454,7 @@ export type CreateScheduleRequest = Message<"lemur.eval.v1.CreateScheduleRequest
  * Use `create(CreateScheduleRequestSchema)` to create a new message.
  */
 export const CreateScheduleRequestSchema: GenMessage<CreateScheduleRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 34);
+  messageDesc(file_lemur_eval_v1_eval, 35);
 
 /**
  * @generated from message lemur.eval.v1.CreateScheduleResponse
@@ -1439,7 +1471,7 @@ export type CreateScheduleResponse = Message<"lemur.eval.v1.CreateScheduleRespon
  * Use `create(CreateScheduleResponseSchema)` to create a new message.
  */
 export const CreateScheduleResponseSchema: GenMessage<CreateScheduleResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 35);
+  messageDesc(file_lemur_eval_v1_eval, 36);
 
 /**
  * @generated from message lemur.eval.v1.ListSchedulesRequest
@@ -1456,7 +1488,7 @@ export type ListSchedulesRequest = Message<"lemur.eval.v1.ListSchedulesRequest">
  * Use `create(ListSchedulesRequestSchema)` to create a new message.
  */
 export const ListSchedulesRequestSchema: GenMessage<ListSchedulesRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 36);
+  messageDesc(file_lemur_eval_v1_eval, 37);
 
 /**
  * @generated from message lemur.eval.v1.ListSchedulesResponse
@@ -1473,7 +1505,7 @@ export type ListSchedulesResponse = Message<"lemur.eval.v1.ListSchedulesResponse
  * Use `create(ListSchedulesResponseSchema)` to create a new message.
  */
 export const ListSchedulesResponseSchema: GenMessage<ListSchedulesResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 37);
+  messageDesc(file_lemur_eval_v1_eval, 38);
 
 /**
  * @generated from message lemur.eval.v1.DeleteScheduleRequest
@@ -1495,7 +1527,7 @@ export type DeleteScheduleRequest = Message<"lemur.eval.v1.DeleteScheduleRequest
  * Use `create(DeleteScheduleRequestSchema)` to create a new message.
  */
 export const DeleteScheduleRequestSchema: GenMessage<DeleteScheduleRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 38);
+  messageDesc(file_lemur_eval_v1_eval, 39);
 
 /**
  * @generated from message lemur.eval.v1.DeleteScheduleResponse
@@ -1512,7 +1544,7 @@ export type DeleteScheduleResponse = Message<"lemur.eval.v1.DeleteScheduleRespon
  * Use `create(DeleteScheduleResponseSchema)` to create a new message.
  */
 export const DeleteScheduleResponseSchema: GenMessage<DeleteScheduleResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 39);
+  messageDesc(file_lemur_eval_v1_eval, 40);
 
 /**
  * @generated from message lemur.eval.v1.StartSuiteRequest
@@ -1549,7 +1581,7 @@ export type StartSuiteRequest = Message<"lemur.eval.v1.StartSuiteRequest"> & {
  * Use `create(StartSuiteRequestSchema)` to create a new message.
  */
 export const StartSuiteRequestSchema: GenMessage<StartSuiteRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 40);
+  messageDesc(file_lemur_eval_v1_eval, 41);
 
 /**
  * @generated from message lemur.eval.v1.SuiteMember
@@ -1597,7 +1629,7 @@ export type SuiteMember = Message<"lemur.eval.v1.SuiteMember"> & {
  * Use `create(SuiteMemberSchema)` to create a new message.
  */
 export const SuiteMemberSchema: GenMessage<SuiteMember> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 41);
+  messageDesc(file_lemur_eval_v1_eval, 42);
 
 /**
  * An aggregate axis of the suite (e.g. tool use): the instance-weighted mean of its members' scores.
@@ -1647,7 +1679,7 @@ export type SuiteAxis = Message<"lemur.eval.v1.SuiteAxis"> & {
  * Use `create(SuiteAxisSchema)` to create a new message.
  */
 export const SuiteAxisSchema: GenMessage<SuiteAxis> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 42);
+  messageDesc(file_lemur_eval_v1_eval, 43);
 
 /**
  * @generated from message lemur.eval.v1.SuiteRun
@@ -1699,7 +1731,7 @@ export type SuiteRun = Message<"lemur.eval.v1.SuiteRun"> & {
  * Use `create(SuiteRunSchema)` to create a new message.
  */
 export const SuiteRunSchema: GenMessage<SuiteRun> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 43);
+  messageDesc(file_lemur_eval_v1_eval, 44);
 
 /**
  * @generated from message lemur.eval.v1.StartSuiteResponse
@@ -1716,7 +1748,7 @@ export type StartSuiteResponse = Message<"lemur.eval.v1.StartSuiteResponse"> & {
  * Use `create(StartSuiteResponseSchema)` to create a new message.
  */
 export const StartSuiteResponseSchema: GenMessage<StartSuiteResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 44);
+  messageDesc(file_lemur_eval_v1_eval, 45);
 
 /**
  * @generated from message lemur.eval.v1.GetSuiteRequest
@@ -1738,7 +1770,7 @@ export type GetSuiteRequest = Message<"lemur.eval.v1.GetSuiteRequest"> & {
  * Use `create(GetSuiteRequestSchema)` to create a new message.
  */
 export const GetSuiteRequestSchema: GenMessage<GetSuiteRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 45);
+  messageDesc(file_lemur_eval_v1_eval, 46);
 
 /**
  * @generated from message lemur.eval.v1.GetSuiteResponse
@@ -1755,7 +1787,7 @@ export type GetSuiteResponse = Message<"lemur.eval.v1.GetSuiteResponse"> & {
  * Use `create(GetSuiteResponseSchema)` to create a new message.
  */
 export const GetSuiteResponseSchema: GenMessage<GetSuiteResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 46);
+  messageDesc(file_lemur_eval_v1_eval, 47);
 
 /**
  * @generated from enum lemur.eval.v1.RunStatus
