@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "sample" ADD COLUMN     "item_group" TEXT;
