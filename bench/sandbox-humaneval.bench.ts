@@ -8,6 +8,7 @@
 // never overlaps a plain chunk.
 // Run: TSX_TSCONFIG_PATH=tsconfig.json node --import tsx bench/sandbox-humaneval.bench.ts   (after scripts/setup-sandbox.sh)
 import { readFileSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { sandboxV1 } from '@lemur/proto';
 import { createGrpcClient } from '@lemur/shared-grpc';
 import { freePort } from '@lemur/shared-testing';
@@ -93,6 +94,7 @@ export async function run(): Promise<BenchResult> {
     let chainCpuMs = 0;
     const plainFailed = new Set<number>();
     const sandboxFailed = new Set<number>();
+    const loadBefore = loadavg()[0]!;
     for (let round = 0; round < ROUNDS; round++) {
       for (let start = 0; start < programs.length; start += CHUNK) {
         const chunk = programs.slice(start, start + CHUNK);
@@ -114,6 +116,7 @@ export async function run(): Promise<BenchResult> {
     }
     const n = programs.length * ROUNDS;
     const ratio = plainMs / sandboxMs;
+    const loadAfter = loadavg()[0]!;
     const perProgram = (ms: number) => (ms / n).toFixed(1);
     const plainTotal = plainCpu.self + plainCpu.reaped + plainCpu.live;
     // Reaped sandbox children are the chains' outer processes (sh, bwrap), whose CPU their cgroups already count.
@@ -135,7 +138,10 @@ export async function run(): Promise<BenchResult> {
         `CPU ms/program: plain ${perProgram(plainCpu.self)} node + ${perProgram(plainCpu.reaped + plainCpu.live)} python = ${perProgram(plainTotal)}; ` +
         `sandbox ${perProgram(sandboxCpu.self)} node (service, gRPC both ends) + ${perProgram(sandboxCpu.live)} launcher + ` +
         `${perProgram(chainCpuMs)} chain (run cgroups: sh, bwrap, interpreter) + ${perProgram(sandboxCpu.reaped)} reaped = ${perProgram(sandboxTotal)} ` +
-        `(x${(sandboxTotal / plainTotal).toFixed(2)} plain); ` +
+        `(x${(sandboxTotal / plainTotal).toFixed(2)} plain, CPU ratio ${(plainTotal / sandboxTotal).toFixed(3)}); ` +
+        // On 2 busy cores the scheduler shares CPU per runnable process, and the sandbox side has more of them (its
+        // pool starts): outside load then flatters the wall ratio, while a quiet machine makes it equal the CPU ratio.
+        `load ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}${Math.max(loadBefore, loadAfter) > 1.5 ? ' (BUSY machine: trust the CPU ratio, not the wall ratio)' : ''}; ` +
         `warm pool ${POOL_SIZE}/language: ${started('pool')} runs pre-started, ${started('cold')} cold; ` +
         `cgroup ${caps.cgroup}, seccomp ${caps.seccomp}, user ${caps.user || 'self'}, ${caps.isolation}`,
     };
