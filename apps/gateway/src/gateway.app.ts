@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { evalV1, inferenceV1 } from '@lemur/proto';
-import { createPrismaClient } from '@lemur/shared-database';
+import { createPrismaClient, NotificationListener } from '@lemur/shared-database';
 import { createGrpcClient } from '@lemur/shared-grpc';
 import { PinoNestLogger, createLogger } from '@lemur/shared-logging';
 import { createMetricsRegistry } from '@lemur/shared-metrics';
@@ -11,7 +11,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import fastify from 'fastify';
 import { AuditLogRepository } from './audit/audit-log.repository';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator.service';
-import { ApiKeyRepository } from './auth/api-key.repository';
+import { API_KEY_CHANGED_CHANNEL, ApiKeyRepository } from './auth/api-key.repository';
 import { bootstrapAdminKey } from './auth/bootstrap-admin-key';
 import type { GatewayConfig } from './config/gateway.config';
 import { GatewayModule } from './gateway.module';
@@ -46,6 +46,17 @@ export async function startGateway(config: GatewayConfig, opts: { logDestination
     logger.info({ team: config.bootstrap.team, keyFile: config.bootstrap.keyFile, created }, 'local admin key ready');
   }
 
+  const authenticator = new ApiKeyAuthenticator(keys, logger.child({ context: 'ApiKeyAuthenticator' }));
+  // A key revoked or lowered on any replica leaves this replica's cache when that change commits.
+  const keyChanges = new NotificationListener({
+    url: config.databaseUrl,
+    channel: API_KEY_CHANGED_CHANNEL,
+    onNotify: (publicId) => authenticator.forget(publicId),
+    onGap: () => authenticator.forgetAll(),
+    logger: logger.child({ context: 'ApiKeyChanges' }),
+  });
+  await keyChanges.start();
+
   const instance = fastify({ bodyLimit: config.bodyLimitBytes, logger: false, genReqId: genRequestId });
   const routes: RunningGateway['routes'] = [];
   instance.addHook('onRoute', (route) => {
@@ -67,7 +78,7 @@ export async function startGateway(config: GatewayConfig, opts: { logDestination
       logger,
       keys,
       audit,
-      authenticator: new ApiKeyAuthenticator(keys, logger.child({ context: 'ApiKeyAuthenticator' })),
+      authenticator,
       quotas: new RunQuotas(quotaRepository, config.teamDefaults, config.rpcDeadlineMs + 10_000),
       quotaRepository,
     }),
@@ -85,6 +96,7 @@ export async function startGateway(config: GatewayConfig, opts: { logDestination
     routes,
     close: async () => {
       await app.close();
+      await keyChanges.close();
       evalClient.close();
       inferenceClient.close();
       await prisma.$disconnect();

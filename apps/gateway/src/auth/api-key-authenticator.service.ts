@@ -4,7 +4,10 @@ import { parseApiKey, roleAllows, secretMatches, type RoleName } from './api-key
 import type { ApiKeyRepository, StoredKey } from './api-key.repository';
 import type { Principal } from './principal';
 
-/** How long a looked-up key is trusted before it is read again (revocation on another replica takes effect within it). */
+/**
+ * How long a looked-up key is trusted before it is read again. Revocations and role changes reach every replica at once
+ * through API_KEY_CHANGED_CHANNEL; this bounds how long a change could go unseen while that listener is reconnecting.
+ */
 const CACHE_TTL_MS = 5_000;
 const CACHE_MAX = 10_000;
 /** lastUsedAt is written at most this often per key, so a busy key costs no write per request. */
@@ -28,6 +31,7 @@ export class ApiKeyAuthenticator {
     private readonly keys: ApiKeyRepository,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    private readonly cacheTtlMs: number = CACHE_TTL_MS,
   ) {}
 
   /** The principal of a request's Authorization header, or a 401 saying what is wrong and what to do. */
@@ -58,15 +62,20 @@ export class ApiKeyAuthenticator {
     }
   }
 
-  /** Drops a key from the cache (after revoking it here, so this replica refuses it at once). */
+  /** Drops a key from the cache (revoked or lowered here, or NOTIFYed by the replica that changed it). */
   forget(publicId: string): void {
     this.cache.delete(publicId);
+  }
+
+  /** Drops every cached key (the change listener was down, so a change may have been missed). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   private lookup(publicId: string): Promise<StoredKey | null> {
     const now = this.now();
     const hit = this.cache.get(publicId);
-    if (hit && now - hit.at < CACHE_TTL_MS) return hit.key;
+    if (hit && now - hit.at < this.cacheTtlMs) return hit.key;
     // The look-up itself is cached, so requests that miss together share one query: at 50 concurrent clients every
     // request in flight when an entry expired read the key again, a burst of queries every few seconds.
     const entry = { key: this.keys.findByPublicId(publicId), at: now };

@@ -26,6 +26,18 @@ export interface MemberRecord {
   createdAt: Date;
 }
 
+/**
+ * The channel every gateway replica LISTENs on: a key's public id is NOTIFYed there in the transaction that revokes it
+ * or lowers its role, so each replica drops it from its key cache the moment the change commits.
+ */
+export const API_KEY_CHANGED_CHANNEL = 'lemur_api_key_changed';
+
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+async function notifyKeysChanged(tx: Tx, publicIds: readonly string[]): Promise<void> {
+  for (const publicId of publicIds) await tx.$executeRaw`SELECT pg_notify(${API_KEY_CHANGED_CHANNEL}, ${publicId})`;
+}
+
 const toRole = (role: RoleName): Role => role.toUpperCase() as Role;
 const fromRole = (role: Role): RoleName => role.toLowerCase() as RoleName;
 const toMember = (row: { id: string; email: string; role: Role; createdAt: Date }): MemberRecord => ({
@@ -103,9 +115,12 @@ export class ApiKeyRepository {
 
   /** Revokes a key of the team by public id; null when the team has no such key (another team's key included). */
   async revoke(teamId: string, publicId: string, at: Date): Promise<StoredKey | null> {
-    await this.prisma.apiKey.updateMany({ where: { teamId, publicId, revokedAt: null }, data: { revokedAt: at } });
-    const row = await this.prisma.apiKey.findFirst({ where: { teamId, publicId }, include: { team: { select: { name: true } } } });
-    return row ? toStoredKey(row) : null;
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.apiKey.updateMany({ where: { teamId, publicId, revokedAt: null }, data: { revokedAt: at } });
+      if (count > 0) await notifyKeysChanged(tx, [publicId]);
+      const row = await tx.apiKey.findFirst({ where: { teamId, publicId }, include: { team: { select: { name: true } } } });
+      return row ? toStoredKey(row) : null;
+    });
   }
 
   /** Records use; the condition makes concurrent writers and replicas skip a row written within the last `minGapMs`. */
@@ -130,6 +145,7 @@ export class ApiKeyRepository {
       const above = ROLES.slice(ROLES.indexOf(role) + 1).map(toRole);
       const lowered = await tx.apiKey.findMany({ where: { teamId, memberId: row.id, role: { in: above } }, select: { publicId: true } });
       if (lowered.length > 0) await tx.apiKey.updateMany({ where: { teamId, memberId: row.id, role: { in: above } }, data: { role: toRole(role) } });
+      await notifyKeysChanged(tx, lowered.map((k) => k.publicId));
       return { member: toMember(row), loweredKeys: lowered.map((k) => k.publicId) };
     });
   }
@@ -144,6 +160,7 @@ export class ApiKeyRepository {
       if (!row) return null;
       const active = await tx.apiKey.findMany({ where: { teamId, memberId: id, revokedAt: null }, select: { publicId: true } });
       await tx.apiKey.updateMany({ where: { teamId, memberId: id, revokedAt: null }, data: { revokedAt: at } });
+      await notifyKeysChanged(tx, active.map((k) => k.publicId));
       await tx.member.delete({ where: { id } });
       return { member: toMember(row), revokedKeys: active.map((k) => k.publicId) };
     });

@@ -116,7 +116,7 @@ export class KeysController {
     const { id } = validate(memberPathParams, params, 'path');
     const removed = await this.keys.removeMember(me.teamId, id, new Date());
     if (!removed) throw new HttpRejection(404, 'MEMBER_NOT_FOUND', `member ${id} not found`, 'id');
-    // Their keys stop working at once here; other gateways drop them from their caches within seconds.
+    // Their keys stop working at once here, and on every other gateway replica when the NOTIFY of the transaction arrives.
     for (const publicId of removed.revokedKeys) this.authenticator.forget(publicId);
     const revokedKeys = removed.revokedKeys.map((k) => `lmr_${k}`);
     await this.audit.record({ teamId: me.teamId, actor: me.actor, action: 'member.remove', target: removed.member.email, detail: { revokedKeys } });

@@ -22,6 +22,7 @@ export {
   readMigrationsList,
 } from './migrations';
 export { createPrismaClient, type PrismaClientOptions, sqlPoolOf } from './prisma-client';
+export { NotificationListener, type NotificationListenerOptions } from './notification-listener';
 export { postgresSafe } from './postgres-text';
 export { openSchemaEngine, type SchemaEngineSession } from './schema-engine';
 export { Prisma, PrismaClient, Role, RunStatus, SampleStatus } from './generated/prisma/client';
