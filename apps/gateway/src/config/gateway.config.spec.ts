@@ -13,7 +13,7 @@ describe('loadGatewayConfig', () => {
       bodyLimitBytes: 1024 * 1024,
       logLevel: 'info',
       databaseUrl: DB.DATABASE_URL,
-      teamDefaults: { maxConcurrentRuns: 20, maxSamplesPerDay: 1_000_000 },
+      teamDefaults: { maxConcurrentRuns: 50, maxSamplesPerDay: 1_000_000 },
     });
     expect(loadGatewayConfig(DB).bootstrap).toBeUndefined();
   });

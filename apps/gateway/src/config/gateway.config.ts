@@ -15,7 +15,7 @@ const schema = z.object({
   ...tracingEnvShape,
   ...internalTokenEnvShape,
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL (API keys, audit log and quotas live there)'),
-  GATEWAY_TEAM_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(0).default(20),
+  GATEWAY_TEAM_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(0).default(50),
   GATEWAY_TEAM_MAX_SAMPLES_PER_DAY: z.coerce.number().int().min(0).default(1_000_000),
   GATEWAY_BOOTSTRAP_KEY_FILE: z.string().min(1).optional(),
   GATEWAY_BOOTSTRAP_TEAM: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lowercase team name (a-z, 0-9, -)').default('local'),

@@ -41,6 +41,17 @@ describe('RunQuotas', () => {
     expect(err.message).toMatch(/2 run\(s\) queued or running, its quota is 2/);
   });
 
+  it('counts every run a suite starts against the concurrent-run quota', async () => {
+    const q = (active: number) => quotas({ active, recent: [], overrides: { maxConcurrentRuns: 20, maxSamplesPerDay: null } });
+    expect(await q(7).admit(team, 10, async () => 'suite', { runs: 13 })).toBe('suite');
+    const busy = await rejected(q(8).admit(team, 10, async () => 'no', { runs: 13 }));
+    expect(busy).toMatchObject({ status: 429, headers: { 'retry-after': '30' } });
+    expect(busy.message).toMatch(/8 run\(s\) queued or running, its quota is 20 and this starts up to 13/);
+    // A suite larger than the quota itself could never start: say so, and who can change it.
+    const never = await rejected(q(0).admit(team, 10, async () => 'no', { runs: 27 }));
+    expect(never.message).toMatch(/starts up to 27 runs at once, more than team research's quota of 20 .* an admin can raise it/);
+  });
+
   it('uses the team override over the default', async () => {
     const q = quotas({ active: 2, recent: [], overrides: { maxConcurrentRuns: 5, maxSamplesPerDay: null } });
     expect(await q.admit(team, 1, async () => 'ok')).toBe('ok');

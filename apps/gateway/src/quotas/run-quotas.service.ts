@@ -36,17 +36,22 @@ export class RunQuotas {
   ) {}
 
   /**
-   * Starts a run of `samples` samples via `start` if the team's quotas allow it; otherwise a 429 with Retry-After.
-   * `timeoutMs` bounds the lock for starts slower than one run's (a whole suite).
+   * Starts `runs` runs (one, or a suite's members) of `samples` samples in all via `start` if the team's quotas allow it;
+   * otherwise a 429 with Retry-After. `timeoutMs` bounds the lock for starts slower than one run's (a whole suite).
    */
-  async admit<T>(team: { id: string; name: string }, samples: number, start: () => Promise<T>, timeoutMs = this.lockTimeoutMs): Promise<T> {
+  async admit<T>(
+    team: { id: string; name: string },
+    samples: number,
+    start: () => Promise<T>,
+    opts: { runs?: number; timeoutMs?: number } = {},
+  ): Promise<T> {
     return this.repo.withTeamLock(
       team.id,
       async (read) => {
-        await this.check(team.name, read, team.id, samples);
+        await this.check(team.name, read, team.id, samples, opts.runs ?? 1);
         return start();
       },
-      timeoutMs,
+      opts.timeoutMs ?? this.lockTimeoutMs,
     );
   }
 
@@ -71,12 +76,18 @@ export class RunQuotas {
     };
   }
 
-  private async check(teamName: string, read: QuotaReader, teamId: string, samples: number): Promise<void> {
+  private async check(teamName: string, read: QuotaReader, teamId: string, samples: number, runs: number): Promise<void> {
     const limits = await this.limits(read, teamId);
-    const active = await read.activeRuns(teamId);
-    if (active >= limits.maxConcurrentRuns) {
+    if (runs > limits.maxConcurrentRuns) {
       throw exceeded(
-        `team ${teamName} has ${active} run(s) queued or running, its quota is ${limits.maxConcurrentRuns}; wait for one to finish or cancel one`,
+        `this starts up to ${runs} runs at once, more than team ${teamName}'s quota of ${limits.maxConcurrentRuns} runs queued or running; an admin can raise it (PUT /v1/quotas)`,
+        DAY_MS / 1000,
+      );
+    }
+    const active = await read.activeRuns(teamId);
+    if (active + runs > limits.maxConcurrentRuns) {
+      throw exceeded(
+        `team ${teamName} has ${active} run(s) queued or running, its quota is ${limits.maxConcurrentRuns}${runs > 1 ? ` and this starts up to ${runs}` : ''}; wait for one to finish or cancel one`,
         CONCURRENT_RETRY_SECONDS,
       );
     }

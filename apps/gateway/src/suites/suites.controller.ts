@@ -23,15 +23,17 @@ function requireSuiteRun(suiteRun: evalV1.SuiteRun | undefined): evalV1.SuiteRun
   return suiteRun;
 }
 
-/** Samples the suite's registered members will create, for the daily quota; unknown ids count 0 (they are skipped). */
-function plannedSamples(benchmarks: evalV1.BenchmarkInfo[], b: CreateSuiteBody): number {
+/**
+ * What the suite's registered members will start, for the quotas: runs (at most one per member; unknown ids are skipped)
+ * and samples.
+ */
+function plannedDemand(benchmarks: evalV1.BenchmarkInfo[], b: CreateSuiteBody): { runs: number; samples: number } {
   const suite = findSuite(b.suite);
-  if (!suite) return 0;
+  if (!suite) return { runs: 0, samples: 0 };
   const ids = [...suite.benchmarks, ...(b.feedbackModel !== undefined ? suite.feedbackBenchmarks : [])];
-  return ids.reduce((total, id) => {
-    const items = benchmarks.find((x) => x.name === id)?.items ?? 0;
-    return total + (b.limit ? Math.min(b.limit, items) : items) * (b.samples ?? 1);
-  }, 0);
+  const registered = ids.flatMap((id) => benchmarks.filter((x) => x.name === id).slice(0, 1));
+  const samples = registered.reduce((total, x) => total + (b.limit ? Math.min(b.limit, x.items) : x.items) * (b.samples ?? 1), 0);
+  return { runs: registered.length, samples };
 }
 
 /** REST adapter of the eval service's suites: one command starts a run per member of a named suite. */
@@ -50,19 +52,20 @@ export class SuitesController {
     const b = validate(createSuiteBody, body ?? {}, 'body');
     const me = principalOf(req);
     const { benchmarks } = await this.evalClient.listBenchmarks({});
-    const samples = plannedSamples(benchmarks, b);
+    const { runs, samples } = plannedDemand(benchmarks, b);
     const request = {
       team: me.teamName,
       model: b.model,
       suite: b.suite,
       config: runConfigOf(b),
     };
-    // Admitted as one start: the concurrent-run quota is checked once for the suite, the daily sample quota in full.
+    // Admitted as one start under the team lock: every member run counts toward the concurrent-run quota, every
+    // member's samples toward the daily one.
     const { suiteRun } = await this.quotas.admit(
       { id: me.teamId, name: me.teamName },
       samples,
       () => this.evalClient.startSuite(request, { deadlineMs: SUITE_START_DEADLINE_MS }),
-      SUITE_START_DEADLINE_MS + 10_000,
+      { runs, timeoutMs: SUITE_START_DEADLINE_MS + 10_000 },
     );
     const created = requireSuiteRun(suiteRun);
     await this.audit.record({
