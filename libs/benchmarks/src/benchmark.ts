@@ -106,6 +106,11 @@ export interface Benchmark<I extends { id: string } = { id: string }> {
    */
   group?(item: I): string;
   /**
+   * MySQL/MariaDB databases the sandbox must serve for these items (InterCode-SQL): a run checks them before it starts,
+   * so a sandbox without them refuses the run (a suite member unavailable) instead of erroring every sample.
+   */
+  requiredMysqlDatabases?(items: readonly I[]): string[];
+  /**
    * Present on benchmarks whose harness chooses the answer by next-token likelihood (MMLU): the worker asks the
    * completions API for the first token's top log-probabilities and judges them here; chat runs, and endpoints that
    * refuse log-probabilities, fall back to generating (`sampling`) and `score`.

@@ -31,6 +31,11 @@ export class ExecuteService {
     }
   }
 
+  /** The MySQL databases SQL requests may name (GetCapabilities); empty without SQL or a MySQL server. */
+  mysqlDatabases(): Promise<string[]> {
+    return this.sql?.mysqlDatabases() ?? Promise.resolve([]);
+  }
+
   private executeSql(req: SqlRunRequest): Promise<ExecResult> {
     if (this.sql === null) throw PlatformError.invalid('language', 'SQL is not enabled on this sandbox service');
     return this.sql.execute(req);

@@ -113,7 +113,7 @@ export class SandboxGrpcHandler {
   }
 
   @GrpcMethod('SandboxService', 'GetCapabilities')
-  getCapabilities() {
-    return create(sandboxV1.GetCapabilitiesResponseSchema, this.backend.describe());
+  async getCapabilities() {
+    return create(sandboxV1.GetCapabilitiesResponseSchema, { ...this.backend.describe(), mysqlDatabases: await this.executeService.mysqlDatabases() });
   }
 }

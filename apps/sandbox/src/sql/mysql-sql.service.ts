@@ -99,6 +99,16 @@ export class MysqlSqlService {
     }
   }
 
+  /** The data databases requests may name: the server's, with the service's prefix, system databases left out. */
+  async databases(): Promise<string[]> {
+    const rows = await this.adminQuery<{ name: string }[]>('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME');
+    return rows
+      .map((r) => r.name)
+      .filter((name) => name.startsWith(this.databasePrefix))
+      .map((name) => name.slice(this.databasePrefix.length))
+      .filter((name) => name !== '' && !SYSTEM_DATABASES.has(name.toLowerCase()) && isValidMysqlDatabaseName(name));
+  }
+
   /** Drops per-run users a crashed service left behind; users of runs that may still be going are kept. */
   async sweepStaleUsers(now: number = Date.now()): Promise<number> {
     const rows = await this.adminQuery<{ user: string; host: string }[]>(

@@ -65,6 +65,12 @@ export class SqlExecuteService {
     return new SqlExecuteService(sqlite, mysqlService, opts.backend, pool);
   }
 
+  /** The MySQL databases requests may name; empty without a MySQL server or while it cannot be reached. */
+  async mysqlDatabases(): Promise<string[]> {
+    if (this.mysql === null) return [];
+    return this.mysql.databases().catch(() => []);
+  }
+
   async execute(req: SqlExecRequest): Promise<ExecResult> {
     const maxRows = resolveSqlMaxRows(req.maxRows);
     if (typeof maxRows !== 'number') throw PlatformError.invalid('database.maxRows', maxRows.error);

@@ -162,6 +162,11 @@ describe('SQL on MySQL through a per-run read-only user', () => {
     expect(again.databases).toHaveLength(20);
     const [admins] = (await admin.query("SELECT user FROM mysql.user WHERE user = 'admin'")) as unknown as [unknown[]];
     expect(admins).toEqual([]);
+    // GetCapabilities lists them as requests name them (no prefix), and never the system or loader databases.
+    const caps = await client.getCapabilities({});
+    expect(caps.mysqlDatabases).toEqual(expect.arrayContaining([...again.databases.map((d) => d.slice(prefix.length))].sort()));
+    expect(caps.mysqlDatabases).toContain('concert_singer');
+    expect(caps.mysqlDatabases.filter((d) => /^(mysql|information_schema|performance_schema|sys|lemur_sandbox_meta)$/i.test(d))).toEqual([]);
   });
 
   it('answers a query', async () => {

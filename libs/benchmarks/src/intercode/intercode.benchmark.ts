@@ -316,6 +316,11 @@ export class IntercodeSqlBenchmark extends IntercodeBenchmark<IntercodeSqlItem> 
     return plain.kind === 'action' && plain.isCode && plain.action === statement ? item.gold : `\`\`\`sql\n${item.gold}\n\`\`\``;
   }
 
+  /** Each item runs against its Spider database on the sandbox's MariaDB. */
+  requiredMysqlDatabases(items: readonly IntercodeSqlItem[]): string[] {
+    return [...new Set(items.map((i) => i.db))].sort();
+  }
+
   /** The Spider question's hardness (easy, medium, hard, extra), as Spider reports results. */
   group(item: IntercodeSqlItem): string {
     return item.hardness;
