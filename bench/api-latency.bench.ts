@@ -8,6 +8,8 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadCliEnvironment } from '../apps/cli/src/config/cli.config';
 import { LocalPlatform } from '../apps/cli/src/local/local-platform';
+import { runJsonPageQuery } from '../apps/eval/src/runs/run.repository';
+import { samplePageJsonQuery } from '../apps/eval/src/runs/sample.repository';
 import { quantile, runStandalone, type BenchResult } from './bench-result';
 import { sampleCursor, seedLargeRun } from './large-run.fixture';
 
@@ -48,8 +50,11 @@ function hammer(url: string, apiKey: string, nextPath: () => string): Promise<Me
   });
 }
 
-/** The same queries the repositories run, straight on Postgres, at CONNECTIONS concurrent clients for DURATION_S. */
-async function direct(databaseUrl: string, query: () => [string, unknown[]]): Promise<Measured> {
+/**
+ * The statements the API's repositories run (their SQL, named: prepared once per connection as there), straight on
+ * Postgres, at CONNECTIONS concurrent clients for DURATION_S.
+ */
+async function direct(databaseUrl: string, query: () => { name: string; text: string; values: unknown[] }): Promise<Measured> {
   // A pool as large as the API's concurrency would exceed what the server allows next to the platform's own pools.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
   const times: number[] = [];
@@ -57,9 +62,9 @@ async function direct(databaseUrl: string, query: () => [string, unknown[]]): Pr
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (performance.now() < until) {
-        const [sql, params] = query();
+        const statement = query();
         const started = performance.now();
-        await pool.query(sql, params);
+        await pool.query(statement);
         times.push(performance.now() - started);
       }
     }),
@@ -84,14 +89,8 @@ export async function run(): Promise<BenchResult> {
     const apiList = await hammer(platform.gatewayUrl, platform.apiKey, listPath);
     const apiPage = await hammer(platform.gatewayUrl, platform.apiKey, pagePath);
 
-    const dbList = await direct(db.url, () => ['SELECT * FROM run WHERE team_id = $1 ORDER BY created_at DESC, id DESC LIMIT 51', [teamId]]);
-    const dbPage = await direct(db.url, () => {
-      const item = randomItem();
-      return [
-        'SELECT * FROM sample WHERE run_id = $1 AND item_index >= $2 AND (item_index > $2 OR (item_index = $2 AND sample_index > $3)) ORDER BY item_index, sample_index LIMIT 101',
-        [seed.runId, item, 0],
-      ];
-    });
+    const dbList = await direct(db.url, () => runJsonPageQuery(teamId, { limit: 50 }));
+    const dbPage = await direct(db.url, () => samplePageJsonQuery(seed.runId, { limit: PAGE, cursor: sampleCursor(randomItem()) }));
 
     const ratio = Math.max(apiList.p95 / dbList.p95, apiPage.p95 / dbPage.p95);
     const fmt = (m: Measured) => `p50 ${m.p50.toFixed(1)} ms, p95 ${m.p95.toFixed(1)} ms, ${m.requests} requests${m.failures ? `, ${m.failures} FAILED` : ''}`;

@@ -191,6 +191,14 @@ describe('the local platform, end to end through real services', () => {
       expect(metric(run, 'accuracy').value, `${run.model} ${run.benchmark}`).toBe(i < 3 ? 1 : 0);
     }
     const [mmluOracle, , , mmluWrong] = done;
+    // The breakdown the harnesses report, MMLU per subject in dataset order (the first 300 questions: 100 + 135 + 65),
+    // the same in the run and in the listing (stored summary).
+    const bySubject = (run: RunJson | undefined) => run?.summary?.groups?.map((g) => [g.name, g.metrics[0]?.value, g.metrics[0]?.n]);
+    expect(bySubject(mmluOracle)).toEqual([['abstract_algebra', 1, 100], ['anatomy', 1, 135], ['astronomy', 1, 65]]);
+    expect(bySubject(mmluWrong)).toEqual([['abstract_algebra', 0, 100], ['anatomy', 0, 135], ['astronomy', 0, 65]]);
+    const listed = (await client.listRuns(500)).runs.find((r) => r.id === mmluOracle!.id);
+    expect(listed?.summary?.groups).toEqual(mmluOracle!.summary?.groups);
+    expect(done[1]!.summary?.groups?.map((g) => g.name)).toEqual(['boolean_expressions']);
     const cli = (...args: string[]) =>
       execFileAsync(join(repoRoot, 'bin/lemur'), [...args, '--server', platform.gatewayUrl], { cwd: repoRoot, env: { ...process.env, LEMUR_HOME: home, LEMUR_CONFIG: join(home, 'config.json') } });
     const compared = JSON.parse((await cli('compare', mmluOracle!.id, mmluWrong!.id, '--json')).stdout) as Record<string, unknown>;

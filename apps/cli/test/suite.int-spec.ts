@@ -34,9 +34,11 @@ describe('lemur run --suite lemur-paper through the real local platform', () => 
     expect(byKey.get('ds1000')).toMatchObject({ state: 'skipped', reason: expect.stringContaining('ds1000/ds1000.jsonl.gz') as unknown });
     expect(byKey.get('ds1000')?.reason).toContain('xlang-ai/DS-1000');
     expect(byKey.get('webarena')).toMatchObject({ state: 'skipped', reason: expect.stringContaining('webarena/config_files/test.raw.json') as unknown });
-    expect(suite.skipped.length + suite.unavailable.length).toBeGreaterThanOrEqual(3);
-    // Exit 4 says members were not run; 1 takes precedence when a started run failed (here: members whose service is
-    // not configured for this test, e.g. intercode-sql without SANDBOX_MYSQL_URL, start and error).
+    // This platform's sandbox has no MariaDB: InterCode-SQL is refused before it starts, saying what is missing.
+    expect(byKey.get('intercode-sql')).toMatchObject({ state: 'skipped', reason: expect.stringMatching(/serves none.*SANDBOX_MYSQL_URL/) as unknown });
+    expect(suite.skipped.length + suite.unavailable.length).toBeGreaterThanOrEqual(4);
+    // Exit 4 says members were not run; 1 takes precedence when a started run failed (members whose service is not
+    // configured for this test start and error).
     const failed = suite.members.filter((m) => m.run?.status === 'failed').map((m) => m.key);
     expect(failed.every((key) => key.startsWith('intercode-'))).toBe(true);
     expect(result.code).toBe(failed.length > 0 ? 1 : 4);

@@ -73,15 +73,22 @@ async function tick(id: string): Promise<RunJson> {
   }
 }
 
+// The big run's stored per-group breakdown (what a benchmark with groups, e.g. Spider by hardness, stores).
+const groupMetric = (value: number, ci: [number, number]) => [{ name: 'pass@1', value, ci, method: 'wilson', n: BIG_RUN_SAMPLES / 2 }];
+const BIG_RUN_GROUPS = [
+  { name: 'even', metrics: groupMetric(0, [0, 0.0008]) },
+  { name: 'odd', metrics: groupMetric(1, [0.9992, 1]) },
+];
+
 /** A finished run of BIG_RUN_SAMPLES samples written straight to the database (half passed, half failed). */
 async function seedBigRun(like: string): Promise<string> {
   const counts = { total: BIG_RUN_SAMPLES, pending: 0, scored: BIG_RUN_SAMPLES, errored: 0, cancelled: 0 };
   const { rows: created } = await sql.query<{ id: string }>(
     `INSERT INTO run (id, team_id, model_name, benchmark, benchmark_version, config, spec, status, total_samples, summary, created_at, started_at, finished_at)
      SELECT gen_random_uuid(), team_id, 'sim:big', benchmark, benchmark_version, config, spec, 'SUCCEEDED', $2,
-            jsonb_set(summary, '{counts}', $3::jsonb), now(), started_at, finished_at
+            jsonb_set(jsonb_set(summary, '{counts}', $3::jsonb), '{groups}', $4::jsonb), now(), started_at, finished_at
      FROM run WHERE id = $1 RETURNING id`,
-    [like, BIG_RUN_SAMPLES, JSON.stringify(counts)],
+    [like, BIG_RUN_SAMPLES, JSON.stringify(counts), JSON.stringify(BIG_RUN_GROUPS)],
   );
   const id = created[0]!.id;
   await sql.query(
@@ -349,6 +356,8 @@ describe('the web UI in a real browser', () => {
       await rows('#samples-table tbody tr', 50);
     });
     expect(await page.textContent('#counts')).toContain('10,000 samples');
+    // The per-group breakdown shows under the metrics, groups in stored order.
+    expect(await page.textContent('#groups')).toMatch(/By group \(2\)[\s\S]*even[\s\S]*0\.0%[\s\S]*5,000[\s\S]*odd[\s\S]*100\.0%[\s\S]*5,000/);
     await timed('failed filter', async () => {
       await page.click('[data-filter=failed]');
       await rows('#samples-table tbody tr.failed', 50);

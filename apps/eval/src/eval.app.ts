@@ -25,6 +25,7 @@ import { RegressionMetrics } from './schedules/regression.metrics';
 import { RunScheduler } from './schedules/run-scheduler.service';
 import { ScheduleMetrics } from './schedules/schedule.metrics';
 import { ScheduleRepository } from './schedules/schedule.repository';
+import { GrpcSandboxDirectory } from './sandbox/sandbox-directory';
 import { SandboxExecutor } from './sandbox/sandbox-executor';
 import { GetSuiteUseCase } from './suites/get-suite.usecase';
 import { StartSuiteUseCase } from './suites/start-suite/start-suite.usecase';
@@ -119,6 +120,7 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
       platformVersion: config.platformVersion,
       defaultConcurrency: config.defaultRunConcurrency,
       ...(config.environmentUrl ? { environmentUrl: config.environmentUrl } : {}),
+      sandbox: new GrpcSandboxDirectory(sandbox),
     });
     const suiteRuns = new SuiteRunRepository(prisma);
     const app = await startGrpcApp({

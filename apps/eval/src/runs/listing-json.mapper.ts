@@ -2,8 +2,11 @@
 // and SampleJson), written here by concatenation with the stored JSON columns spliced in as the text Postgres returned:
 // a protobuf message per row, decoded again and re-serialized by the gateway, cost more CPU than the query itself
 // (bench/api-latency.bench.ts). The gateway's run-json.mapper.ts maps the same fields from the messages (GetRun,
-// GetSample); listing-json.mapper.spec.ts pins the shapes.
-import type { RunRow, SampleRow } from './run-store';
+// GetSample); listing-json.mapper.spec.ts pins the shapes. ListRuns and ListSamples now have Postgres write most of
+// each object (listing-json.sql.ts) and join the parts here (runJsonOf, sampleJsonOf); runListingJson and
+// sampleListingJson stay the reference the SQL is tested against.
+import type { LiveRun } from './run-finalizer';
+import type { RunJsonRow, RunRow, SampleJsonRow, SampleRow } from './run-store';
 import type { RegressionCheckData, RunConfigData, RunRecord, RunStatusName, SampleStatusName } from './run.types';
 
 const str = JSON.stringify;
@@ -96,6 +99,28 @@ export function runListingJson(row: RunRow, teamName: string, summaryJson: strin
   );
 }
 
+/**
+ * A listed run as runListingJson writes it, from the parts Postgres wrote (listing-json.sql.ts): `teamJson` is the team's
+ * name as a JSON string, `summaryJson` the row's stored summary or the live one.
+ */
+export function runJsonOf(row: RunJsonRow, teamJson: string, summaryJson: string | null): string {
+  return (
+    `{"id":"${row.id}","team":${teamJson}${row.headJson}${cachedConfigJson(row.configJson)}${row.specJson}${summaryJson ?? 'null'}` +
+    `${row.tailJson}${regressionJson(row.regressionJson)}}`
+  );
+}
+
+/** What the live summary of a listed run needs, for the rows whose summary is not stored (liveSpecJson set). */
+export function liveRunOf(row: RunJsonRow): LiveRun {
+  return {
+    id: row.id,
+    config: JSON.parse(row.configJson) as RunRecord['config'],
+    spec: JSON.parse(row.liveSpecJson ?? 'null') as RunRecord['spec'],
+    startedAt: row.liveStartedAt === null ? null : new Date(row.liveStartedAt),
+    finishedAt: row.liveFinishedAt === null ? null : new Date(row.liveFinishedAt),
+  };
+}
+
 /** A listed sample as the REST API shows it, its stored score detail and transcript spliced in untouched. */
 export function sampleListingJson(row: SampleRow): string {
   return (
@@ -105,4 +130,9 @@ export function sampleListingJson(row: SampleRow): string {
     `"promptTokens":${num(row.promptTokens ?? 0)},"completionTokens":${num(row.completionTokens ?? 0)},"latencyMs":${num(row.latencyMs ?? 0)},` +
     `"detail":{"score":${row.scoreDetailJson ?? 'null'},"transcript":${row.transcriptJson ?? 'null'},"attempts":${num(row.attempts)}}}`
   );
+}
+
+/** A listed sample as sampleListingJson writes it, from the parts Postgres wrote (listing-json.sql.ts). */
+export function sampleJsonOf(row: SampleJsonRow): string {
+  return row.headJson + num(row.score) + row.tailJson;
 }

@@ -6,6 +6,9 @@ import type { RunRecord } from './run.types';
 
 const LIVE_ROWS_TTL_MS = 1_000;
 
+/** The fields of a run its live summary is computed from. */
+export type LiveRun = Pick<RunRecord, 'id' | 'config' | 'spec' | 'startedAt' | 'finishedAt'>;
+
 /** Computes run summaries and closes a run once none of its samples is pending. */
 export class RunFinalizer {
   constructor(
@@ -24,7 +27,7 @@ export class RunFinalizer {
    * The live summary of a running run: counts are always fresh; the per-sample rows behind the metrics are re-read at
    * most once a second, so clients polling progress do not make the database re-send every row on each poll.
    */
-  async liveSummary(run: RunRecord): Promise<RunSummaryData> {
+  async liveSummary(run: LiveRun): Promise<RunSummaryData> {
     const now = Date.now();
     let cached = this.rowsCache.get(run.id);
     if (!cached || now - cached.at > LIVE_ROWS_TTL_MS) {
@@ -43,7 +46,7 @@ export class RunFinalizer {
     return this.build(run, counts, scored, finishedAt);
   }
 
-  private build(run: RunRecord, counts: SampleCounts, scored: ScoredSampleRow[], finishedAt: Date | null): RunSummaryData {
+  private build(run: LiveRun, counts: SampleCounts, scored: ScoredSampleRow[], finishedAt: Date | null): RunSummaryData {
     return summarizeRun({
       metric: run.spec.metric,
       samplesPerItem: run.config.samplesPerItem,

@@ -12,7 +12,8 @@ export interface NewRun {
   benchmarkVersion: string;
   config: RunConfigData;
   spec: RunSpec;
-  samples: { itemId: string; itemIndex: number; sampleIndex: number }[];
+  /** itemGroup: the benchmark's group of the item (Benchmark.group), for the summary's per-group breakdown. */
+  samples: { itemId: string; itemIndex: number; sampleIndex: number; itemGroup?: string | null }[];
   /** The schedule creating the run, if any. */
   scheduleId?: string;
   /** A re-scoring run's source run. */
@@ -26,6 +27,7 @@ export interface SamplePosition {
   itemId: string;
   itemIndex: number;
   sampleIndex: number;
+  itemGroup: string | null;
 }
 
 /** A page of a keyset-paginated listing. */
@@ -79,6 +81,33 @@ export interface RunRow extends Omit<RunRecord, 'config' | 'spec' | 'summary' | 
   finishedAt: string | null;
 }
 
+/** A listed sample as ListSamples sends it, in parts (listing-json.sql.ts): the JSON Postgres wrote, around its score. */
+export interface SampleJsonRow {
+  itemIndex: number;
+  sampleIndex: number;
+  headJson: string;
+  score: number | null;
+  tailJson: string;
+}
+
+/**
+ * A listed run as ListRuns sends it, in parts (listing-json.sql.ts): the JSON Postgres wrote, around the stored text of
+ * the parts the service maps (config, regression) and the summary (null when it is computed live, from the live* columns).
+ */
+export interface RunJsonRow {
+  id: string;
+  createdAt: string;
+  headJson: string;
+  configJson: string;
+  specJson: string;
+  summaryJson: string | null;
+  tailJson: string;
+  regressionJson: string | null;
+  liveSpecJson: string | null;
+  liveStartedAt: string | null;
+  liveFinishedAt: string | null;
+}
+
 /** Optional filters of a run listing, combined with AND. */
 export interface RunFilter {
   modelName?: string;
@@ -99,6 +128,8 @@ export interface RunStore {
   listForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunRecord>>;
   /** The same page as listForTeam, JSON columns left as text: what ListRuns sends on without parsing it. */
   listRowsForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunRow>>;
+  /** The same page as listForTeam, as the JSON parts ListRuns sends (RunJsonRow). */
+  listJsonForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunJsonRow>>;
   listActive(): Promise<RunRecord[]>;
   markRunning(id: string): Promise<void>;
   /** Moves an active run to a final status; false when it was already final (another worker, or cancelled). */
@@ -130,6 +161,8 @@ export interface SampleStore {
   findAt(runId: string, itemIndex: number, sampleIndex: number): Promise<SampleView | null>;
   /** `passed` keeps only samples with that verdict (scored ones; false = the failed ones). */
   page(runId: string, opts: { status?: SampleStatusName; passed?: boolean; limit: number; cursor?: string }): Promise<Page<SampleRow>>;
+  /** The same page as `page`, each sample as the JSON object the REST API lists (written by Postgres). */
+  pageJson(runId: string, opts: { status?: SampleStatusName; passed?: boolean; limit: number; cursor?: string }): Promise<Page<string>>;
   /** One sample of the run, or null when the run has no sample with this id. */
   findInRun(runId: string, id: string): Promise<SampleView | null>;
 }

@@ -2,7 +2,8 @@
 import { Prisma, sqlPoolOf, type PrismaClient, type Run } from '@lemur/shared-database';
 import { PlatformError } from '@lemur/shared-errors';
 import type { Pool } from 'pg';
-import type { NewRun, Page, RunFilter, RunRow, RunStore } from './run-store';
+import { isoSql, RUN_JSON_PARTS_SQL } from './listing-json.sql';
+import type { NewRun, Page, RunFilter, RunJsonRow, RunRow, RunStore } from './run-store';
 import type { RegressionCheckData, RunConfigData, RunRecord, RunSpec, RunStatusName } from './run.types';
 
 const INSERT_CHUNK = 5_000;
@@ -38,13 +39,11 @@ const RUN_COLUMNS = `id, team_id AS "teamId", model_name AS "modelName", benchma
   started_at AS "startedAt", finished_at AS "finishedAt", schedule_id AS "scheduleId", regression,
   source_run_id AS "sourceRunId", suite_run_id AS "suiteRunId"`;
 
-/** A timestamptz(3) column as Date#toISOString writes it, written by Postgres (parsing dates cost a tenth of a listing). */
-const isoText = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-// The same row for listings that pass it on as JSON text (ListRuns): JSON columns as the stored text, times as ISO text.
+// The same row with JSON columns as the stored text and times as ISO text written by Postgres: what listing-json.mapper.ts
+// maps (the reference listing-json.sql.int-spec.ts compares the SQL-written listing to).
 const RUN_ROW_COLUMNS = `id, team_id AS "teamId", model_name AS "modelName", benchmark, benchmark_version AS "benchmarkVersion",
   status, config::text AS "configJson", spec::text AS "specJson", total_samples AS "totalSamples", summary::text AS "summaryJson",
-  error, ${isoText('created_at')} AS "createdAt", ${isoText('started_at')} AS "startedAt", ${isoText('finished_at')} AS "finishedAt",
+  error, ${isoSql('created_at')} AS "createdAt", ${isoSql('started_at')} AS "startedAt", ${isoSql('finished_at')} AS "finishedAt",
   schedule_id AS "scheduleId", regression::text AS "regressionJson", source_run_id AS "sourceRunId", suite_run_id AS "suiteRunId"`;
 
 /** Opaque keyset cursor over (createdAt desc, id desc); `createdAt` as a Date or its ISO text. */
@@ -59,6 +58,42 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   if (!id || Number.isNaN(createdAt.getTime())) throw PlatformError.invalid('page_token', 'is not a cursor this API returned');
   return { createdAt, id };
 }
+
+/**
+ * The statement of a page of a team's runs: one named statement per combination of filters (a handful), parsed and
+ * planned once per connection. Exported for bench/api-latency.bench.ts, which runs the same SQL straight on Postgres.
+ */
+export function runPageQuery(
+  teamId: string,
+  opts: { limit: number; cursor?: string; filter?: RunFilter },
+  columns: string,
+  statement: string,
+): { name: string; text: string; values: unknown[] } {
+  const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
+  const f = opts.filter ?? {};
+  const values: unknown[] = [teamId];
+  const where = ['team_id = $1'];
+  const and = (column: string, value: unknown) => {
+    values.push(value);
+    where.push(`${column} = $${values.length}`);
+  };
+  if (f.modelName) and('model_name', f.modelName);
+  if (f.benchmark) and('benchmark', f.benchmark);
+  if (f.status) and('status', f.status);
+  if (f.scheduleId) and('schedule_id', f.scheduleId);
+  if (f.suiteRunId) and('suite_run_id', f.suiteRunId);
+  if (after) {
+    values.push(after.createdAt, after.id);
+    where.push(`(created_at, id) < ($${values.length - 1}, $${values.length})`);
+  }
+  values.push(opts.limit + 1);
+  const text = `SELECT ${columns} FROM run WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${values.length}`;
+  return { name: `${statement}:${where.map((w) => w.split(' ')[0]).join(',')}`, text, values };
+}
+
+/** The listing ListRuns sends (listJsonForTeam) as a statement, for the bench's direct baseline. */
+export const runJsonPageQuery = (teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }) =>
+  runPageQuery(teamId, opts, RUN_JSON_PARTS_SQL, 'run-json-of-team');
 
 export class RunRepository implements RunStore {
   private readonly sql: Pool;
@@ -137,37 +172,26 @@ export class RunRepository implements RunStore {
     return this.pageOfTeam<RunRow>(teamId, opts, RUN_ROW_COLUMNS, 'run-rows-of-team');
   }
 
+  async listJsonForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunJsonRow>> {
+    return this.query<RunJsonRow>(runJsonPageQuery(teamId, opts), opts.limit);
+  }
+
   private async pageOfTeam<T extends { createdAt: Date | string; id: string }>(
     teamId: string,
     opts: { limit: number; cursor?: string; filter?: RunFilter },
     columns: string,
     statement: string,
   ): Promise<Page<T>> {
-    const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
-    const f = opts.filter ?? {};
-    const values: unknown[] = [teamId];
-    const where = ['team_id = $1'];
-    const and = (column: string, value: unknown) => {
-      values.push(value);
-      where.push(`${column} = $${values.length}`);
-    };
-    if (f.modelName) and('model_name', f.modelName);
-    if (f.benchmark) and('benchmark', f.benchmark);
-    if (f.status) and('status', f.status);
-    if (f.scheduleId) and('schedule_id', f.scheduleId);
-    if (f.suiteRunId) and('suite_run_id', f.suiteRunId);
-    if (after) {
-      values.push(after.createdAt, after.id);
-      where.push(`(created_at, id) < ($${values.length - 1}, $${values.length})`);
-    }
-    values.push(opts.limit + 1);
-    const text = `SELECT ${columns} FROM run WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${values.length}`;
-    // One named statement per combination of filters (a handful): parsed and planned once per connection.
-    const { rows } = await this.sql.query<T>({ name: `${statement}:${where.map((w) => w.split(' ')[0]).join(',')}`, text, values });
-    const items = rows.slice(0, opts.limit);
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor(last) : null };
+    return this.query<T>(runPageQuery(teamId, opts, columns, statement), opts.limit);
   }
+
+  private async query<T extends { createdAt: Date | string; id: string }>(statement: { name: string; text: string; values: unknown[] }, limit: number): Promise<Page<T>> {
+    const { rows } = await this.sql.query<T>(statement);
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
 
   async listActive(): Promise<RunRecord[]> {
     const rows = await this.prisma.run.findMany({

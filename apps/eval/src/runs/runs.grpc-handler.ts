@@ -6,8 +6,8 @@ import { GrpcMethod } from '@nestjs/microservices';
 import { BenchmarkCatalog } from '../benchmarks/benchmark-catalog';
 import { RUN_STORE, SAMPLE_STORE } from '../eval.tokens';
 import { RunFinalizer } from './run-finalizer';
-import type { RunRow, RunStore, SampleStore } from './run-store';
-import { runListingJson, runRecordOf, sampleListingJson } from './listing-json.mapper';
+import type { RunJsonRow, RunStore, SampleStore } from './run-store';
+import { liveRunOf, runJsonOf } from './listing-json.mapper';
 import { runSettingsOf, runStatusFilter, toRunMessage, toSampleMessage, sampleStatusFilter } from './run.mapper';
 import type { RunSummaryData } from './run-summary';
 import type { RunRecord } from './run.types';
@@ -58,7 +58,7 @@ export class RunsGrpcHandler {
     if (req.suiteRunId && !UUID.test(req.suiteRunId)) throw PlatformError.invalid('suite_run_id', 'must be a suite run id (UUID)');
     const teamId = await this.runs.ensureTeam(req.team);
     const status = runStatusFilter(req.status);
-    const page = await this.runs.listRowsForTeam(teamId, {
+    const page = await this.runs.listJsonForTeam(teamId, {
       limit: pageSize(req.pageSize, 50),
       ...(req.pageToken ? { cursor: req.pageToken } : {}),
       filter: {
@@ -69,7 +69,11 @@ export class RunsGrpcHandler {
         ...(req.suiteRunId ? { suiteRunId: req.suiteRunId } : {}),
       },
     });
-    const runsJson = await Promise.all(page.items.map(async (row) => runListingJson(row, req.team, await this.summaryJsonOf(row))));
+    const teamJson = JSON.stringify(req.team);
+    // Finished runs (most of a listing) carry their summary; the others are summarized live, concurrently.
+    const runsJson = page.items.every((row) => row.summaryJson !== null)
+      ? page.items.map((row) => runJsonOf(row, teamJson, row.summaryJson))
+      : await Promise.all(page.items.map(async (row) => runJsonOf(row, teamJson, row.summaryJson ?? (await this.liveSummaryJsonOf(row)))));
     return create(evalV1.ListRunsResponseSchema, { runsJson, nextPageToken: page.nextCursor ?? '' });
   }
 
@@ -77,13 +81,13 @@ export class RunsGrpcHandler {
   async listSamples(req: evalV1.ListSamplesRequest) {
     const run = await this.find(req.team, req.runId, 'run_id');
     const status = sampleStatusFilter(req.status);
-    const page = await this.samples.page(run.id, {
+    const page = await this.samples.pageJson(run.id, {
       limit: pageSize(req.pageSize, 100),
       ...(status ? { status } : {}),
       ...(req.passed !== undefined ? { passed: req.passed } : {}),
       ...(req.pageToken ? { cursor: req.pageToken } : {}),
     });
-    return create(evalV1.ListSamplesResponseSchema, { samplesJson: page.items.map(sampleListingJson), nextPageToken: page.nextCursor ?? '' });
+    return create(evalV1.ListSamplesResponseSchema, { samplesJson: page.items, nextPageToken: page.nextCursor ?? '' });
   }
 
   @GrpcMethod('EvalService', 'GetSample')
@@ -166,10 +170,9 @@ export class RunsGrpcHandler {
     return toRunMessage(run, team, await this.summaryOf(run));
   }
 
-  /** summaryOf for a listed row: a finished run's stored summary stays the text Postgres sent. */
-  private async summaryJsonOf(row: RunRow): Promise<string | null> {
-    if ((row.status === 'SUCCEEDED' || row.status === 'FAILED') && row.summaryJson !== null) return row.summaryJson;
-    return JSON.stringify(await this.finalizer.liveSummary(runRecordOf(row)));
+  /** summaryOf for a listed row whose summary is not stored (the row says so: summaryJson null). */
+  private async liveSummaryJsonOf(row: RunJsonRow): Promise<string> {
+    return JSON.stringify(await this.finalizer.liveSummary(liveRunOf(row)));
   }
 
   private async summaryOf(run: RunRecord): Promise<RunSummaryData | null> {

@@ -90,7 +90,7 @@ describe('SampleRepository', () => {
     const [stored] = (await samples.page(runId, { limit: 1 })).items;
     expect(stored).toMatchObject({ status: 'ERRORED', score: null, passed: null, error: 'timeout', latencyMs: 3 });
     expect(await samples.scoredRows(runId)).toEqual([
-      { itemIndex: 0, score: null, passed: null, promptTokens: 10, completionTokens: 1 },
+      { itemIndex: 0, itemGroup: null, score: null, passed: null, promptTokens: 10, completionTokens: 1 },
     ]);
   });
 

@@ -3,7 +3,9 @@ import type { ItemScoreRow } from './compare-runs/run-comparison';
 import { Prisma, postgresSafe, sqlPoolOf, type PrismaClient, type Sample } from '@lemur/shared-database';
 import { PlatformError } from '@lemur/shared-errors';
 import type { Pool } from 'pg';
-import type { Page, SampleCounts, SamplePosition, SampleRow, SampleStore, SampleView } from './run-store';
+import { sampleJsonOf } from './listing-json.mapper';
+import { SAMPLE_JSON_PARTS_SQL } from './listing-json.sql';
+import type { Page, SampleCounts, SampleJsonRow, SamplePosition, SampleRow, SampleStore, SampleView } from './run-store';
 import type { ScoredSampleRow } from './run-summary';
 import type { SampleRecord, SampleResult, SampleStatusName } from './run.types';
 
@@ -51,6 +53,38 @@ function decodeCursor(cursor: string): { itemIndex: number; sampleIndex: number 
   if (!match) throw PlatformError.invalid('page_token', 'is not a cursor this API returned');
   return { itemIndex: Number(match[1]), sampleIndex: Number(match[2]) };
 }
+
+type SamplePageOptions = { status?: SampleStatusName; passed?: boolean; limit: number; cursor?: string };
+
+/**
+ * The statement of a page of a run's samples, one named statement per combination of filters. Exported for
+ * bench/api-latency.bench.ts, which runs the same SQL straight on Postgres.
+ */
+export function samplePageQuery(runId: string, opts: SamplePageOptions, columns: string, statement: string): { name: string; text: string; values: unknown[] } {
+  const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
+  const values: unknown[] = [runId];
+  const where = ['run_id = $1'];
+  if (opts.status) {
+    values.push(opts.status);
+    where.push(`status = $${values.length}`);
+  }
+  if (opts.passed !== undefined) {
+    values.push(opts.passed);
+    where.push(`passed = $${values.length}`);
+  }
+  if (after) {
+    // A row comparison is one range of the (run_id, item_index, sample_index) index, however deep the page.
+    values.push(after.itemIndex, after.sampleIndex);
+    where.push(`(item_index, sample_index) > ($${values.length - 1}, $${values.length})`);
+  }
+  values.push(opts.limit + 1);
+  const text = `SELECT ${columns} FROM sample WHERE ${where.join(' AND ')} ORDER BY item_index, sample_index LIMIT $${values.length}`;
+  return { name: `${statement}:${where.map((w) => w.split(' ')[0]).join(',')}`, text, values };
+}
+
+/** The page ListSamples sends (pageJson), each sample as JSON written by Postgres but its score, as a statement. */
+export const samplePageJsonQuery = (runId: string, opts: SamplePageOptions) =>
+  samplePageQuery(runId, opts, `item_index AS "itemIndex", sample_index AS "sampleIndex", ${SAMPLE_JSON_PARTS_SQL}`, 'sample-json-of-run');
 
 const json = (value: unknown) => (value === null || value === undefined ? Prisma.DbNull : (value as Prisma.InputJsonValue));
 
@@ -129,7 +163,7 @@ export class SampleRepository implements SampleStore {
   async scoredRows(runId: string): Promise<ScoredSampleRow[]> {
     return this.prisma.sample.findMany({
       where: { runId, status: { in: ['SCORED', 'ERRORED'] } },
-      select: { itemIndex: true, score: true, passed: true, promptTokens: true, completionTokens: true },
+      select: { itemIndex: true, itemGroup: true, score: true, passed: true, promptTokens: true, completionTokens: true },
     });
   }
 
@@ -141,7 +175,7 @@ export class SampleRepository implements SampleStore {
   async finishedPositions(runId: string): Promise<SamplePosition[]> {
     return this.prisma.sample.findMany({
       where: { runId, status: { in: ['SCORED', 'ERRORED'] } },
-      select: { itemId: true, itemIndex: true, sampleIndex: true },
+      select: { itemId: true, itemIndex: true, sampleIndex: true, itemGroup: true },
       orderBy: [{ itemIndex: 'asc' }, { sampleIndex: 'asc' }],
     });
   }
@@ -156,29 +190,20 @@ export class SampleRepository implements SampleStore {
     return rows.map((r) => r.id);
   }
 
-  async page(runId: string, opts: { status?: SampleStatusName; passed?: boolean; limit: number; cursor?: string }): Promise<Page<SampleRow>> {
-    const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
-    const values: unknown[] = [runId];
-    const where = ['run_id = $1'];
-    if (opts.status) {
-      values.push(opts.status);
-      where.push(`status = $${values.length}`);
-    }
-    if (opts.passed !== undefined) {
-      values.push(opts.passed);
-      where.push(`passed = $${values.length}`);
-    }
-    if (after) {
-      // A row comparison is one range of the (run_id, item_index, sample_index) index, however deep the page.
-      values.push(after.itemIndex, after.sampleIndex);
-      where.push(`(item_index, sample_index) > ($${values.length - 1}, $${values.length})`);
-    }
-    values.push(opts.limit + 1);
-    const text = `SELECT ${SAMPLE_ROW_COLUMNS} FROM sample WHERE ${where.join(' AND ')} ORDER BY item_index, sample_index LIMIT $${values.length}`;
-    const { rows } = await this.sql.query<SampleRow>({ name: `samples-of-run:${where.map((w) => w.split(' ')[0]).join(',')}`, text, values });
-    const items = rows.slice(0, opts.limit);
+  async page(runId: string, opts: SamplePageOptions): Promise<Page<SampleRow>> {
+    return this.query<SampleRow>(samplePageQuery(runId, opts, SAMPLE_ROW_COLUMNS, 'samples-of-run'), opts.limit);
+  }
+
+  async pageJson(runId: string, opts: SamplePageOptions): Promise<Page<string>> {
+    const page = await this.query<SampleJsonRow>(samplePageJsonQuery(runId, opts), opts.limit);
+    return { items: page.items.map(sampleJsonOf), nextCursor: page.nextCursor };
+  }
+
+  private async query<T extends { itemIndex: number; sampleIndex: number }>(statement: { name: string; text: string; values: unknown[] }, limit: number): Promise<Page<T>> {
+    const { rows } = await this.sql.query<T>(statement);
+    const items = rows.slice(0, limit);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor(last) : null };
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
   }
 
   async findInRun(runId: string, id: string): Promise<SampleView | null> {

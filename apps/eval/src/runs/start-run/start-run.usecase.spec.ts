@@ -8,11 +8,11 @@ import type { SampleQueue } from '../../queue/sample-queue';
 import type { NewRun, RunStore } from '../run-store';
 import type { RunRecord } from '../run.types';
 import type { StartRunCommand } from './start-run.command';
-import { StartRunUseCase } from './start-run.usecase';
+import { type SandboxDirectory, StartRunUseCase } from './start-run.usecase';
 
 const datasets = resolve(__dirname, '../../../../../../shared/datasets');
 
-function setup(opts: { failQueue?: boolean; environmentUrl?: string } = {}) {
+function setup(opts: { failQueue?: boolean; environmentUrl?: string; sandbox?: SandboxDirectory } = {}) {
   const created: NewRun[] = [];
   const queued: string[][] = [];
   const runs = {
@@ -39,6 +39,7 @@ function setup(opts: { failQueue?: boolean; environmentUrl?: string } = {}) {
     platformVersion: '9.9.9',
     defaultConcurrency: 16,
     ...(opts.environmentUrl ? { environmentUrl: opts.environmentUrl } : {}),
+    ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
   });
   return { useCase, created, queued };
 }
@@ -55,6 +56,22 @@ async function rejection(promise: Promise<unknown>): Promise<PlatformError> {
 }
 
 describe('StartRunUseCase', () => {
+  it("refuses InterCode-SQL when the sandbox lacks its MySQL databases (SANDBOX_UNAVAILABLE, so a suite marks it unavailable), and starts it when they are there", async () => {
+    const served = (dbs: string[]): SandboxDirectory => ({ mysqlDatabases: async () => dbs });
+    const none = await rejection(setup({ sandbox: served([]) }).useCase.execute({ ...base, benchmark: 'intercode-sql', limit: 3 }));
+    expect(none).toMatchObject({ code: 'SANDBOX_UNAVAILABLE', message: expect.stringMatching(/intercode-sql needs 3 MySQL database.*serves none.*SANDBOX_MYSQL_URL/) });
+    const some = await rejection(setup({ sandbox: served(['concert_singer']) }).useCase.execute({ ...base, benchmark: 'intercode-sql' }));
+    expect(some.message).toMatch(/needs 20 MySQL database\(s\).*it lacks \w+(, \w+){4} and 14 more/);
+    const down = await rejection(setup({ sandbox: { mysqlDatabases: async () => Promise.reject(new Error('connect ECONNREFUSED')) } }).useCase.execute({ ...base, benchmark: 'intercode-sql', limit: 3 }));
+    expect(down).toMatchObject({ code: 'SANDBOX_UNAVAILABLE', message: expect.stringMatching(/could not be asked.*ECONNREFUSED/) });
+    // The first 5 items need these four databases only (names compared as MariaDB with lower_case_table_names=1 stores them).
+    const { useCase, created } = setup({ sandbox: served(['poker_player', 'flight_2', 'world_1', 'orchestra', 'cre_doc_template_mgt']) });
+    await useCase.execute({ ...base, benchmark: 'intercode-sql', limit: 5 });
+    expect(created).toHaveLength(1);
+    // Benchmarks without databases never ask.
+    await setup({ sandbox: { mysqlDatabases: async () => Promise.reject(new Error('not asked')) } }).useCase.execute({ ...base, limit: 2 });
+  });
+
   it('refuses an environment-server benchmark without a server, and records the server and its tools in the spec', async () => {
     const err = await rejection(setup().useCase.execute({ ...base, benchmark: 'mint-alfworld' }));
     expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/LEMUR_ENVIRONMENT_URL/) });

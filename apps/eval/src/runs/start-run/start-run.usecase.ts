@@ -19,6 +19,12 @@ export interface ModelDirectory {
   chatOnly?(model: string): Promise<boolean>;
 }
 
+/** What the sandbox serves, as a run start needs to know it (implemented over the sandbox's GetCapabilities). */
+export interface SandboxDirectory {
+  /** The MySQL databases SQL requests may name; empty when the sandbox has no MySQL server. */
+  mysqlDatabases(): Promise<string[]>;
+}
+
 /** Validates a run request, plans it into samples, stores run + samples atomically, then queues the samples. */
 export class StartRunUseCase {
   constructor(
@@ -27,7 +33,7 @@ export class StartRunUseCase {
     private readonly models: ModelDirectory,
     private readonly queue: SampleQueue,
     private readonly logger: Logger,
-    private readonly opts: { platformVersion: string; defaultConcurrency: number; environmentUrl?: string },
+    private readonly opts: { platformVersion: string; defaultConcurrency: number; environmentUrl?: string; sandbox?: SandboxDirectory },
   ) {}
 
   async execute(cmd: StartRunCommand): Promise<RunRecord> {
@@ -57,6 +63,8 @@ export class StartRunUseCase {
       throw PlatformError.invalid('limit', `${benchmark.name} has ${loaded.items.length} items; limit must be at most that (0 = all)`);
     }
     const items = cmd.limit > 0 ? loaded.items.slice(0, cmd.limit) : loaded.items;
+    const databases = benchmark.requiredMysqlDatabases?.(items) ?? [];
+    if (databases.length > 0) await this.requireMysqlDatabases(benchmark.name, databases);
     const samplesPerItem = cmd.samplesPerItem || 1;
     if (items.length * samplesPerItem > MAX_SAMPLES_PER_RUN) {
       throw PlatformError.invalid('samples', `a run may have at most ${MAX_SAMPLES_PER_RUN} samples`);
@@ -114,9 +122,10 @@ export class StartRunUseCase {
       spec,
       ...(cmd.scheduleId ? { scheduleId: cmd.scheduleId } : {}),
       ...(cmd.suiteRunId ? { suiteRunId: cmd.suiteRunId } : {}),
-      samples: items.flatMap((item, itemIndex) =>
-        Array.from({ length: samplesPerItem }, (_, sampleIndex) => ({ itemId: item.id, itemIndex, sampleIndex })),
-      ),
+      samples: items.flatMap((item, itemIndex) => {
+        const itemGroup = benchmark.group?.(item) ?? null;
+        return Array.from({ length: samplesPerItem }, (_, sampleIndex) => ({ itemId: item.id, itemIndex, sampleIndex, itemGroup }));
+      }),
     });
     try {
       await this.queue.enqueue(run.id, sampleIds);
@@ -133,6 +142,25 @@ export class StartRunUseCase {
     if (cmd.chat) return { method: 'generation', reason: 'the run uses the chat API (chat option)' };
     if (await this.models.chatOnly?.(cmd.model)) return { method: 'generation', reason: `model "${cmd.model}" is registered chat-only` };
     return { method: 'logprobs', protocol: likelihood.protocol, topLogprobs: likelihood.topLogprobs, maxTokens: likelihood.maxTokens, fallback: 'generation' };
+  }
+
+  /** Refuses (SANDBOX_UNAVAILABLE) a run whose items need MySQL databases the sandbox does not serve. */
+  private async requireMysqlDatabases(benchmark: string, needed: string[]): Promise<void> {
+    if (this.opts.sandbox === undefined) return;
+    let served: string[];
+    try {
+      served = await this.opts.sandbox.mysqlDatabases();
+    } catch (err) {
+      throw new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, `${benchmark} needs MySQL databases on the sandbox, and the sandbox could not be asked which it serves: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    const have = new Set(served.map((d) => d.toLowerCase()));
+    const missing = needed.filter((d) => !have.has(d.toLowerCase()));
+    if (missing.length === 0) return;
+    const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
+    throw new PlatformError(
+      PlatformErrorCode.SANDBOX_UNAVAILABLE,
+      `${benchmark} needs ${needed.length} MySQL database(s) on the sandbox's MariaDB, and ${served.length === 0 ? 'the sandbox serves none (set SANDBOX_MYSQL_URL, and SANDBOX_MYSQL_DUMP to InterCode\'s ic_spider_dbs.sql, on the sandbox service)' : `it lacks ${shown}`}`,
+    );
   }
 
   private validate(cmd: StartRunCommand): void {
