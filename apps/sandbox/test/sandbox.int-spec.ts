@@ -106,6 +106,24 @@ describe('sandbox service over real gRPC on the local bubblewrap backend', () =>
     }
   });
 
+  it('ends the runs of a caller that gave up (deadline passed): their programs are stopped and their slots freed', async () => {
+    const sleeper = { language: sandboxV1.Language.PYTHON, code: 'import time\ntime.sleep(60)', limits: { wallMs: 60_000 } };
+    const counted = async (outcome: string) => {
+      const text = await (await fetch(`${sandbox.app.metricsUrl}/metrics`)).text();
+      return Number(new RegExp(`^lemur_sandbox_runs_total\\{language="python",backend="local",mode="execute",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+    const timeoutsBefore = await counted('timeout');
+    const started = Date.now();
+    const gaveUp = await Promise.all([1, 2].map(() => client.execute(sleeper, { deadlineMs: 1_000 }).then(() => null, (e: unknown) => e as PlatformError)));
+    expect(gaveUp.map((e) => e?.code)).toEqual(['DEADLINE_EXCEEDED', 'DEADLINE_EXCEEDED']);
+    // Both slots (SANDBOX_MAX_CONCURRENT=2) were held by the sleepers: the next run gets one only if they were ended.
+    const next = await client.execute({ language: sandboxV1.Language.PYTHON, code: 'print("free")' }, { deadlineMs: 20_000 });
+    expect(next.stdout).toBe('free\n');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    // Counted as cancelled, not as runs that hit their wall time.
+    expect([await counted('cancelled'), await counted('timeout')]).toEqual([2, timeoutsBefore]);
+  });
+
   it('reports its isolation', async () => {
     const caps = await client.getCapabilities({});
     expect(caps.backend).toBe('local');

@@ -33,6 +33,21 @@ describe('ResponseCacheRepository against PostgreSQL', () => {
     expect(await repository.find('missing', now)).toBeUndefined();
   });
 
+  it('stores a batch in one statement: the later of two entries for a key wins, a NUL entry leaves the others', async () => {
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + 60_000);
+    await repository.saveMany([
+      { key: 'b1', model: 'm', revision: '', expiresAt, ...completion('first') },
+      { key: 'b2', model: 'm', revision: 'r2', expiresAt, ...completion('quote " and \\ backslash') },
+      { key: 'b3', model: 'm', revision: '', expiresAt, ...completion('bin\u0000ary') },
+      { key: 'b1', model: 'm', revision: '', expiresAt, ...completion('second') },
+    ]);
+    expect(await repository.find('b1', now)).toEqual(completion('second'));
+    expect(await repository.find('b2', now)).toEqual(completion('quote " and \\ backslash'));
+    expect(await repository.find('b3', now)).toBeUndefined();
+    await repository.saveMany([]);
+  });
+
   it('keeps a choice\'s log-probabilities', async () => {
     const now = new Date();
     const logprobs = { tokens: [' B'], tokenLogprobs: [-0.1], topLogprobs: [[{ token: ' B', logprob: -0.1 }, { token: ' A', logprob: -2.5 }]], textOffset: [0] };

@@ -20,9 +20,11 @@ interface CacheRow {
 // find and save run for every cacheable request: plain prepared statements on the client's own pool, since building
 // and compiling a Prisma query costs several times the CPU of the query itself on this path.
 const FIND = 'SELECT choices, prompt_tokens, completion_tokens FROM response_cache_entry WHERE key = $1 AND expires_at > $2';
+// Any number of rows in one statement (one prepared statement, one commit), a column per array.
 const UPSERT =
   'INSERT INTO response_cache_entry (key, model, revision, choices, prompt_tokens, completion_tokens, expires_at) ' +
-  'VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) ON CONFLICT (key) DO UPDATE SET model = EXCLUDED.model, revision = EXCLUDED.revision, ' +
+  'SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::int[], $7::timestamptz[]) ' +
+  'ON CONFLICT (key) DO UPDATE SET model = EXCLUDED.model, revision = EXCLUDED.revision, ' +
   'choices = EXCLUDED.choices, prompt_tokens = EXCLUDED.prompt_tokens, completion_tokens = EXCLUDED.completion_tokens, expires_at = EXCLUDED.expires_at';
 
 export class ResponseCacheRepository {
@@ -44,13 +46,33 @@ export class ResponseCacheRepository {
    * Stores or refreshes a completion (two runs racing on one key both write the same answer). A completion with a NUL
    * character is not stored: PostgreSQL cannot hold it, and a changed answer must never be replayed as the model's.
    */
-  async save(entry: StoredCompletion): Promise<void> {
-    const choices = JSON.stringify(entry.choices);
-    if (choices.includes('\\u0000')) return;
+  save(entry: StoredCompletion): Promise<void> {
+    return this.saveMany([entry]);
+  }
+
+  /** {@link save} for several completions in one statement; of two entries for one key, the later one is kept. */
+  async saveMany(entries: readonly StoredCompletion[]): Promise<void> {
+    const rows = new Map<string, { entry: StoredCompletion; choices: string }>();
+    for (const entry of entries) {
+      const choices = JSON.stringify(entry.choices);
+      // A key written twice in one statement would be an error (ON CONFLICT cannot touch a row twice).
+      rows.delete(entry.key);
+      if (!choices.includes('\\u0000')) rows.set(entry.key, { entry, choices });
+    }
+    if (rows.size === 0) return;
+    const batch = [...rows.values()];
     await this.sql.query({
       name: 'response-cache-upsert',
       text: UPSERT,
-      values: [entry.key, entry.model, entry.revision, choices, entry.usage.promptTokens, entry.usage.completionTokens, entry.expiresAt],
+      values: [
+        batch.map((r) => r.entry.key),
+        batch.map((r) => r.entry.model),
+        batch.map((r) => r.entry.revision),
+        batch.map((r) => r.choices),
+        batch.map((r) => r.entry.usage.promptTokens),
+        batch.map((r) => r.entry.usage.completionTokens),
+        batch.map((r) => r.entry.expiresAt),
+      ],
     });
   }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '@lemur/shared-logging';
 import type { CachedCompletion } from './cached-completion';
-import type { ResponseCacheRepository } from './response-cache.repository';
+import type { ResponseCacheRepository, StoredCompletion } from './response-cache.repository';
 
 /** Bounds of the response cache. */
 export interface ResponseCacheOptions {
@@ -12,6 +12,12 @@ export interface ResponseCacheOptions {
   /** How often expired and surplus rows are deleted. */
   pruneEveryMs?: number;
 }
+
+// Background writes wait this long for company: the completions of a window go out as one statement and one commit,
+// and none runs in the moment after its answer was sent, when the caller is busy with it on the same machine.
+const WRITE_BATCH_MS = 100;
+// A window's batch is written at once when it grows this large.
+const MAX_WRITE_BATCH = 256;
 
 interface MemoryEntry {
   value: CachedCompletion;
@@ -26,6 +32,8 @@ interface MemoryEntry {
 export class ResponseCacheService {
   private readonly memory = new Map<string, MemoryEntry>();
   private readonly pending = new Set<Promise<void>>();
+  private queued: StoredCompletion[] = [];
+  private writeTimer: NodeJS.Timeout | undefined;
   private readonly pruneTimer: NodeJS.Timeout;
 
   constructor(
@@ -58,22 +66,35 @@ export class ResponseCacheService {
     }
   }
 
-  /** Stores a completion in memory now and in the database in the background ({@link flush} waits for it). */
+  /**
+   * Stores a completion in memory now and in the database in the background, batched with the others of the next
+   * WRITE_BATCH_MS ({@link flush} writes and waits for them).
+   */
   put(key: string, meta: { model: string; revision: string }, value: CachedCompletion): void {
     const expiresAt = this.now() + this.options.ttlMs;
     this.remember(key, value, expiresAt);
-    // After the answer has gone out: the caller (inside a request) sends its response in this turn of the event loop,
-    // and the write's own work (encoding, the query) must not come before it.
-    const write = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.repository.save({ key, ...meta, ...value, expiresAt: new Date(expiresAt) }))
-      .catch((err: unknown) => this.logger.warn({ err, model: meta.model }, 'response cache write failed'))
-      .finally(() => this.pending.delete(write));
-    this.pending.add(write);
+    this.queued.push({ key, ...meta, ...value, expiresAt: new Date(expiresAt) });
+    if (this.queued.length >= MAX_WRITE_BATCH) this.writeQueued();
+    else this.writeTimer ??= setTimeout(() => this.writeQueued(), WRITE_BATCH_MS);
   }
 
-  /** Waits for background writes (on shutdown, and in tests). */
+  /** Writes what is queued and waits for every background write (on shutdown, and in tests). */
   async flush(): Promise<void> {
+    this.writeQueued();
     await Promise.all([...this.pending]);
+  }
+
+  private writeQueued(): void {
+    clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
+    if (this.queued.length === 0) return;
+    const batch = this.queued;
+    this.queued = [];
+    const write = this.repository
+      .saveMany(batch)
+      .catch((err: unknown) => this.logger.warn({ err, rows: batch.length, models: [...new Set(batch.map((e) => e.model))] }, 'response cache write failed'))
+      .finally(() => this.pending.delete(write));
+    this.pending.add(write);
   }
 
   async close(): Promise<void> {

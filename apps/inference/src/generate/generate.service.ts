@@ -32,7 +32,10 @@ export interface GenerateResult {
   usage: { promptTokens: number; completionTokens: number };
   endpoint: string;
   latencyMs: number;
-  /** The replicas' own time: the upstream calls of every attempt, without cache, admission and routing (0 when cached). */
+  /**
+   * The replicas' own time: from sending each attempt's request to the last byte of its answer, without cache, admission,
+   * routing, building the request body or parsing the answer (0 when cached).
+   */
   upstreamMs: number;
   attempts: number;
   cached: boolean;
@@ -87,10 +90,12 @@ export class GenerateService {
           const endpoint = await this.pickOrWake(model, cmd, tried, signal);
           obs.routedTo(endpoint.url);
           const end = model.router.begin(endpoint);
-          const sent = performance.now();
           try {
-            const result = await completeUpstream(this.upstream(model, endpoint.url, cmd, signal)).finally(() => {
-              upstreamMs += performance.now() - sent;
+            const result = await completeUpstream({
+              ...this.upstream(model, endpoint.url, cmd, signal),
+              onReplicaTime: (ms) => {
+                upstreamMs += ms;
+              },
             });
             end('ok');
             used = result.usage.promptTokens + result.usage.completionTokens;

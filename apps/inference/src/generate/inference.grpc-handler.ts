@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import type { ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { inferenceV1 } from '@lemur/proto';
 import { PlatformError } from '@lemur/shared-errors';
-import { callAbortSignal, grpcErrorFor, type RawServerStreamHandler } from '@lemur/shared-grpc';
+import { grpcErrorFor, whileCallOpen, type RawServerStreamHandler } from '@lemur/shared-grpc';
 import type { Logger } from '@lemur/shared-logging';
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
@@ -77,7 +77,7 @@ export class InferenceGrpcHandler {
 
   @GrpcMethod('InferenceService', 'Generate')
   async generate(req: inferenceV1.GenerateRequest, _md: unknown, call: ServerUnaryCall<unknown, unknown>) {
-    const result = await this.generateService.generate(toGenerateCommand(req), callAbortSignal(call));
+    const result = await whileCallOpen(call, (signal) => this.generateService.generate(toGenerateCommand(req), signal));
     return create(inferenceV1.GenerateResponseSchema, {
       model: req.model,
       choices: result.choices.map(({ logprobs, ...choice }) => ({ ...choice, ...(logprobs ? { logprobs: logprobsMessage(logprobs) } : {}) })),

@@ -50,6 +50,11 @@ export interface UpstreamRequest extends GenerationParams {
   timeoutMs: number;
   /** Abort a stream that sends nothing for this long (a stalled replica). */
   idleTimeoutMs: number;
+  /**
+   * Told the replica's own time on a non-streamed call, whether it succeeded or not: from sending the request to the
+   * last byte of the answer, without building the body or parsing the answer (those are the platform's work).
+   */
+  onReplicaTime?: (ms: number) => void;
 }
 
 /** A piece of a streamed completion. */
@@ -176,7 +181,7 @@ function endUpstreamSpan(traced: UpstreamTrace, failure: unknown): void {
   traced.span.end();
 }
 
-async function post(req: UpstreamRequest, stream: boolean, abort: CallAbort, traced: UpstreamTrace): Promise<Dispatcher.ResponseData> {
+async function post(req: UpstreamRequest, payload: string, abort: CallAbort, traced: UpstreamTrace): Promise<Dispatcher.ResponseData> {
   const path = req.messages ? '/v1/chat/completions' : '/v1/completions';
   let response: Dispatcher.ResponseData;
   try {
@@ -188,7 +193,7 @@ async function post(req: UpstreamRequest, stream: boolean, abort: CallAbort, tra
         ...(req.apiKey ? { authorization: `Bearer ${req.apiKey}` } : {}),
         ...traced.headers,
       },
-      body: body(req, stream),
+      body: payload,
       signal: abort.signal,
     });
   } catch (err) {
@@ -268,11 +273,22 @@ export async function completeUpstream(
   let failure: unknown;
   let json: { choices?: WireChoice[]; usage?: WireUsage };
   try {
-    const response = await post(req, false, abort, traced);
+    const payload = body(req, false);
+    const sent = performance.now();
+    let text: string;
     try {
-      json = (await response.body.json()) as typeof json;
+      const response = await post(req, payload, abort, traced);
+      text = await response.body.text();
     } catch (err) {
+      if (err instanceof PlatformError || err instanceof UpstreamError) throw err;
       if (abort.cancelled) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
+      throw new UpstreamError(`replica ${req.baseUrl} sent an unreadable body`, true, undefined, { cause: err });
+    } finally {
+      req.onReplicaTime?.(performance.now() - sent);
+    }
+    try {
+      json = JSON.parse(text) as typeof json;
+    } catch (err) {
       throw new UpstreamError(`replica ${req.baseUrl} sent an unreadable body`, true, undefined, { cause: err });
     }
   } catch (err) {

@@ -22,8 +22,9 @@ export class ExecuteService {
     try {
       if (signal.aborted) return null;
       this.metrics.running.inc();
-      const result = req.language === 'sql' ? await this.executeSql(req) : await this.backend.execute(req);
-      this.metrics.record({ language: req.language, backend: this.backend.name, mode: 'execute' }, result);
+      const result = req.language === 'sql' ? await this.executeSql(req) : await this.backend.execute({ ...req, signal });
+      // A run stopped because its caller gave up is counted as cancelled, not as the wall-time limit it was ended by.
+      this.metrics.record({ language: req.language, backend: this.backend.name, mode: 'execute' }, result, signal.aborted ? 'cancelled' : undefined);
       return result;
     } finally {
       this.metrics.running.dec();

@@ -3,7 +3,7 @@ import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { sandboxV1 } from '@lemur/proto';
 import type { ExecResult, SandboxLimitHit, SandboxLimits } from '@lemur/sandbox-policy';
 import { PlatformError, PlatformErrorCode, assertUnreachable } from '@lemur/shared-errors';
-import { callAbortSignal } from '@lemur/shared-grpc';
+import { whileCallOpen } from '@lemur/shared-grpc';
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { ExecRequest } from '../local';
@@ -94,7 +94,7 @@ export class SandboxGrpcHandler {
   @GrpcMethod('SandboxService', 'Execute')
   async execute(req: sandboxV1.ExecuteRequest, _md: unknown, call: ServerUnaryCall<unknown, unknown>) {
     if (Buffer.byteLength(req.code) > MAX_CODE_BYTES) throw PlatformError.invalid('code', `must be at most ${MAX_CODE_BYTES} bytes`);
-    const result = await this.executeService.execute(
+    const request =
       req.language === sandboxV1.Language.SQL
         ? sqlRunRequest(req, requestedLimits(req.limits))
         : {
@@ -105,9 +105,8 @@ export class SandboxGrpcHandler {
             limits: requestedLimits(req.limits),
             ...(req.readFiles.length ? { readFiles: req.readFiles } : {}),
             ...(req.team ? { team: req.team } : {}),
-          },
-      callAbortSignal(call),
-    );
+          };
+    const result = await whileCallOpen(call, (signal) => this.executeService.execute(request, signal));
     if (!result) throw new PlatformError(PlatformErrorCode.CANCELLED, 'cancelled before it started');
     return toExecuteResponse(result);
   }

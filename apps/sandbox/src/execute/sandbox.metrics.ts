@@ -2,10 +2,11 @@ import type { ExecResult, SandboxLimitHit } from '@lemur/sandbox-policy';
 import { assertUnreachable } from '@lemur/shared-errors';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** Bounded outcome of a run or cell: ok, error (non-zero exit), or the limit that ended it. */
+/** Bounded outcome of a run or cell: ok, error (non-zero exit), the limit that ended it, or cancelled (caller gone). */
 export type RunOutcome =
   | 'ok'
   | 'error'
+  | 'cancelled'
   | 'timeout'
   | 'memory'
   | 'output_limit'
@@ -77,8 +78,8 @@ export class SandboxMetrics {
   }
 
   /** Counts one finished run or cell. */
-  record(labels: { language: string; backend: string; mode: 'execute' | 'cell' }, result: ExecResult): void {
-    this.runs.inc({ ...labels, outcome: runOutcome(result) });
+  record(labels: { language: string; backend: string; mode: 'execute' | 'cell' }, result: ExecResult, outcome: RunOutcome = runOutcome(result)): void {
+    this.runs.inc({ ...labels, outcome });
     this.duration.observe(labels, result.wallMs / 1000);
   }
 }

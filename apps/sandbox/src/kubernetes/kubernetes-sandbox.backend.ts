@@ -129,7 +129,7 @@ export class KubernetesSandboxBackend implements ExecBackend, SessionBackend {
           limits: wireLimits(limits),
           readFiles: [...(req.readFiles ?? [])],
         },
-        { deadlineMs: limits.wallMs + RUN_MARGIN_MS },
+        { deadlineMs: limits.wallMs + RUN_MARGIN_MS, ...(req.signal ? { signal: req.signal } : {}) },
       );
       return fromExecuteResponse(answer);
     } catch (err) {

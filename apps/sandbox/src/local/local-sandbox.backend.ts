@@ -115,6 +115,8 @@ export interface ExecRequest {
   readFiles?: readonly string[];
   /** Who the run is for; a pod-based backend labels the pod with its hash, the local one ignores it. */
   team?: string;
+  /** Aborts when the caller gave up (cancelled, or its deadline passed): the program is stopped at once. */
+  signal?: AbortSignal;
 }
 
 interface PasswdEntry {
@@ -405,7 +407,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     const started = performance.now();
     const child = await this.spawnChain(req.language, limits, workspace, cgroup, { code: req.code }, req.stdin !== undefined);
     this.execPoolMetrics?.startWait.observe({ language: req.language, source: 'cold' }, (performance.now() - requested) / 1000);
-    return this.observe({ child, exited: exitOf(child), cgroup, before, limits, workspace, started }, () => {
+    return this.observe({ child, exited: exitOf(child), cgroup, before, limits, workspace, started, signal: req.signal }, () => {
       if (req.stdin !== undefined) feed(child.stdin, Buffer.from(req.stdin, 'utf8'));
     });
   }
@@ -427,6 +429,9 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     };
 
     const timer = setTimeout(() => kill('wall_time'), limits.wallMs);
+    const abandon = () => kill('wall_time');
+    if (run.signal?.aborted) abandon();
+    else run.signal?.addEventListener('abort', abandon, { once: true });
     const workspaceWatch = watchWorkspace(workspace, limits.workspaceBytes, () => kill('workspace'));
     let grace: NodeJS.Timeout | undefined;
 
@@ -457,6 +462,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     } finally {
       clearTimeout(timer);
       clearTimeout(grace);
+      run.signal?.removeEventListener('abort', abandon);
       workspaceWatch.stop();
     }
     const wallMs = Math.round(performance.now() - started);
@@ -575,7 +581,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
       if (req.files && req.files.length > 0) await this.workspaces.populate(workspace, req.files);
       await this.workspaces.placeProgram(entryDir, basename(sandboxEntryPath(req.language)), req.code);
       const started = performance.now();
-      const result = await this.observe({ child, exited, cgroup, before, limits, workspace, started }, () => {
+      const result = await this.observe({ child, exited, cgroup, before, limits, workspace, started, signal: req.signal }, () => {
         control.end(warmStartMessage(req.stdin !== undefined));
         if (req.stdin !== undefined) feed(child.stdin, Buffer.from(req.stdin, 'utf8'));
         else child.stdin?.end();
@@ -612,6 +618,8 @@ interface ObservedRun {
   workspace: string;
   /** performance.now() when the run's time began: the spawn (cold) or the program's delivery (warm). */
   started: number;
+  /** The caller's: when it aborts, the run is killed like one past its wall time (nobody waits for its result). */
+  signal?: AbortSignal | undefined;
 }
 
 /** Settles when the chain has exited and its pipes are closed; rejects when it could not be spawned. */

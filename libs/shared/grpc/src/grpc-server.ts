@@ -72,12 +72,21 @@ export function grpcMicroserviceOptions(opts: {
   };
 }
 
-/** An AbortSignal that fires when the caller cancels the call or its deadline passes. */
-export function callAbortSignal(call: ServerUnaryCall<unknown, unknown>): AbortSignal {
+/**
+ * Runs `work` with a signal that aborts when the caller cancels the call (or its deadline passes) while it runs. grpc-js
+ * also reports every call that ended normally as cancelled, once its status is sent: the listener is gone by then, so a
+ * finished call does not build an AbortError (with its stack) and run the abort listeners for nothing.
+ */
+export async function whileCallOpen<T>(call: ServerUnaryCall<unknown, unknown>, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
+  const cancel = () => controller.abort();
   if (call.cancelled) controller.abort();
-  else call.once('cancelled', () => controller.abort());
-  return controller.signal;
+  else call.once('cancelled', cancel);
+  try {
+    return await work(controller.signal);
+  } finally {
+    call.off('cancelled', cancel);
+  }
 }
 
 /** Milliseconds left before the caller's deadline (Infinity when the caller set none). */
