@@ -4,9 +4,8 @@
 import { postgresSafe, sqlPoolOf, type PrismaClient } from '@lemur/shared-database';
 import { describe, expect, it } from 'vitest';
 import { liveRunOf, runJsonOf, runListingJson, runRecordOf, sampleListingJson } from './listing-json.mapper';
-import { useTestRepositories } from './repositories.test-fixture';
+import { testRunSpec, useTestRepositories } from './repositories.test-fixture';
 import type { RunRepository } from './run.repository';
-import type { RunSpec } from './run.types';
 import type { SampleRepository } from './sample.repository';
 
 let prisma: PrismaClient;
@@ -14,17 +13,8 @@ let runs: RunRepository;
 let samples: SampleRepository;
 useTestRepositories((r) => ({ prisma, runs, samples } = r));
 
-const spec: RunSpec = {
-  benchmarkRef: 'humaneval@1',
-  datasetFile: 'humaneval/test.jsonl',
-  datasetSha256: 'abc',
-  datasetSource: 'openai/human-eval',
-  promptTemplateHash: 'def',
-  metric: 'pass@k',
-  sampling: { maxTokens: 64, temperature: 0.2, topP: 0.95, stop: ['\ndef', '"\u2028'] },
-  platformVersion: '0.1.0',
-  items: 3,
-};
+// A stop string that needs escaping in JSON.
+const spec = testRunSpec({ sampling: { maxTokens: 64, temperature: 0.2, topP: 0.95, stop: ['\ndef', '"\u2028'] }, items: 3 });
 
 const TEXTS = ['plain', '', 'quote " backslash \\ slash /', 'tab\tnew\nline\r\b\f', '\u0001\u001f\u007f\u0080', 'emoji \u{1F600} \u2028\u2029 é 中文', 'nul\u0000here'];
 

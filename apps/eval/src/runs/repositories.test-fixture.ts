@@ -4,6 +4,7 @@ import { createPrismaClient, type PrismaClient } from '@lemur/shared-database';
 import { createTestDatabase, type TestDatabase } from '@lemur/shared-testing';
 import { afterAll, beforeAll } from 'vitest';
 import { RunRepository } from './run.repository';
+import type { RunSpec } from './run.types';
 import { SampleRepository } from './sample.repository';
 
 export interface TestRepositories {
@@ -25,4 +26,20 @@ export function useTestRepositories(ready: (repositories: TestRepositories) => v
     await prisma?.$disconnect();
     await db?.drop();
   });
+}
+
+/** The spec of a HumanEval-like run the repository tests store (each overrides what it needs). */
+export function testRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {
+  return {
+    benchmarkRef: 'humaneval@1',
+    datasetFile: 'humaneval/HumanEval.jsonl.gz',
+    datasetSha256: 'abc',
+    datasetSource: 'openai/human-eval',
+    promptTemplateHash: 'def',
+    metric: 'pass@k',
+    sampling: { maxTokens: 64, temperature: 0.2, topP: 0.95, stop: ['\ndef'] },
+    platformVersion: '0.1.0',
+    items: 2,
+    ...overrides,
+  };
 }

@@ -2,27 +2,16 @@ import type { PrismaClient } from '@lemur/shared-database';
 import { describe, expect, it } from 'vitest';
 import { runRecordOf } from './listing-json.mapper';
 import type { NewRun } from './run-store';
-import { useTestRepositories } from './repositories.test-fixture';
+import { testRunSpec, useTestRepositories } from './repositories.test-fixture';
 import type { RunRepository } from './run.repository';
 import type { SampleRepository } from './sample.repository';
-import type { RunSpec } from './run.types';
 
 let prisma: PrismaClient;
 let runs: RunRepository;
 let samples: SampleRepository;
 useTestRepositories((r) => ({ prisma, runs, samples } = r));
 
-const spec: RunSpec = {
-  benchmarkRef: 'humaneval@1',
-  datasetFile: 'humaneval/HumanEval.jsonl.gz',
-  datasetSha256: 'abc',
-  datasetSource: 'openai/human-eval',
-  promptTemplateHash: 'def',
-  metric: 'pass@k',
-  sampling: { maxTokens: 64, temperature: 0.2, topP: 0.95, stop: ['\ndef'] },
-  platformVersion: '0.1.0',
-  items: 2,
-};
+const spec = testRunSpec();
 
 function newRun(teamId: string, items = 2, n = 2): NewRun {
   const samplesToCreate = [];
