@@ -71,9 +71,7 @@ export class RunsGrpcHandler {
     });
     const teamJson = JSON.stringify(req.team);
     // Finished runs (most of a listing) carry their summary; the others are summarized live, concurrently.
-    const runsJson = page.items.every((row) => row.summaryJson !== null)
-      ? page.items.map((row) => runJsonOf(row, teamJson, row.summaryJson))
-      : await Promise.all(page.items.map(async (row) => runJsonOf(row, teamJson, row.summaryJson ?? (await this.liveSummaryJsonOf(row)))));
+    const runsJson = await Promise.all(page.items.map(async (row) => runJsonOf(row, teamJson, row.summaryJson ?? (await this.liveSummaryJsonOf(row)))));
     return create(evalV1.ListRunsResponseSchema, { runsJson, nextPageToken: page.nextCursor ?? '' });
   }
 

@@ -69,22 +69,6 @@ async function sandboxedProcesses(root: number): Promise<number[]> {
   return out;
 }
 
-// Cell tokens are cut from one buffer of random bytes: one getrandom call per 256 cells instead of one per cell. The
-// bytes are as unpredictable to the sandboxed code either way, and each is used once.
-const TOKEN_BYTES = 16;
-let tokenPool = Buffer.alloc(0);
-let tokenAt = 0;
-
-function cellToken(): string {
-  if (tokenAt + TOKEN_BYTES > tokenPool.length) {
-    tokenPool = randomBytes(TOKEN_BYTES * 256);
-    tokenAt = 0;
-  }
-  const token = `lemur_${tokenPool.toString('hex', tokenAt, tokenAt + TOKEN_BYTES)}`;
-  tokenAt += TOKEN_BYTES;
-  return token;
-}
-
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
@@ -141,7 +125,7 @@ export class LocalSandboxSession implements SandboxSession {
 
   async runCell(req: SessionCellRequest): Promise<SessionCellResult> {
     if (this.exit !== null || this.cell !== null) throw new PlatformError(PlatformErrorCode.INTERNAL, 'session is not ready for a cell');
-    const token = cellToken();
+    const token = `lemur_${randomBytes(16).toString('hex')}`;
     const frame = encodeCellFrame(this.language, token, req.code);
     // Nothing of the session runs between cells but what it left in the background: the last cell's end is this one's start.
     const before: CgroupCounters | null = this.counters ?? (this.cgroup ? await this.cgroup.counters() : null);
