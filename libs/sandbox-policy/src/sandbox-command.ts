@@ -39,6 +39,11 @@ export interface SandboxCommandSpec {
   /** Descriptor from which bwrap copies the program source to SANDBOX_ENTRY_DIR (unused when `warm` is set). */
   codeFd: number;
   /**
+   * Descriptors of the start hand-off (bwrap chains): bwrap writes its sandbox's first process to `info` and holds it
+   * on `block` until the launcher has moved it into the cgroups and set its rlimits (see ChainSetup).
+   */
+  setupFds: { info: number; block: number };
+  /**
    * A pre-started (warm) sandbox: SANDBOX_ENTRY_DIR is this host directory bound read-only, where the service puts the
    * program later, and the interpreter waits for the start message on `controlFd` (see warmRunnerArgv).
    */
@@ -58,10 +63,32 @@ export interface SandboxCommandSpec {
   isolation?: 'bwrap' | 'pod';
 }
 
-/** The argv of the chain: spawn `file` with `args` and an empty environment. */
+/** A resource limit, as setrlimit(2) takes it (soft and hard in the resource's unit: bytes, seconds, count). */
+export interface ChainRlimit {
+  resource: 'as' | 'cpu' | 'fsize' | 'nofile' | 'core' | 'nproc';
+  soft: number;
+  hard: number;
+}
+
+/**
+ * What the launcher does to a bwrap chain's sandbox before any of its code runs. bwrap sets the sandbox up, writes the
+ * host pid of the sandbox's first process (its PID 1) to `infoFd`, and waits on `blockFd` before it installs the
+ * seccomp filter and starts the interpreter. Meanwhile the launcher writes that pid into each cgroup.procs file and
+ * sets every rlimit on it (prlimit), then releases it. Every process of the program descends from it, so each starts
+ * inside the cgroups and under the limits; only bwrap's own setup (trusted code) runs outside them.
+ */
+export interface ChainSetup {
+  infoFd: number;
+  blockFd: number;
+  cgroupProcsFiles: readonly string[];
+  rlimits: readonly ChainRlimit[];
+}
+
+/** The argv of the chain: spawn `file` with `args` and an empty environment, then apply `setup` when given. */
 export interface SandboxCommand {
   file: string;
   args: string[];
+  setup?: ChainSetup;
 }
 
 /** Directory inside the sandbox holding the program source (read-only). */
@@ -101,38 +128,57 @@ export function cpuSeconds(limits: SandboxLimits): { soft: number; hard: number 
   return { soft, hard: soft + 1 };
 }
 
-/**
- * The shell prologue run before the chain: join each cgroup (paths arrive as arguments, never interpolated), then set
- * the rlimits with the shell's own ulimit (cheaper than an extra prlimit exec), then exec the rest of the argv.
- */
-export function wrapperScript(spec: SandboxCommandSpec): string {
+/** The rlimits of every sandboxed process. */
+export function chainRlimits(spec: SandboxCommandSpec): ChainRlimit[] {
   const { limits } = spec;
   const cpu = cpuSeconds(limits);
-  const ulimits = [
-    `ulimit -v ${Math.ceil(addressSpaceBytes(limits, spec.memoryCgroup) / 1024)}`,
-    `ulimit -t ${cpu.hard}`,
-    `ulimit -S -t ${cpu.soft}`,
-    // dash counts file size in 512-byte blocks
-    `ulimit -f ${Math.ceil(limits.fileSizeBytes / 512)}`,
-    `ulimit -n ${SANDBOX_NOFILE}`,
-    'ulimit -c 0',
+  const fixed = (resource: ChainRlimit['resource'], value: number): ChainRlimit => ({ resource, soft: value, hard: value });
+  return [
+    fixed('as', addressSpaceBytes(limits, spec.memoryCgroup)),
+    { resource: 'cpu', soft: cpu.soft, hard: cpu.hard },
+    fixed('fsize', limits.fileSizeBytes),
+    fixed('nofile', SANDBOX_NOFILE),
+    fixed('core', 0),
     // RLIMIT_NPROC counts every process of the uid, so it is only a coarse fallback for a dedicated user.
     // In a pod every process shares the runner's uid, so the same coarse bound applies there.
-    ...(!spec.pidsCgroup && (spec.runAsUser !== null || spec.isolation === 'pod') ? [`ulimit -p ${limits.processes * 16}`] : []),
+    ...(!spec.pidsCgroup && (spec.runAsUser !== null || spec.isolation === 'pod') ? [fixed('nproc', limits.processes * 16)] : []),
   ];
+}
+
+// dash's ulimit flags and units (KiB for the address space, 512-byte blocks for file size).
+const ULIMIT: Record<ChainRlimit['resource'], { flag: string; unit: number }> = {
+  as: { flag: '-v', unit: 1024 },
+  cpu: { flag: '-t', unit: 1 },
+  fsize: { flag: '-f', unit: 512 },
+  nofile: { flag: '-n', unit: 1 },
+  core: { flag: '-c', unit: 1 },
+  nproc: { flag: '-p', unit: 1 },
+};
+
+/**
+ * The shell prologue of the in-pod chain (no bwrap there to hold the program while the launcher sets things up): join
+ * each cgroup (paths arrive as arguments, never interpolated), set the same rlimits as chainRlimits with the shell's
+ * own ulimit, then exec the rest of the argv.
+ */
+export function wrapperScript(spec: SandboxCommandSpec): string {
+  const ulimits = chainRlimits(spec).flatMap(({ resource, soft, hard }) => {
+    const { flag, unit } = ULIMIT[resource];
+    // Without -H/-S dash sets both limits; a lower soft limit is then set on its own.
+    return [`ulimit ${flag} ${Math.ceil(hard / unit)}`, ...(soft !== hard ? [`ulimit -S ${flag} ${Math.ceil(soft / unit)}`] : [])];
+  });
   return [
     'while [ "$1" != -- ]; do echo $$ >"$1" || { echo "lemur-sandbox: cannot join cgroup $1" >&2; exit 125; }; shift; done; shift',
     `${ulimits.join(' && ')} || { echo "lemur-sandbox: cannot set limits" >&2; exit 125; }`,
-    // The shell exports the service's working directory as PWD; bwrap's PID 1 would keep it in /proc/1/environ.
+    // The shell exports the service's working directory as PWD; a process of the program would inherit it.
     'unset PWD OLDPWD',
     'exec "$@"',
   ].join('\n');
 }
 
 /**
- * The exact argv of the hardened chain (shared/research/sandbox.md §5.1):
- * sh (join the cgroups, set rlimits) → setpriv (root, when privilegeDrop is 'setpriv') → bwrap → interpreter.
- * The child is in its cgroup from its first instruction, so nothing it forks escapes the limits.
+ * The exact argv of the hardened chain (shared/research/sandbox.md §5.1): setpriv (root, when privilegeDrop is
+ * 'setpriv') → bwrap → interpreter, with the ChainSetup the launcher applies while bwrap holds the sandbox: the
+ * program's first instruction runs inside its cgroups and under its rlimits, so nothing it forks escapes them.
  */
 export function buildSandboxCommand(spec: SandboxCommandSpec): SandboxCommand {
   const bin = spec.binaries ?? DEFAULT_SANDBOX_BINARIES;
@@ -203,6 +249,10 @@ export function buildSandboxCommand(spec: SandboxCommandSpec): SandboxCommand {
     '--remount-ro',
     '/',
     ...(spec.seccompFd !== null ? ['--seccomp', String(spec.seccompFd)] : []),
+    '--info-fd',
+    String(spec.setupFds.info),
+    '--block-fd',
+    String(spec.setupFds.block),
     '--',
     ...(spec.warm ? warmRunnerArgv(spec.language, spec.warm.controlFd, sandboxEntryPath(spec.language)) : interpreterArgv(spec.language)),
   ];
@@ -212,7 +262,12 @@ export function buildSandboxCommand(spec: SandboxCommandSpec): SandboxCommand {
       ? [bin.setpriv, `--reuid=${spec.runAsUser}`, `--regid=${spec.runAsUser}`, '--clear-groups', '--no-new-privs']
       : [];
 
-  return { file: bin.sh, args: ['-c', wrapperScript(spec), 'sh', ...spec.cgroupProcsFiles, '--', ...setpriv, ...bwrap] };
+  const [file, ...args] = [...setpriv, ...bwrap] as [string, ...string[]];
+  return {
+    file,
+    args,
+    setup: { infoFd: spec.setupFds.info, blockFd: spec.setupFds.block, cgroupProcsFiles: spec.cgroupProcsFiles, rlimits: chainRlimits(spec) },
+  };
 }
 
 /** Descriptor the in-pod chain reads the program from (free there: no seccomp filter travels on it in a pod). */

@@ -66,34 +66,42 @@ const spec: SandboxCommandSpec = {
   privilegeDrop: 'setpriv',
   seccompFd: 9,
   codeFd: 10,
+  setupFds: { info: 11, block: 12 },
   cgroupProcsFiles: ['/sys/fs/cgroup/memory/g/cgroup.procs', '/sys/fs/cgroup/pids/g/cgroup.procs'],
   memoryCgroup: true,
   pidsCgroup: true,
 };
 
 describe('buildSandboxCommand', () => {
-  it('builds sh(join cgroups, ulimits) → setpriv → bwrap → python', () => {
-    const { file, args } = buildSandboxCommand(spec);
-    expect(file).toBe('/bin/sh');
-    const sep = args.indexOf('--');
-    expect(args.slice(3, sep)).toEqual(spec.cgroupProcsFiles);
-    const script = args[1] ?? '';
-    expect(script).toContain('ulimit -t 4 && ulimit -S -t 3');
-    expect(script).toContain(`ulimit -f ${DEFAULT_SANDBOX_LIMITS.fileSizeBytes / 512}`);
-    expect(script).toContain('ulimit -c 0');
-    expect(script).not.toContain('ulimit -p');
-    expect(script).not.toContain('cgroup.procs'); // paths are arguments, never part of the script
-    const chain = args.slice(sep + 1);
-    expect(chain.slice(0, 6)).toEqual(['/usr/bin/setpriv', '--reuid=lemur-sbx', '--regid=lemur-sbx', '--clear-groups', '--no-new-privs', '/usr/bin/bwrap']);
-    expect(chain.slice(-4)).toEqual(['--', '/usr/bin/python3', '-I', '/sandbox/main.py']);
+  it('builds setpriv → bwrap → python, with cgroups and rlimits handed to the launcher while bwrap holds the sandbox', () => {
+    const { file, args, setup } = buildSandboxCommand(spec);
+    expect(file).toBe('/usr/bin/setpriv');
+    expect(args.slice(0, 5)).toEqual(['--reuid=lemur-sbx', '--regid=lemur-sbx', '--clear-groups', '--no-new-privs', '/usr/bin/bwrap']);
+    expect(args.slice(-4)).toEqual(['--', '/usr/bin/python3', '-I', '/sandbox/main.py']);
     for (const flag of ['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session', '--clearenv']) {
-      expect(chain).toContain(flag);
+      expect(args).toContain(flag);
     }
+    // bwrap reports its sandbox on the info descriptor and holds it on the block descriptor, after the seccomp option.
+    const end = args.lastIndexOf('--');
+    expect(args.slice(end - 4, end)).toEqual(['--info-fd', '11', '--block-fd', '12']);
+    expect(setup).toEqual({
+      infoFd: 11,
+      blockFd: 12,
+      cgroupProcsFiles: spec.cgroupProcsFiles,
+      rlimits: [
+        { resource: 'as', soft: 2 * DEFAULT_SANDBOX_LIMITS.memoryBytes + 256 * 1024 * 1024, hard: 2 * DEFAULT_SANDBOX_LIMITS.memoryBytes + 256 * 1024 * 1024 },
+        { resource: 'cpu', soft: 3, hard: 4 },
+        { resource: 'fsize', soft: DEFAULT_SANDBOX_LIMITS.fileSizeBytes, hard: DEFAULT_SANDBOX_LIMITS.fileSizeBytes },
+        { resource: 'nofile', soft: 256, hard: 256 },
+        { resource: 'core', soft: 0, hard: 0 },
+      ],
+    });
   });
 
-  it('leaves setpriv out when the spawn itself drops privileges', () => {
-    const { args } = buildSandboxCommand({ ...spec, privilegeDrop: 'spawn' });
-    expect(args[args.indexOf('--') + 1]).toBe('/usr/bin/bwrap');
+  it('starts bwrap itself when the spawn drops privileges', () => {
+    const { file, args } = buildSandboxCommand({ ...spec, privilegeDrop: 'spawn' });
+    expect(file).toBe('/usr/bin/bwrap');
+    expect(args).not.toContain('/usr/bin/setpriv');
   });
 
   it('puts --size before each --tmpfs and makes the root read-only after every mount', () => {
@@ -111,13 +119,17 @@ describe('buildSandboxCommand', () => {
   });
 
   it('runs under the caller uid without setpriv or cgroups, and falls back to RLIMIT_AS = memory', () => {
-    const { args } = buildSandboxCommand({ ...spec, runAsUser: null, cgroupProcsFiles: [], memoryCgroup: false, pidsCgroup: false, seccompFd: null });
-    expect(args.slice(3, 5)).toEqual(['--', '/usr/bin/bwrap']);
-    expect(args[1]).toContain(`ulimit -v ${DEFAULT_SANDBOX_LIMITS.memoryBytes / 1024}`);
-    expect(args[1]).not.toContain('ulimit -p');
+    const rlimit = (s: SandboxCommandSpec, resource: string) => buildSandboxCommand(s).setup?.rlimits.find((r) => r.resource === resource);
+    const bare = { ...spec, runAsUser: null, cgroupProcsFiles: [], memoryCgroup: false, pidsCgroup: false, seccompFd: null };
+    const { file, args, setup } = buildSandboxCommand(bare);
+    expect(file).toBe('/usr/bin/bwrap');
     expect(args).not.toContain('--seccomp');
-    const dedicated = buildSandboxCommand({ ...spec, cgroupProcsFiles: [], memoryCgroup: false, pidsCgroup: false });
-    expect(dedicated.args[1]).toContain(`ulimit -p ${DEFAULT_SANDBOX_LIMITS.processes * 16}`);
+    expect(setup?.cgroupProcsFiles).toEqual([]);
+    expect(rlimit(bare, 'as')).toEqual({ resource: 'as', soft: DEFAULT_SANDBOX_LIMITS.memoryBytes, hard: DEFAULT_SANDBOX_LIMITS.memoryBytes });
+    expect(rlimit(bare, 'nproc')).toBeUndefined();
+    // A dedicated user without a pids cgroup gets the coarse per-uid process bound.
+    const dedicated = { ...spec, cgroupProcsFiles: [], memoryCgroup: false, pidsCgroup: false };
+    expect(rlimit(dedicated, 'nproc')).toEqual({ resource: 'nproc', soft: DEFAULT_SANDBOX_LIMITS.processes * 16, hard: DEFAULT_SANDBOX_LIMITS.processes * 16 });
   });
 
   it('uses bash for bash programs', () => {

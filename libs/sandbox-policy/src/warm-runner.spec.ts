@@ -14,6 +14,7 @@ const spec: SandboxCommandSpec = {
   privilegeDrop: 'spawn',
   seccompFd: 9,
   codeFd: 10,
+  setupFds: { info: 11, block: 12 },
   cgroupProcsFiles: ['/sys/fs/cgroup/memory/g/cgroup.procs'],
   memoryCgroup: true,
   pidsCgroup: true,

@@ -142,6 +142,7 @@ describe('in-pod command', () => {
     privilegeDrop: 'spawn' as const,
     seccompFd: null,
     codeFd: 10,
+    setupFds: { info: 11, block: 12 },
     cgroupProcsFiles: [],
     memoryCgroup: false,
     pidsCgroup: false,
@@ -152,8 +153,11 @@ describe('in-pod command', () => {
     const { file, args } = buildSandboxCommand(spec);
     expect(file).toBe('/bin/sh');
     expect(args).not.toContain('/usr/bin/bwrap');
-    expect(args[1]).toContain('ulimit -v');
-    expect(args[1]).toContain(`ulimit -p ${DEFAULT_SANDBOX_LIMITS.processes * 16}`);
+    const cpu = Math.max(1, Math.ceil(DEFAULT_SANDBOX_LIMITS.cpuMs / 1000));
+    expect(args[1]).toContain(
+      `ulimit -v ${DEFAULT_SANDBOX_LIMITS.memoryBytes / 1024} && ulimit -t ${cpu + 1} && ulimit -S -t ${cpu} && ` +
+        `ulimit -f ${Math.ceil(DEFAULT_SANDBOX_LIMITS.fileSizeBytes / 512)} && ulimit -n 256 && ulimit -c 0 && ulimit -p ${DEFAULT_SANDBOX_LIMITS.processes * 16} ||`,
+    );
     const env = args.indexOf('/usr/bin/env');
     expect(args.slice(env, env + 4)).toEqual(['/usr/bin/env', '-i', '-C', '/workspace/run-1']);
     expect(args.slice(-3)).toEqual(['/usr/bin/python3', '-I', '/dev/fd/9']);

@@ -1,7 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_SANDBOX_LIMITS, type ChainSetup } from '@lemur/sandbox-policy';
 import { createLogger } from '@lemur/shared-logging';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChainLauncher, type LaunchedChain } from './chain-launcher';
+import { detectRunCgroups } from './run-cgroup.adapter';
 
 const logger = createLogger('chain-launcher-test', 'warn');
 
@@ -75,6 +78,70 @@ describe('ChainLauncher', () => {
     await expect(launcher.spawn({ file: '/nonexistent/sh', args: [], stdin: false })).rejects.toMatchObject({ code: 'ENOENT' });
     // The launcher is still serving.
     expect(await finish(await launcher.spawn({ file: '/bin/true', args: [], stdin: false }))).toMatchObject({ code: 0 });
+  });
+
+  describe('a bwrap chain held until its cgroups and rlimits are set', () => {
+    const workspace = mkdtempSync(join('/dev/shm', 'lemur-launcher-test-'));
+    afterAll(() => rmSync(workspace, { recursive: true, force: true }));
+    // The program says where it runs and under which limits, and leaves a mark in the workspace.
+    const program = [
+      'import json, resource',
+      'open("/workspace/ran", "w").close()',
+      'print(json.dumps({"cgroup": open("/proc/self/cgroup").read(), "nofile": resource.getrlimit(resource.RLIMIT_NOFILE),',
+      '  "cpu": resource.getrlimit(resource.RLIMIT_CPU), "fsize": resource.getrlimit(resource.RLIMIT_FSIZE)}))',
+    ].join('\n');
+    const bwrap = (setup: ChainSetup) => ({
+      file: '/usr/bin/bwrap',
+      args: [
+        ...['--unshare-all', '--unshare-user', '--die-with-parent', '--new-session', '--clearenv', '--ro-bind', '/usr', '/usr'],
+        ...['--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--proc', '/proc', '--dev', '/dev', '--bind', workspace, '/workspace'],
+        ...['--info-fd', String(setup.infoFd), '--block-fd', String(setup.blockFd), '--', '/usr/bin/python3', '-I', '-c', program],
+      ],
+      stdin: false,
+      setup,
+    });
+    const rlimits: ChainSetup['rlimits'] = [
+      { resource: 'nofile', soft: 100, hard: 100 },
+      { resource: 'cpu', soft: 7, hard: 8 },
+      { resource: 'fsize', soft: 123456, hard: 123456 },
+    ];
+
+    it('starts the program inside the run cgroup and under the rlimits', async () => {
+      const { driver } = await detectRunCgroups({ mode: 'auto', poolSize: 1 });
+      try {
+        const group = await driver.acquire(DEFAULT_SANDBOX_LIMITS);
+        if (group === null) throw new Error('this machine has no usable cgroups; the sandbox tests need them');
+        const r = await finish(await launcher.spawn(bwrap({ infoFd: 11, blockFd: 12, cgroupProcsFiles: group.procsFiles, rlimits })));
+        expect(r).toMatchObject({ code: 0, signal: null });
+        const seen = JSON.parse(r.stdout) as { cgroup: string; nofile: number[]; cpu: number[]; fsize: number[] };
+        expect(seen).toMatchObject({ nofile: [100, 100], cpu: [7, 8], fsize: [123456, 123456] });
+        // Every hierarchy the group spans: /proc/self/cgroup names the group's directory in each.
+        const name = group.procsFiles[0]!.split('/').slice(-2, -1)[0]!;
+        expect(seen.cgroup.split('\n').filter((l) => l.endsWith(`/${name}`)).length).toBe(group.procsFiles.length);
+        await driver.release(group);
+      } finally {
+        await driver.dispose();
+      }
+    });
+
+    it('fails the spawn, saying why, and kills the sandbox before its program ran when a cgroup cannot be joined', async () => {
+      rmSync(join(workspace, 'ran'), { force: true });
+      const setup = { infoFd: 11, blockFd: 12, cgroupProcsFiles: ['/sys/fs/cgroup/lemur-no-such-group/cgroup.procs'], rlimits };
+      await expect(launcher.spawn(bwrap(setup))).rejects.toThrow(/cannot join cgroup \/sys\/fs\/cgroup\/lemur-no-such-group\/cgroup.procs/);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(existsSync(join(workspace, 'ran'))).toBe(false);
+      // The launcher is still serving.
+      expect(await finish(await launcher.spawn({ file: '/bin/true', args: [], stdin: false }))).toMatchObject({ code: 0 });
+    });
+
+    it('reports bwrap that fails before its sandbox starts as a chain that ran and exited, with bwrap\'s reason', async () => {
+      const chain = await launcher.spawn({ ...bwrap({ infoFd: 11, blockFd: 12, cgroupProcsFiles: [], rlimits }), args: ['--ro-bind', '/no/such/dir', '/x', '--info-fd', '11', '--block-fd', '12', '--', '/usr/bin/true'] });
+      let stderr = '';
+      chain.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+      const r = await finish(chain);
+      expect(r.code).not.toBe(0);
+      expect(stderr).toMatch(/no\/such\/dir/);
+    });
   });
 
   it('takes its chains down with it when closed, and starts afresh on the next spawn', async () => {

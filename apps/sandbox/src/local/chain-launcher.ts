@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { Readable, Writable, Duplex } from 'node:stream';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import type { Logger } from '@lemur/shared-logging';
+import type { ChainSetup } from '@lemur/sandbox-policy';
 
 /** The interpreter the launcher runs on (the sandbox needs it anyway: it runs the programs and the warm runners). */
 export const LAUNCHER_PYTHON = '/usr/bin/python3';
@@ -23,6 +24,8 @@ export interface ChainSpawnSpec {
   seccompFd?: number;
   /** Descriptor number and content of a memory file holding the program, if any. */
   code?: { fd: number; data: Buffer };
+  /** A bwrap chain's hand-off: cgroups and rlimits the launcher applies to the sandbox before its program starts. */
+  setup?: ChainSetup;
 }
 
 /** The part of a spawned process the sandbox backend uses: its pid, pipes, and 'error' / 'close' events. */
@@ -54,7 +57,7 @@ export interface ChainProcess {
 // service is gone) the launcher kills every chain's process group and exits; it also dies with the service
 // (PDEATHSIG), and it is not dumpable, so a process of the same uid cannot trace it or read its memory.
 const LAUNCHER_SOURCE = String.raw`
-import base64, ctypes, fcntl, json, os, selectors, signal, socket, sys
+import base64, ctypes, fcntl, json, os, resource, selectors, signal, socket, sys
 try:
     libc = ctypes.CDLL(None)
     libc.prctl(1, signal.SIGKILL)
@@ -85,6 +88,10 @@ defaults = [s for s in signal.valid_signals() if s not in (signal.SIGKILL, signa
 sel = selectors.DefaultSelector()
 sel.register(chan, selectors.EVENT_READ, None)
 running = {}
+# Chains whose sandbox bwrap still holds (--block-fd): pid -> [request id, setup, info read end, block write end, info].
+holding = {}
+RLIMITS = {"as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "fsize": resource.RLIMIT_FSIZE,
+           "nofile": resource.RLIMIT_NOFILE, "core": resource.RLIMIT_CORE, "nproc": resource.RLIMIT_NPROC}
 
 def send(msg, fd=None):
     data = (json.dumps(msg, separators=(",", ":")) + "\n").encode()
@@ -105,9 +112,11 @@ def memfile(data):
 
 def launch(req):
     rid = req["id"]
+    setup = req.get("setup")
     targets = {}
     ours = []
     mine = []
+    hold = []
     try:
         def pipe(target):
             a, b = socket.socketpair()
@@ -128,6 +137,13 @@ def launch(req):
         if req.get("code") is not None:
             targets[req["code"]["fd"]] = memfile(base64.b64decode(req["code"]["data"]))
             mine.append(targets[req["code"]["fd"]])
+        if setup is not None:
+            info_r, info_w = os.pipe()
+            block_r, block_w = os.pipe()
+            hold += [info_r, block_w]
+            targets[setup["infoFd"]] = info_w
+            targets[setup["blockFd"]] = block_r
+            mine += [info_w, block_r]
         pid = os.posix_spawn(
             req["file"],
             [req["file"]] + req["args"],
@@ -140,6 +156,8 @@ def launch(req):
     except OSError as e:
         for _, fd in ours:
             os.close(fd)
+        for fd in hold:
+            os.close(fd)
         send({"t": "error", "id": rid, "errno": e.errno or 0})
         return
     finally:
@@ -151,12 +169,79 @@ def launch(req):
         finally:
             os.close(fd)
     pidfd = os.pidfd_open(pid)
-    running[pid] = (rid, pidfd)
+    running[pid] = (rid, pidfd, len(ours))
     sel.register(pidfd, selectors.EVENT_READ, pid)
-    send({"t": "spawned", "id": rid, "pid": pid, "fds": len(ours)})
+    if setup is None:
+        send({"t": "spawned", "id": rid, "pid": pid, "fds": len(ours)})
+    else:
+        holding[pid] = [rid, setup, hold[0], hold[1], b""]
+        sel.register(hold[0], selectors.EVENT_READ, -pid)
+
+def on_info(pid):
+    h = holding[pid]
+    data = os.read(h[2], 4096)
+    if data:
+        h[4] += data
+    else:
+        release(pid)
+
+def apply_setup(child, setup):
+    for path in setup["cgroupProcsFiles"]:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                os.write(fd, str(child).encode())
+            finally:
+                os.close(fd)
+        except OSError as e:
+            return "cannot join cgroup " + path + ": " + (e.strerror or str(e.errno))
+    for r in setup["rlimits"]:
+        try:
+            resource.prlimit(child, RLIMITS[r["resource"]], (r["soft"], r["hard"]))
+        except OSError as e:
+            return "cannot set the " + r["resource"] + " limit: " + (e.strerror or str(e.errno))
+    return None
+
+# bwrap has closed its info descriptor: its sandbox is held at --block-fd, or bwrap failed first (and says why on
+# stderr, then exits). Move the held sandbox into its cgroups, set its rlimits and release it; only then is the chain
+# reported spawned. If that fails the chain is killed before any of its code ran, and the spawn fails.
+def release(pid):
+    rid, setup, info_r, block_w, info = holding.pop(pid)
+    sel.unregister(info_r)
+    os.close(info_r)
+    try:
+        child = int(json.loads(info)["child-pid"]) if info.strip() else None
+    except (ValueError, KeyError, TypeError):
+        child = None
+    failure = apply_setup(child, setup) if child is not None else None
+    if failure is not None:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        os.close(block_w)
+        send({"t": "error", "id": rid, "errno": 0, "reason": failure})
+        return
+    if child is not None:
+        try:
+            os.write(block_w, b"g")
+        except OSError:
+            pass
+    os.close(block_w)
+    send({"t": "spawned", "id": rid, "pid": pid, "fds": running[pid][2]})
 
 def reap(pid):
-    rid, pidfd = running.pop(pid)
+    # A chain that exits while held still gets its spawn answered first (bwrap has closed the info pipe by then).
+    if pid in holding:
+        h = holding[pid]
+        os.set_blocking(h[2], True)
+        while True:
+            data = os.read(h[2], 4096)
+            if not data:
+                break
+            h[4] += data
+        release(pid)
+    rid, pidfd, _ = running.pop(pid)
     sel.unregister(pidfd)
     os.close(pidfd)
     _, status = os.waitpid(pid, 0)
@@ -177,7 +262,11 @@ buf = b""
 while True:
     for key, _ in sel.select():
         if key.data is not None:
-            reap(key.data)
+            if key.data < 0:
+                if -key.data in holding:
+                    on_info(-key.data)
+            elif key.data in running:
+                reap(key.data)
             continue
         try:
             data = chan.recv(1 << 20)
@@ -212,6 +301,8 @@ interface LauncherMessage {
   pid?: number;
   fds?: number;
   errno?: number;
+  /** Why a held chain could not be set up (it was killed before its program ran). */
+  reason?: string;
   code?: number | null;
   signal?: number | null;
 }
@@ -318,6 +409,7 @@ export class ChainLauncher {
         control: spec.controlFd ?? null,
         seccomp: spec.seccompFd ?? null,
         code: spec.code ? { fd: spec.code.fd, data: spec.code.data.toString('base64') } : null,
+        setup: spec.setup ?? null,
       });
     });
   }
@@ -371,6 +463,9 @@ export class ChainLauncher {
     } else if (msg.t === 'spawned') {
       p.chain.pid = msg.pid;
       p.expected = msg.fds ?? 0;
+    } else if (msg.t === 'error' && msg.reason !== undefined) {
+      this.fail(msg.id, new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, `cannot start the sandbox: ${msg.reason}`));
+      return;
     } else if (msg.t === 'error') {
       const code = Object.entries(osConstants.errno).find(([, v]) => v === msg.errno)?.[0] ?? 'EUNKNOWN';
       const err = Object.assign(new Error(`cannot start the sandbox chain: ${code}`), { code, errno: msg.errno });

@@ -50,6 +50,8 @@ const SECCOMP_FD = 9;
 const CODE_FD = 10;
 // A pre-started chain's control socket (readiness, start message); below 10, as dash redirects only fds 0-9.
 const CONTROL_FD = 8;
+// bwrap's start hand-off: it reports its sandbox's pid on one and waits on the other until the launcher has set it up.
+const SETUP_FDS = { info: 11, block: 12 };
 const KILL_GRACE_MS = 2_000;
 const SESSION_START_TIMEOUT_MS = 15_000;
 /** A pre-started sandbox that has not said it is ready by then is killed and the start retried. */
@@ -185,7 +187,6 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     } catch (err) {
       throw unavailable(`bubblewrap not found at ${binaries.bwrap}`, err);
     }
-    if (!existsSync(binaries.sh)) throw unavailable(`${binaries.sh} not found`);
     if (!existsSync(LAUNCHER_PYTHON)) throw unavailable(`${LAUNCHER_PYTHON} (runs the sandbox launcher) not found`);
 
     const isRoot = process.getuid?.() === 0;
@@ -333,6 +334,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
       privilegeDrop: this.spawnAs !== null ? 'spawn' : 'setpriv',
       seccompFd: this.seccomp !== null ? SECCOMP_FD : null,
       codeFd: CODE_FD,
+      setupFds: SETUP_FDS,
       cgroupProcsFiles: cgroup?.procsFiles ?? [],
       memoryCgroup: cgroup !== null,
       pidsCgroup: cgroup !== null,
@@ -346,11 +348,12 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
         file: command.file,
         args: command.args,
         stdin,
+        ...(command.setup !== undefined ? { setup: command.setup } : {}),
         ...(this.seccomp !== null ? { seccompFd: SECCOMP_FD } : {}),
         ...('code' in program ? { code: { fd: CODE_FD, data: Buffer.from(program.code, 'utf8') } } : { controlFd: CONTROL_FD }),
       });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw unavailable(`cannot start ${this.binaries.sh}`, err);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw unavailable(`cannot start ${command.file}`, err);
       throw err;
     }
   }
@@ -456,7 +459,6 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
       void this.killRun(child, cgroup);
       child.stdout?.destroy();
       child.stderr?.destroy();
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw unavailable(`cannot start ${this.binaries.sh}`, err);
       if (killedFor === null) throw new PlatformError(PlatformErrorCode.INTERNAL, 'sandbox run failed', { cause: err });
       exit = { code: null, signal: 'SIGKILL' };
     } finally {
@@ -548,7 +550,6 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
       return new WarmSandbox({ language, limits, child, control, exited, workspace, entryDir, cgroup, before, release });
     } catch (err) {
       await release();
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw unavailable(`cannot start ${this.binaries.sh}`, err);
       throw err;
     }
   }
