@@ -37,6 +37,8 @@ interface TurnTiming {
 
 interface Pass {
   timings: TurnTiming[];
+  /** Each episode's turns in order (the first turn also opens the episode's session). */
+  episodeTimings: TurnTiming[][];
   episodes: number;
   load: number;
 }
@@ -65,14 +67,16 @@ export async function run(): Promise<BenchResult> {
         "SELECT score_detail->'turnTimings' AS overheads FROM sample WHERE run_id = ANY($1::uuid[]) AND status = 'SCORED'",
         [started.map((r) => r.id)],
       );
-      const timings = rows.flatMap((r) => r.overheads ?? []);
+      const episodeTimings = rows.map((r) => r.overheads ?? []);
+      const timings = episodeTimings.flat();
       if (timings.length === 0) throw new Error('no turn timings were stored: is the eval worker recording turnTimings?');
-      return { timings, episodes: rows.length, load };
+      return { timings, episodeTimings, episodes: rows.length, load };
     };
-    const alone: Pass = { timings: [], episodes: 0, load: loadavg()[0]! };
+    const alone: Pass = { timings: [], episodeTimings: [], episodes: 0, load: loadavg()[0]! };
     for (const benchmark of TASKS) {
       const pass = await replayRuns([{ benchmark, concurrency: 1 }]);
       alone.timings.push(...pass.timings);
+      alone.episodeTimings.push(...pass.episodeTimings);
       alone.episodes += pass.episodes;
     }
     const loaded = await replayRuns(TASKS.map((benchmark) => ({ benchmark, concurrency: LOADED_CONCURRENCY, maxTokens: LOADED_MAX_TOKENS })));
@@ -96,9 +100,13 @@ export async function run(): Promise<BenchResult> {
 }
 
 /** p50/p95 of a pass's turn overhead and its split: the worker's own loop (outside any call) and the hops to the services. */
-function describe({ timings, episodes, load }: Pass): string {
+function describe({ timings, episodeTimings, episodes, load }: Pass): string {
   const p50 = (values: number[]) => quantile(values, 0.5);
   const turns = timings.map((t) => t.overheadMs);
+  const first = episodeTimings.flatMap((e) => e.slice(0, 1));
+  const later = episodeTimings.flatMap((e) => e.slice(1));
+  const split = (of: TurnTiming[]) =>
+    `p50 ${p50(of.map((t) => t.overheadMs)).toFixed(2)} ms (inference ${p50(of.map((t) => t.hopsMs.model)).toFixed(2)}, sandbox ${p50(of.map((t) => t.hopsMs.code)).toFixed(2)})`;
   return (
     `${turns.length} turns of ${episodes} episodes (load average ${load.toFixed(2)} at the start): ` +
     `p50 ${p50(turns).toFixed(2)} ms, p95 ${quantile(turns, 0.95).toFixed(2)} ms, max ${Math.max(...turns).toFixed(2)} ms; ` +
@@ -106,7 +114,8 @@ function describe({ timings, episodes, load }: Pass): string {
     `p50 ${p50(timings.map((t) => t.excludedMs)).toFixed(1)} ms; overhead split p50: eval worker loop ` +
     `${p50(timings.map((t) => t.wallMs - t.callsMs)).toFixed(2)} ms, gRPC hops and service handling ` +
     `${p50(timings.map((t) => t.callsMs - t.excludedMs)).toFixed(2)} ms (to inference ${p50(timings.map((t) => t.hopsMs.model)).toFixed(2)} ms, ` +
-    `to the sandbox ${p50(timings.map((t) => t.hopsMs.code)).toFixed(2)} ms)`
+    `to the sandbox ${p50(timings.map((t) => t.hopsMs.code)).toFixed(2)} ms); ` +
+    `first turns (${first.length}) ${split(first)}, later turns (${later.length}) ${split(later)}`
   );
 }
 

@@ -118,6 +118,30 @@ describe('sandbox sessions over real gRPC on the local backend', () => {
     await client.closeSession({ sessionId: fresh, team: 'py' });
   });
 
+  it('interrupts a cell whose caller gave up (deadline passed): counted as cancelled, its session kept', async () => {
+    const metric = async (pattern: string) => {
+      const text = await (await fetch(`${sandbox.app.metricsUrl}/metrics`)).text();
+      return Number(new RegExp(`^${pattern} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+    const cancelledCells = () => metric('lemur_sandbox_runs_total\\{language="python",backend="local",mode="cell",outcome="cancelled"\\}');
+    const timedOutCells = () => metric('lemur_sandbox_runs_total\\{language="python",backend="local",mode="cell",outcome="timeout"\\}');
+    const [cancelledBefore, timeoutsBefore] = [await cancelledCells(), await timedOutCells()];
+    const id = await open(PYTHON, 'quitter');
+    await cell(id, 'quitter', 'x = 5');
+    const started = Date.now();
+    const gaveUp = await errorOf(client.runCell({ sessionId: id, team: 'quitter', code: 'import time\ntime.sleep(60)  # 55501', wallMs: 60_000 }, { deadlineMs: 1_000 }));
+    expect(gaveUp.code).toBe('DEADLINE_EXCEEDED');
+    // The sleeper is stopped within the grace period after the caller left, not after its own 60 s.
+    for (let i = 0; i < 100 && (await cancelledCells()) === cancelledBefore; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect([await cancelledCells(), await timedOutCells()]).toEqual([cancelledBefore + 1, timeoutsBefore]);
+    expect(hostProcessesWith('55501')).toEqual([]);
+    // The cell was interrupted like one past its wall time: the session and its state live on.
+    expect(await metric('lemur_sandbox_sessions_closed_total\\{language="python",reason="cancelled"\\}')).toBe(0);
+    expect((await cell(id, 'quitter', 'x')).result?.stdout).toBe('5\n');
+    await client.closeSession({ sessionId: id, team: 'quitter' });
+  });
+
   it('interrupts a cell past its CPU time and keeps the session', async () => {
     const caps = await client.getCapabilities({});
     if (caps.cgroup === 'none') return;

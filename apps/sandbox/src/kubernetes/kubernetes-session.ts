@@ -43,7 +43,11 @@ export class KubernetesSandboxSession implements SandboxSession {
       this.renewAfter = Date.now() + this.pod.claimTtlMs / 2;
     }
     const answer = await this.call(() =>
-      this.runner.runCell({ sessionId: this.sessionId, code: req.code, wallMs: req.wallMs, readFiles: [...(req.readFiles ?? [])] }, { deadlineMs: req.wallMs + CELL_MARGIN_MS }),
+      this.runner.runCell(
+        { sessionId: this.sessionId, code: req.code, wallMs: req.wallMs, readFiles: [...(req.readFiles ?? [])] },
+        // The caller giving up cancels the runner's call, and the runner interrupts the cell.
+        { deadlineMs: req.wallMs + CELL_MARGIN_MS, ...(req.signal ? { signal: req.signal } : {}) },
+      ),
     );
     if (!answer.result) throw new PlatformError(PlatformErrorCode.UPSTREAM_FAILED, 'the sandbox pod answered a cell without a result');
     const result = fromExecuteResponse(answer.result);

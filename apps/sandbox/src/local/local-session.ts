@@ -163,6 +163,10 @@ export class LocalSandboxSession implements SandboxSession {
     this.accept(cell, 'out', this.outScan.begin(token));
     this.accept(cell, 'err', this.errScan.begin(token));
     const wall = setTimeout(() => cell.interrupt('wall_time'), req.wallMs);
+    // The caller gave up: the cell is interrupted as at its wall time (SessionService counts it as cancelled).
+    const onAbort = () => cell.interrupt('wall_time');
+    if (req.signal?.aborted) onAbort();
+    else req.signal?.addEventListener('abort', onAbort, { once: true });
     const watch = watchWorkspace(this.workspace, this.limits.workspaceBytes, () => cell.interrupt('workspace'));
     // RLIMIT_CPU would count the interpreter's whole life, so a cell's CPU time is the cgroup's, polled.
     const cpuWatch =
@@ -180,6 +184,7 @@ export class LocalSandboxSession implements SandboxSession {
     await done;
     const wallMs = Math.round(performance.now() - started);
     clearTimeout(wall);
+    req.signal?.removeEventListener('abort', onAbort);
     clearTimeout(grace);
     clearInterval(repeat);
     watch.stop();

@@ -14,6 +14,12 @@ export interface SessionCellRequest {
   cpuMs: number;
   outputBytes: number;
   readFiles?: readonly string[];
+  /**
+   * Aborted when the cell's caller gave up (its deadline passed or it cancelled). A backend that watches it stops the
+   * cell as its wall-time limit would (interrupt, then kill); SessionService closes the session of one that has not
+   * come back within a grace period after the abort.
+   */
+  signal?: AbortSignal;
 }
 
 /** What a cell produced; `sessionEnded` when the interpreter is gone afterwards. */

@@ -1,7 +1,9 @@
 import { create } from '@bufbuild/protobuf';
+import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { sandboxV1 } from '@lemur/proto';
 import type { SandboxLanguage } from '@lemur/sandbox-policy';
 import { PlatformError } from '@lemur/shared-errors';
+import { whileCallOpen } from '@lemur/shared-grpc';
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { requestedLimits, toExecuteResponse } from '../execute/sandbox.grpc-handler';
@@ -45,9 +47,13 @@ export class SessionGrpcHandler {
   }
 
   @GrpcMethod('SandboxService', 'RunCell')
-  async runCell(req: sandboxV1.RunCellRequest) {
+  async runCell(req: sandboxV1.RunCellRequest, _md: unknown, call: ServerUnaryCall<unknown, unknown>) {
     if (Buffer.byteLength(req.code) > MAX_CELL_BYTES) throw PlatformError.invalid('code', `must be at most ${MAX_CELL_BYTES} bytes`);
-    const result = await this.sessions.runCell(sessionId(req.sessionId), req.team, { code: req.code, wallMs: req.wallMs, readFiles: req.readFiles });
+    const id = sessionId(req.sessionId);
+    // The caller giving up (deadline passed or cancelled) stops the cell, as one-shot Execute does.
+    const result = await whileCallOpen(call, (signal) =>
+      this.sessions.runCell(id, req.team, { code: req.code, wallMs: req.wallMs, readFiles: req.readFiles, signal }),
+    );
     return create(sandboxV1.RunCellResponseSchema, { result: toExecuteResponse(result), sessionEnded: result.sessionEnded });
   }
 

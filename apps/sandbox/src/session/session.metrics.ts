@@ -16,7 +16,7 @@ export class SessionMetrics {
     });
     this.closed = new Counter({
       name: 'lemur_sandbox_sessions_closed_total',
-      help: 'Sessions ended, by why (closed, idle, ended, shutdown).',
+      help: 'Sessions ended, by why (closed, idle, ended, shutdown, cancelled: a cell outlived its caller by the grace period).',
       labelNames: ['language', 'reason'],
       registers: [registry],
     });

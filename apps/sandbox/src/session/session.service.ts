@@ -24,7 +24,13 @@ export interface CreateSessionCommand {
   idleTimeoutMs: number;
 }
 
-type CloseReason = 'closed' | 'idle' | 'ended' | 'shutdown';
+type CloseReason = 'closed' | 'idle' | 'ended' | 'shutdown' | 'cancelled';
+
+/**
+ * How long a cell whose caller gave up may take to come back before its session is closed (which kills the cell): the
+ * grace the local backend gives an interrupted cell before it kills the interpreter.
+ */
+export const CANCELLED_CELL_GRACE_MS = 2_000;
 
 interface OpenSession {
   id: string;
@@ -95,21 +101,51 @@ export class SessionService {
     return { sessionId: id, backend: this.backend.name };
   }
 
-  runCell(id: string, team: string, req: { code: string; wallMs: number; readFiles: readonly string[] }): Promise<SessionCellResult> {
+  /**
+   * Runs a cell. Aborting `req.signal` (the caller gave up) stops the cell: the backend is asked to interrupt it, and a
+   * cell still running CANCELLED_CELL_GRACE_MS later ends with its session. A cell whose caller gave up while it waited
+   * behind another operation never starts (CANCELLED). Either way it is counted as a cancelled cell.
+   */
+  runCell(
+    id: string,
+    team: string,
+    req: { code: string; wallMs: number; readFiles: readonly string[]; signal?: AbortSignal },
+  ): Promise<SessionCellResult> {
     const entry = this.find(id, team);
     const wallMs = req.wallMs === 0 ? entry.limits.wallMs : this.checkWall(req.wallMs);
     // A bad path is the caller's error: refuse it before the cell runs rather than lose the cell's result.
     for (const p of req.readFiles) workspacePathSegments(p, 'read_files');
+    const signal = req.signal;
     return this.serialise(entry, async () => {
-      const result = await entry.session.runCell({
-        code: req.code,
-        wallMs,
-        cpuMs: entry.limits.cpuMs,
-        outputBytes: entry.limits.outputBytes,
-        readFiles: req.readFiles,
-      });
-      this.runMetrics.record({ language: entry.session.language, backend: this.backend.name, mode: 'cell' }, result);
-      return result;
+      const labels = { language: entry.session.language, backend: this.backend.name, mode: 'cell' } as const;
+      if (signal?.aborted) {
+        this.runMetrics.runs.inc({ ...labels, outcome: 'cancelled' });
+        throw new PlatformError(PlatformErrorCode.CANCELLED, 'the caller gave up before the cell started');
+      }
+      let grace: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        grace = setTimeout(() => {
+          this.logger.warn({ sessionId: entry.id, team: entry.team, graceMs: CANCELLED_CELL_GRACE_MS }, 'cell still running after its caller gave up; closing its session');
+          void this.drop(entry, 'cancelled');
+        }, CANCELLED_CELL_GRACE_MS);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const result = await entry.session.runCell({
+          code: req.code,
+          wallMs,
+          cpuMs: entry.limits.cpuMs,
+          outputBytes: entry.limits.outputBytes,
+          readFiles: req.readFiles,
+          ...(signal ? { signal } : {}),
+        });
+        // A cell stopped because its caller gave up is counted as cancelled, not as the limit it was ended by.
+        this.runMetrics.record(labels, result, signal?.aborted ? 'cancelled' : undefined);
+        return result;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        clearTimeout(grace);
+      }
     });
   }
 

@@ -1,9 +1,10 @@
 import { create } from '@bufbuild/protobuf';
-import { Server, ServerCredentials, status, type ServerWritableStream } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import { inferenceV1 } from '@lemur/proto';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGrpcClient, type GrpcClient } from './grpc-client';
+import { toGrpcError } from './grpc-status.mapper';
 import { grpcServiceDefinition } from './service-definition';
 
 type StreamCall = ServerWritableStream<inferenceV1.GenerateStreamRequest, inferenceV1.GenerateStreamResponse>;
@@ -108,5 +109,71 @@ describe('createGrpcClient server streams', () => {
     const messages = stream('hang', { deadlineMs: 200 });
     expect((await messages.next()).value?.delta).toBe('t0');
     await expect(messages.next()).rejects.toMatchObject({ code: PlatformErrorCode.DEADLINE_EXCEEDED });
+  });
+});
+
+type UnaryCall = ServerUnaryCall<inferenceV1.GenerateRequest, inferenceV1.GenerateResponse>;
+
+describe('createGrpcClient unary calls', () => {
+  let server: Server;
+  let client: GrpcClient<typeof inferenceV1.InferenceService.method>;
+  const seen = { cancelled: 0, authorization: [] as unknown[] };
+
+  beforeAll(async () => {
+    server = new Server();
+    server.addService(grpcServiceDefinition(inferenceV1.InferenceService), {
+      // By model name: `echo` answers with the team it was sent and the metadata's trace header, `fail` fails with a
+      // domain code in the metadata (as toGrpcError sends it), `plain` fails with a bare status, `hang` never answers.
+      Generate: (call: UnaryCall, callback: sendUnaryData<inferenceV1.GenerateResponse>) => {
+        call.on('cancelled', () => (seen.cancelled += 1));
+        seen.authorization.push(call.metadata.get('authorization')[0]);
+        const model = call.request.model;
+        if (model === 'echo') {
+          callback(null, create(inferenceV1.GenerateResponseSchema, { model: `${call.request.team}/${String(call.metadata.get('x-extra')[0] ?? '')}`, latencyMs: 7 }));
+        } else if (model === 'fail') {
+          callback(toGrpcError(PlatformError.invalid('sampling.n', 'must be at most 64')));
+        } else if (model === 'plain') {
+          callback({ code: status.RESOURCE_EXHAUSTED, details: 'queue full' });
+        }
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    client = createGrpcClient(inferenceV1.InferenceService, `127.0.0.1:${port}`, { defaultDeadlineMs: 10_000, internalToken: 'a'.repeat(32) });
+  });
+  afterAll(() => {
+    client.close();
+    server.forceShutdown();
+  });
+
+  it('resolves with the response, sending the internal token and the given metadata', async () => {
+    const response = await client.generate({ model: 'echo', team: 'blue' }, { metadata: { 'x-extra': 'yes' } });
+    expect(response).toMatchObject({ model: 'blue/yes', latencyMs: 7 });
+    expect(seen.authorization.at(-1)).toBe(`Bearer ${'a'.repeat(32)}`);
+  });
+
+  it('throws a failure as the PlatformError the server reported, field included', async () => {
+    const err = await client.generate({ model: 'fail' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlatformError);
+    expect(err).toMatchObject({ code: PlatformErrorCode.INVALID_ARGUMENT, field: 'sampling.n', message: 'sampling.n: must be at most 64' });
+    await expect(client.generate({ model: 'plain' })).rejects.toMatchObject({ code: PlatformErrorCode.RESOURCE_EXHAUSTED, message: 'queue full' });
+  });
+
+  it('fails a call that outlives its deadline with DEADLINE_EXCEEDED', async () => {
+    await expect(client.generate({ model: 'hang' }, { deadlineMs: 200 })).rejects.toMatchObject({ code: PlatformErrorCode.DEADLINE_EXCEEDED });
+  });
+
+  it('cancels the call when the signal aborts (CANCELLED), and never starts one whose signal already aborted', async () => {
+    const before = seen.cancelled;
+    const abort = new AbortController();
+    const calls = seen.authorization.length;
+    const pending = client.generate({ model: 'hang' }, { signal: abort.signal });
+    await expect.poll(() => seen.authorization.length).toBe(calls + 1);
+    abort.abort();
+    await expect(pending).rejects.toMatchObject({ code: PlatformErrorCode.CANCELLED });
+    await expect.poll(() => seen.cancelled).toBe(before + 1);
+    await expect(client.generate({ model: 'echo' }, { signal: abort.signal })).rejects.toBe(abort.signal.reason);
+    expect(seen.authorization.length).toBe(calls + 1);
   });
 });

@@ -244,6 +244,67 @@ function directServerStream<T>(
 }
 
 /**
+ * A unary call on the channel's call directly, without the client's call emitter, interceptor chain and per-call
+ * caller-stack Error: the eval worker's model and code calls pay those on every turn. Same contract as the client's
+ * `makeUnaryRequest`: the one response message, or a non-OK status (also for none or several messages, and for a
+ * response that cannot be parsed) thrown as a PlatformError; aborting `signal` cancels. Used while no tracing
+ * interceptor has to see the call.
+ */
+function directUnary(
+  client: Client,
+  definition: MethodDefinition<unknown, unknown>,
+  request: unknown,
+  metadata: Metadata,
+  deadline: Date,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const call = client.getChannel().createCall(definition.path, deadline, undefined, null, undefined);
+    const cancel = () => call.cancelWithStatus(GrpcStatus.CANCELLED, 'Cancelled on client');
+    let response: unknown;
+    let received = false;
+    let readError: StatusObject | undefined;
+    let done = false;
+    call.start(metadata, {
+      onReceiveMetadata: () => undefined,
+      onReceiveMessage: (bytes: Buffer) => {
+        if (received) {
+          call.cancelWithStatus(GrpcStatus.UNIMPLEMENTED, 'Too many responses received');
+          return;
+        }
+        received = true;
+        try {
+          response = definition.responseDeserialize(bytes);
+        } catch (err) {
+          readError = { code: GrpcStatus.INTERNAL, details: `Response message parsing error: ${(err as Error).message}`, metadata: new Metadata() };
+          call.cancelWithStatus(readError.code, readError.details);
+        }
+      },
+      onReceiveStatus: (statusReceived: StatusObject) => {
+        if (done) return;
+        done = true;
+        signal?.removeEventListener('abort', cancel);
+        const status = readError ?? statusReceived;
+        if (status.code !== GrpcStatus.OK) reject(fromGrpcError(serviceError(status)));
+        else if (!received) reject(fromGrpcError(serviceError({ code: GrpcStatus.UNIMPLEMENTED, details: 'No message received', metadata: status.metadata })));
+        else resolve(response);
+      },
+    });
+    let serialized: Buffer;
+    try {
+      serialized = definition.requestSerialize(request);
+    } catch (err) {
+      call.cancelWithStatus(GrpcStatus.INTERNAL, `Request message serialization failure: ${(err as Error).message}`);
+      serialized = Buffer.alloc(0);
+    }
+    call.sendMessageWithContext({}, serialized);
+    call.halfClose();
+    call.startRead();
+    if (signal !== undefined) signal.addEventListener('abort', cancel, { once: true });
+  });
+}
+
+/**
  * Connects to `address` (host:port) and returns a typed, traced client; `defaultDeadlineMs` applies to calls that give
  * none, and `internalToken` (the platform's LEMUR_INTERNAL_TOKEN) goes with every call.
  */
@@ -266,9 +327,13 @@ export function createGrpcClient<T extends GenServiceMethods>(
     const call = client[method.name]!.bind(client);
     const deadlineFor = (options?: CallOptions) => new Date(Date.now() + (options?.deadlineMs ?? opts.defaultDeadlineMs));
     if (method.methodKind === 'unary') {
-      result[method.localName] = (request: unknown, options?: CallOptions) =>
-        new Promise((resolve, reject) => {
-          if (options?.signal?.aborted) return reject(options.signal.reason);
+      const methodDefinition = definition[method.name]!;
+      result[method.localName] = (request: unknown, options?: CallOptions) => {
+        if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
+        if (!tracingActive()) {
+          return directUnary(client, methodDefinition, request, toMetadata(options?.metadata, authorization), deadlineFor(options), options?.signal);
+        }
+        return new Promise((resolve, reject) => {
           const onAbort = () => pending.cancel();
           const pending = call(
             request,
@@ -282,6 +347,7 @@ export function createGrpcClient<T extends GenServiceMethods>(
           ) as { cancel(): void };
           options?.signal?.addEventListener('abort', onAbort, { once: true });
         });
+      };
     } else if (method.methodKind === 'server_streaming') {
       const methodDefinition = definition[method.name]!;
       result[method.localName] = (request: unknown, options?: CallOptions): AsyncIterable<unknown> => ({
