@@ -29,6 +29,11 @@ type SuiteRun = MessageInitShape<typeof evalV1.SuiteRunSchema>;
  * An in-memory stand-in for the eval and inference services, served over real gRPC on loopback: the gateway's tests
  * are about its HTTP contract, so the behaviour here is just enough to page, cancel and fail realistically.
  */
+/** A listing's answer as JSON: one string per item (`json`) or the page as one JSON array in UTF-8 bytes (`jsonArray`). */
+function listingJson<K extends 'runsJson' | 'samplesJson'>(mode: 'json' | 'jsonArray', itemsJson: string[], nextPageToken: string, key: K) {
+  return mode === 'json' ? { [key]: itemsJson, nextPageToken } : { [`${key}Array`]: Buffer.from(`[${itemsJson.join(',')}]`), nextPageToken };
+}
+
 export class FakePlatformServer {
   readonly runs: Run[] = [];
   readonly samples = new Map<string, Sample[]>();
@@ -36,8 +41,11 @@ export class FakePlatformServer {
   readonly schedules: Schedule[] = [];
   readonly suites: SuiteRun[] = [];
   private readonly server = new Server();
-  /** Listings answer as the eval service does now (each item as REST JSON text), not with messages (as it used to). */
-  listingAsJson = false;
+  /**
+   * How listings answer: with messages (as the eval service used to), each item as REST JSON text (`json`, its previous
+   * version) or the page as one JSON array in bytes (`jsonArray`, as it does now).
+   */
+  listing: 'messages' | 'json' | 'jsonArray' = 'messages';
 
   /** host:port of the server, once started. */
   address = '';
@@ -155,9 +163,9 @@ export class FakePlatformServer {
             (!req.scheduleId || r.scheduleId === req.scheduleId),
         );
         return page(mine, req.pageSize, req.pageToken, (runs, nextPageToken) =>
-          this.listingAsJson
-            ? { runsJson: runs.map((r) => JSON.stringify(runJson(create(evalV1.RunSchema, r)))), nextPageToken }
-            : { runs, nextPageToken },
+          this.listing === 'messages'
+            ? { runs, nextPageToken }
+            : listingJson(this.listing, runs.map((r) => JSON.stringify(runJson(create(evalV1.RunSchema, r)))), nextPageToken, 'runsJson'),
         );
       }),
       ListSamples: unary((req: evalV1.ListSamplesRequest) => {
@@ -166,9 +174,9 @@ export class FakePlatformServer {
           (s) => (!req.status || s.status === req.status) && (req.passed === undefined || s.passed === req.passed),
         );
         return page(all, req.pageSize, req.pageToken, (samples, nextPageToken) =>
-          this.listingAsJson
-            ? { samplesJson: samples.map((x) => JSON.stringify(sampleJson(create(evalV1.SampleSchema, x)))), nextPageToken }
-            : { samples, nextPageToken },
+          this.listing === 'messages'
+            ? { samples, nextPageToken }
+            : listingJson(this.listing, samples.map((x) => JSON.stringify(sampleJson(create(evalV1.SampleSchema, x)))), nextPageToken, 'samplesJson'),
         );
       }),
       GetSample: unary((req: evalV1.GetSampleRequest) => {

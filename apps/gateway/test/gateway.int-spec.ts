@@ -199,20 +199,26 @@ describe('runs over REST', () => {
     };
     const read = async () => Promise.all((await paths()).map((path) => call('GET', path, { team })));
     const fromMessages = await read();
-    fake.listingAsJson = true;
     try {
+      fake.listing = 'json';
       const fromJson = await read();
+      fake.listing = 'jsonArray';
+      const fromJsonArray = await read();
       for (const [i, response] of fromJson.entries()) {
         expect(response.status, response.text).toBe(200);
         expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
         expect(response.json).toStrictEqual(fromMessages[i]!.json);
+        // The page in bytes gives the same response, byte for byte.
+        expect(fromJsonArray[i]!.status).toBe(200);
+        expect(fromJsonArray[i]!.headers.get('content-type')).toBe('application/json; charset=utf-8');
+        expect(fromJsonArray[i]!.text).toBe(response.text);
       }
       expect(responseSchemas.RunPage.parse(fromJson[0]!.json).nextCursor).toEqual(expect.any(String));
       expect(responseSchemas.RunPage.parse(fromJson[1]!.json)).toMatchObject({ runs: [expect.anything()], nextCursor: null });
       expect(responseSchemas.SamplePage.parse(fromJson[2]!.json).samples).toHaveLength(3);
       expect(responseSchemas.SamplePage.parse(fromJson[3]!.json).samples).toMatchObject([{ status: 'errored', score: null }]);
     } finally {
-      fake.listingAsJson = false;
+      fake.listing = 'messages';
     }
   });
 

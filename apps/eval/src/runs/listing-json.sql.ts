@@ -1,6 +1,7 @@
-// The listings' JSON written by Postgres, in the bytes listing-json.mapper.ts writes (listing-json.sql.int-spec.ts
-// compares the two on stored rows): each listed sample and run leaves the database as a few JSON text parts around the
-// values the service writes (a sample's score; a run's team name, mapped config, live summary and regression check).
+// The listings' JSON written by Postgres, in the bytes the reference listing-json.reference.test-fixture.ts writes
+// (listing-json.sql.int-spec.ts compares the two on stored rows): each listed sample and run leaves the database as a
+// few JSON text parts around the values the service writes (a sample's score; a run's team name, mapped config, live
+// summary and regression check).
 // Eval then decodes a few columns per row instead of every column and only joins strings: half its CPU per page of
 // 100 samples (bench/api-latency.bench.ts).
 

@@ -43,3 +43,31 @@ export function testRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {
     ...overrides,
   };
 }
+
+/** A listed sample as the REST API shows it (what SampleRepository#pageJson writes), parsed. */
+export interface ListedSample {
+  id: string;
+  itemId: string;
+  itemIndex: number;
+  sampleIndex: number;
+  status: 'pending' | 'scored' | 'errored' | 'cancelled';
+  score: number | null;
+  passed: boolean | null;
+  prompt: string;
+  completion: string;
+  error: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number;
+  detail: { score: unknown; transcript: unknown; attempts: number };
+}
+
+/** A page of a run's samples as ListSamples lists it (pageJson), each sample parsed. */
+export async function listedSamples(
+  samples: SampleRepository,
+  runId: string,
+  opts: Parameters<SampleRepository['pageJson']>[1],
+): Promise<{ items: ListedSample[]; nextCursor: string | null }> {
+  const page = await samples.pageJson(runId, opts);
+  return { items: page.items.map((json) => JSON.parse(json) as ListedSample), nextCursor: page.nextCursor };
+}

@@ -2,7 +2,7 @@
 // correct under a filter), samples filtered by verdict, and one sample of a run by id (never another run's).
 import type { PrismaClient } from '@lemur/shared-database';
 import { describe, expect, it } from 'vitest';
-import { useTestRepositories } from './repositories.test-fixture';
+import { listedSamples, useTestRepositories } from './repositories.test-fixture';
 import type { RunRepository } from './run.repository';
 import type { SampleRepository } from './sample.repository';
 import type { RunSpec } from './run.types';
@@ -86,12 +86,12 @@ describe('sample lookups', () => {
         error: i === 5 ? 'INTERNAL: boom' : null,
       });
     }
-    const failed = await samples.page(run.id, { status: 'SCORED', passed: false, limit: 2 });
+    const failed = await listedSamples(samples, run.id, { status: 'SCORED', passed: false, limit: 2 });
     expect(failed.items.map((s) => s.itemIndex)).toEqual([0, 2]);
-    const rest = await samples.page(run.id, { status: 'SCORED', passed: false, limit: 2, cursor: failed.nextCursor! });
+    const rest = await listedSamples(samples, run.id, { status: 'SCORED', passed: false, limit: 2, cursor: failed.nextCursor! });
     expect(rest.items.map((s) => s.itemIndex)).toEqual([4]);
     expect(rest.nextCursor).toBeNull();
-    expect((await samples.page(run.id, { passed: true, limit: 10 })).items.map((s) => s.itemIndex)).toEqual([1, 3]);
+    expect((await listedSamples(samples, run.id, { passed: true, limit: 10 })).items.map((s) => s.itemIndex)).toEqual([1, 3]);
 
     const one = await samples.findInRun(run.id, sampleIds[3]!);
     expect(one).toMatchObject({ id: sampleIds[3], itemIndex: 3, prompt: 'Q3', passed: true, transcript: [{ role: 'model', content: 'turn 3' }] });

@@ -50,7 +50,7 @@ export interface SampleView extends SampleRecord {
   latencyMs: number | null;
 }
 
-/** A sample as listings send it: JSON columns as JSON text, passed on unparsed (null when absent). */
+/** A sample with its stored columns, JSON ones as JSON text passed on unparsed (null when absent): what exports send. */
 export interface SampleRow {
   id: string;
   itemId: string;
@@ -68,17 +68,6 @@ export interface SampleRow {
   latencyMs: number | null;
   scoreDetailJson: string | null;
   transcriptJson: string | null;
-}
-
-/** A run as listings send it: JSON columns as the stored JSON text, passed on unparsed (null when absent), times as ISO text. */
-export interface RunRow extends Omit<RunRecord, 'config' | 'spec' | 'summary' | 'regression' | 'createdAt' | 'startedAt' | 'finishedAt'> {
-  configJson: string;
-  specJson: string;
-  summaryJson: string | null;
-  regressionJson: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
 }
 
 /** A listed sample as ListSamples sends it, in parts (listing-json.sql.ts): the JSON Postgres wrote, around its score. */
@@ -126,8 +115,6 @@ export interface RunStore {
   findForTeam(teamId: string, id: string): Promise<RunRecord | null>;
   findById(id: string): Promise<RunRecord | null>;
   listForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunRecord>>;
-  /** The same page as listForTeam, JSON columns left as text: what ListRuns sends on without parsing it. */
-  listRowsForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunRow>>;
   /** The same page as listForTeam, as the JSON parts ListRuns sends (RunJsonRow). */
   listJsonForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunJsonRow>>;
   listActive(): Promise<RunRecord[]>;
@@ -159,9 +146,10 @@ export interface SampleStore {
   finishedPositions(runId: string): Promise<SamplePosition[]>;
   /** The sample at (item, sample index) of a run. */
   findAt(runId: string, itemIndex: number, sampleIndex: number): Promise<SampleView | null>;
-  /** `passed` keeps only samples with that verdict (scored ones; false = the failed ones). */
-  page(runId: string, opts: { status?: SampleStatusName; passed?: boolean; limit: number; cursor?: string }): Promise<Page<SampleRow>>;
-  /** The same page as `page`, each sample as the JSON object the REST API lists (written by Postgres). */
+  /**
+   * A page of a run's samples in (item, sample) order, each as the JSON object the REST API lists (written by Postgres);
+   * `passed` keeps only samples with that verdict (scored ones; false = the failed ones).
+   */
   pageJson(runId: string, opts: { status?: SampleStatusName; passed?: boolean; limit: number; cursor?: string }): Promise<Page<string>>;
   /** One sample of the run, or null when the run has no sample with this id. */
   findInRun(runId: string, id: string): Promise<SampleView | null>;

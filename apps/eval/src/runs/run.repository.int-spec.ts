@@ -1,6 +1,6 @@
-import type { PrismaClient } from '@lemur/shared-database';
+import { sqlPoolOf, type PrismaClient } from '@lemur/shared-database';
 import { describe, expect, it } from 'vitest';
-import { runRecordOf } from './listing-json.mapper';
+import { runRecordOf, runRowsOfPage } from './listing-json.reference.test-fixture';
 import type { NewRun } from './run-store';
 import { testRunSpec, useTestRepositories } from './repositories.test-fixture';
 import type { RunRepository } from './run.repository';
@@ -99,7 +99,7 @@ describe('RunRepository', () => {
     expect(rest.nextCursor).toBeNull();
   });
 
-  it('lists the same page with the JSON columns as the stored text, every other column as listForTeam reads it', async () => {
+  it('reads the stored rows of a page for the listing reference as listForTeam reads them, JSON columns as the stored text', async () => {
     const teamId = await runs.ensureTeam('sql-rows');
     const { run: first } = await runs.createWithSamples(newRun(teamId, 1, 1));
     const { run } = await runs.createWithSamples(newRun(teamId));
@@ -107,14 +107,14 @@ describe('RunRepository', () => {
     await runs.finish(run.id, 'SUCCEEDED', { metrics: [{ name: 'pass@1', value: 0.5, ci: [0.1, 0.9], n: 2, method: 'wilson' }], counts: { total: 4 } });
     await prisma.run.update({ where: { id: run.id }, data: { regression: { regressed: false, delta: 0.1, ci: [-0.1, 0.3], note: '' } } });
     const records = await runs.listForTeam(teamId, { limit: 1 });
-    const rows = await runs.listRowsForTeam(teamId, { limit: 1 });
-    expect(rows.nextCursor).toBe(records.nextCursor);
+    const rows = await runRowsOfPage(sqlPoolOf(prisma), teamId, { limit: 1 });
+    expect(rows.more).toBe(true);
     const [row] = rows.items;
     expect(typeof row?.summaryJson).toBe('string');
     expect(row && runRecordOf(row)).toStrictEqual(records.items[0]);
-    const rest = await runs.listRowsForTeam(teamId, { limit: 5, cursor: rows.nextCursor ?? '' });
+    const rest = await runRowsOfPage(sqlPoolOf(prisma), teamId, { limit: 5, cursor: records.nextCursor ?? '' });
     expect(rest.items.map((r) => [r.id, r.summaryJson, r.regressionJson])).toEqual([[first.id, null, null]]);
-    expect(rest.nextCursor).toBeNull();
+    expect(rest.more).toBe(false);
   });
 
   it('filters a team\'s runs by model, benchmark and status, across pages', async () => {

@@ -2,8 +2,8 @@
 import { Prisma, sqlPoolOf, type PrismaClient, type Run } from '@lemur/shared-database';
 import { PlatformError } from '@lemur/shared-errors';
 import type { Pool } from 'pg';
-import { isoSql, RUN_JSON_PARTS_SQL } from './listing-json.sql';
-import type { NewRun, Page, RunFilter, RunJsonRow, RunRow, RunStore } from './run-store';
+import { RUN_JSON_PARTS_SQL } from './listing-json.sql';
+import type { NewRun, Page, RunFilter, RunJsonRow, RunStore } from './run-store';
 import type { RegressionCheckData, RunConfigData, RunRecord, RunSpec, RunStatusName } from './run.types';
 
 const INSERT_CHUNK = 5_000;
@@ -38,13 +38,6 @@ const RUN_COLUMNS = `id, team_id AS "teamId", model_name AS "modelName", benchma
   status, config, spec, total_samples AS "totalSamples", summary, error, created_at AS "createdAt",
   started_at AS "startedAt", finished_at AS "finishedAt", schedule_id AS "scheduleId", regression,
   source_run_id AS "sourceRunId", suite_run_id AS "suiteRunId"`;
-
-// The same row with JSON columns as the stored text and times as ISO text written by Postgres: what listing-json.mapper.ts
-// maps (the reference listing-json.sql.int-spec.ts compares the SQL-written listing to).
-const RUN_ROW_COLUMNS = `id, team_id AS "teamId", model_name AS "modelName", benchmark, benchmark_version AS "benchmarkVersion",
-  status, config::text AS "configJson", spec::text AS "specJson", total_samples AS "totalSamples", summary::text AS "summaryJson",
-  error, ${isoSql('created_at')} AS "createdAt", ${isoSql('started_at')} AS "startedAt", ${isoSql('finished_at')} AS "finishedAt",
-  schedule_id AS "scheduleId", regression::text AS "regressionJson", source_run_id AS "sourceRunId", suite_run_id AS "suiteRunId"`;
 
 /** Opaque keyset cursor over (createdAt desc, id desc); `createdAt` as a Date or its ISO text. */
 function encodeCursor(row: { createdAt: Date | string; id: string }): string {
@@ -166,10 +159,6 @@ export class RunRepository implements RunStore {
   async listForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunRecord>> {
     const page = await this.pageOfTeam<Run>(teamId, opts, RUN_COLUMNS, 'runs-of-team');
     return { items: page.items.map(toRecord), nextCursor: page.nextCursor };
-  }
-
-  async listRowsForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunRow>> {
-    return this.pageOfTeam<RunRow>(teamId, opts, RUN_ROW_COLUMNS, 'run-rows-of-team');
   }
 
   async listJsonForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunJsonRow>> {

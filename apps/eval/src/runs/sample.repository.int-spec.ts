@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useTestRepositories } from './repositories.test-fixture';
+import { listedSamples, useTestRepositories } from './repositories.test-fixture';
 import type { RunRepository } from './run.repository';
 import type { SampleRepository } from './sample.repository';
 import type { RunSpec, SampleResult } from './run.types';
@@ -64,7 +64,7 @@ describe('SampleRepository', () => {
       samples.recordResult(id, result({ completion: 'second', score: 0, passed: false })),
     ]);
     expect(outcomes.filter(Boolean)).toHaveLength(1);
-    const [stored] = (await samples.page(runId, { limit: 10 })).items;
+    const [stored] = (await listedSamples(samples, runId, { limit: 10 })).items;
     expect(stored?.completion).toBe(outcomes[0] ? 'first' : 'second');
     expect(await samples.recordResult(id, result())).toBe(false);
   });
@@ -77,7 +77,7 @@ describe('SampleRepository', () => {
       result({ completion: `gzip${binary}`, transcript: [{ role: 'observation', content: binary }], scoreDetail: { reason: `diff\u0000`, [`k\u0000`]: 1 } }),
     );
     expect(stored).toBe(true);
-    const [row] = (await samples.page(runId, { limit: 1 })).items;
+    const [row] = (await listedSamples(samples, runId, { limit: 1 })).items;
     expect(row?.completion).toBe('gzip\u001f\u008b\b\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\u0003');
     const view = await samples.findAt(runId, 0, 0);
     expect(view?.transcript).toEqual([{ role: 'observation', content: '\u001f\u008b\b\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\u0003' }]);
@@ -87,8 +87,8 @@ describe('SampleRepository', () => {
   it('keeps an errored sample unscored (null), never a silent 0', async () => {
     const { runId, sampleIds } = await createRun(1, 1);
     await samples.recordResult(sampleIds[0] ?? '', result({ status: 'ERRORED', score: null, passed: null, error: 'timeout' }));
-    const [stored] = (await samples.page(runId, { limit: 1 })).items;
-    expect(stored).toMatchObject({ status: 'ERRORED', score: null, passed: null, error: 'timeout', latencyMs: 3 });
+    const [stored] = (await listedSamples(samples, runId, { limit: 1 })).items;
+    expect(stored).toMatchObject({ status: 'errored', score: null, passed: null, error: 'timeout', latencyMs: 3 });
     expect(await samples.scoredRows(runId)).toEqual([
       { itemIndex: 0, itemGroup: null, score: null, passed: null, promptTokens: 10, completionTokens: 1 },
     ]);
@@ -110,16 +110,16 @@ describe('SampleRepository', () => {
     const all: [number, number][] = [];
     let cursor: string | undefined;
     for (;;) {
-      const page = await samples.page(runId, { limit: 4, ...(cursor ? { cursor } : {}) });
+      const page = await listedSamples(samples, runId, { limit: 4, ...(cursor ? { cursor } : {}) });
       all.push(...page.items.map((s): [number, number] => [s.itemIndex, s.sampleIndex]));
       if (page.nextCursor === null) break;
       cursor = page.nextCursor;
     }
     expect(all).toEqual([[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]]);
 
-    const pending = await samples.page(runId, { status: 'PENDING', limit: 2 });
-    expect(pending.items.every((s) => s.status === 'PENDING')).toBe(true);
-    const rest = await samples.page(runId, { status: 'PENDING', limit: 2, cursor: pending.nextCursor ?? '' });
+    const pending = await listedSamples(samples, runId, { status: 'PENDING', limit: 2 });
+    expect(pending.items.every((s) => s.status === 'pending')).toBe(true);
+    const rest = await listedSamples(samples, runId, { status: 'PENDING', limit: 2, cursor: pending.nextCursor ?? '' });
     expect([...pending.items, ...rest.items]).toHaveLength(3);
     expect(rest.nextCursor).toBeNull();
 
@@ -128,19 +128,19 @@ describe('SampleRepository', () => {
     expect((await samples.pendingIds(runId)).sort()).toEqual(sampleIds.filter((_, i) => i % 2 === 1).sort());
   });
 
-  it('lists samples with their JSON columns as JSON text, filtered by verdict', async () => {
+  it('lists samples with their stored JSON columns, filtered by verdict', async () => {
     const { runId, sampleIds } = await createRun(3, 1);
     await samples.recordResult(sampleIds[0]!, result({ scoreDetail: { expected: '42', got: 'forty-two', n: 1.5 } }));
     await samples.recordResult(sampleIds[1]!, result({ score: 0, passed: false, transcript: null }));
-    const page = await samples.page(runId, { limit: 10 });
-    expect(page.items.map((s) => [s.itemIndex, s.status, s.passed])).toEqual([[0, 'SCORED', true], [1, 'SCORED', false], [2, 'PENDING', null]]);
+    const page = await listedSamples(samples, runId, { limit: 10 });
+    expect(page.items.map((s) => [s.itemIndex, s.status, s.passed])).toEqual([[0, 'scored', true], [1, 'scored', false], [2, 'pending', null]]);
     const [first, second, pending] = page.items;
-    expect(JSON.parse(first!.scoreDetailJson!)).toEqual({ expected: '42', got: 'forty-two', n: 1.5 });
-    expect(JSON.parse(first!.transcriptJson!)).toEqual(result().transcript);
-    expect(first).toMatchObject({ id: sampleIds[0], itemId: 'gsm8k/0', attempts: 0, score: 1, latencyMs: 3, promptTokens: 10, error: null });
-    expect(second?.transcriptJson).toBeNull();
-    expect(pending).toMatchObject({ scoreDetailJson: null, transcriptJson: null, prompt: null, score: null });
-    const failed = await samples.page(runId, { passed: false, limit: 10 });
+    expect(first?.detail.score).toEqual({ expected: '42', got: 'forty-two', n: 1.5 });
+    expect(first?.detail.transcript).toEqual(result().transcript);
+    expect(first).toMatchObject({ id: sampleIds[0], itemId: 'gsm8k/0', score: 1, latencyMs: 3, promptTokens: 10, error: null, detail: { attempts: 0 } });
+    expect(second?.detail.transcript).toBeNull();
+    expect(pending).toMatchObject({ detail: { score: null, transcript: null, attempts: 0 }, prompt: '', score: null });
+    const failed = await listedSamples(samples, runId, { passed: false, limit: 10 });
     expect(failed.items.map((s) => s.id)).toEqual([sampleIds[1]]);
   });
 });

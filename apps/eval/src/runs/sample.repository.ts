@@ -5,7 +5,7 @@ import { PlatformError } from '@lemur/shared-errors';
 import type { Pool } from 'pg';
 import { sampleJsonOf } from './listing-json.mapper';
 import { SAMPLE_JSON_PARTS_SQL } from './listing-json.sql';
-import type { Page, SampleCounts, SampleJsonRow, SamplePosition, SampleRow, SampleStore, SampleView } from './run-store';
+import type { Page, SampleCounts, SampleJsonRow, SamplePosition, SampleStore, SampleView } from './run-store';
 import type { ScoredSampleRow } from './run-summary';
 import type { SampleRecord, SampleResult, SampleStatusName } from './run.types';
 
@@ -36,12 +36,6 @@ function toView(row: Sample): SampleView {
     latencyMs: row.latencyMs,
   };
 }
-
-// A page of samples is read with node-postgres on the client's own pool (a named statement, JSON columns as text that is
-// passed on unparsed): Prisma's query builder cost four times the CPU of the query for a page of 100 samples.
-const SAMPLE_ROW_COLUMNS = `id, item_id AS "itemId", item_index AS "itemIndex", sample_index AS "sampleIndex", status, attempts,
-  prompt, completion, score, passed, error, prompt_tokens AS "promptTokens", completion_tokens AS "completionTokens",
-  latency_ms AS "latencyMs", score_detail::text AS "scoreDetailJson", transcript::text AS "transcriptJson"`;
 
 /** Keyset cursor over (itemIndex, sampleIndex). */
 function encodeCursor(row: { itemIndex: number; sampleIndex: number }): string {
@@ -190,10 +184,8 @@ export class SampleRepository implements SampleStore {
     return rows.map((r) => r.id);
   }
 
-  async page(runId: string, opts: SamplePageOptions): Promise<Page<SampleRow>> {
-    return this.query<SampleRow>(samplePageQuery(runId, opts, SAMPLE_ROW_COLUMNS, 'samples-of-run'), opts.limit);
-  }
-
+  // node-postgres on the client's own pool (a named statement, each sample as the JSON Postgres wrote): Prisma's query
+  // builder cost four times the CPU of the query for a page of 100 samples.
   async pageJson(runId: string, opts: SamplePageOptions): Promise<Page<string>> {
     const page = await this.query<SampleJsonRow>(samplePageJsonQuery(runId, opts), opts.limit);
     return { items: page.items.map(sampleJsonOf), nextCursor: page.nextCursor };

@@ -1,6 +1,8 @@
+// The reference listings (listing-json.reference.test-fixture.ts) the SQL-written ones are pinned to: the shapes the REST
+// API lists, with the config and regression check mapped as the service maps them (listing-json.mapper.ts).
 import { describe, expect, it } from 'vitest';
-import { runListingJson, runRecordOf, sampleListingJson } from './listing-json.mapper';
-import type { RunRow, SampleRow } from './run-store';
+import { runListingJson, runRecordOf, sampleListingJson, type RunRow } from './listing-json.reference.test-fixture';
+import type { SampleRow } from './run-store';
 
 const SPEC_TEXT = '{"items": 2, "metric": "pass@k", "sampling": {"stop": ["\\ndef"], "maxTokens": 64}, "benchmarkRef": "humaneval@1"}';
 const SUMMARY_TEXT =
