@@ -52,12 +52,18 @@ export async function startSandbox(config: SandboxConfig): Promise<RunningSandbo
     ...(mysqlDumpFile ? { mysqlDumpFile } : {}),
     mysqlDatabasePrefix: config.mysqlDatabasePrefix,
   });
-  // Kubernetes keeps warm pods instead; the in-pod runner (SANDBOX_MODE=runner) has no bwrap chain to pre-start.
-  if (backend instanceof LocalSandboxBackend) {
-    backend.startExecPool({ size: config.execPool.size, parallelStarts: config.execPool.parallelStarts, metrics: new ExecPoolMetrics(registry) });
-  }
   const runMetrics = new SandboxMetrics(registry);
   const execute = new ExecuteService(backend, runMetrics, config.maxConcurrent, sql);
+  // Kubernetes keeps warm pods instead; the in-pod runner (SANDBOX_MODE=runner) has no bwrap chain to pre-start.
+  if (backend instanceof LocalSandboxBackend) {
+    backend.startExecPool({
+      size: config.execPool.size,
+      parallelStarts: config.execPool.parallelStarts,
+      metrics: new ExecPoolMetrics(registry),
+      // Pre-starts use only the run slots left idle, never the cores the runs are using.
+      gate: execute.idle,
+    });
+  }
   const sessionMetrics = new SessionMetrics(registry);
   const sessionLogger = logger.child({ context: 'SessionService' });
   // Kubernetes keeps its own warm pool of pods; pre-starting sessions there would only hold pods claimed.

@@ -2,6 +2,7 @@ import type { ExecResult } from '@lemur/sandbox-policy';
 import { PlatformError } from '@lemur/shared-errors';
 import type { ExecRequest } from '../local';
 import type { SqlExecuteService, SqlRunRequest } from '../sql';
+import { IdleGate } from '../warm-pool/idle-gate';
 import type { ExecBackend } from './sandbox-backend';
 import type { SandboxMetrics } from './sandbox.metrics';
 
@@ -9,13 +10,17 @@ import type { SandboxMetrics } from './sandbox.metrics';
 export class ExecuteService {
   private running = 0;
   private readonly waiters: (() => void)[] = [];
+  /** The slots these runs leave idle, which pre-starts may use (a slot handed to a waiting run never shows as idle). */
+  readonly idle: IdleGate;
 
   constructor(
     private readonly backend: ExecBackend,
     private readonly metrics: SandboxMetrics,
     private readonly maxConcurrent: number,
     private readonly sql: SqlExecuteService | null = null,
-  ) {}
+  ) {
+    this.idle = new IdleGate(maxConcurrent);
+  }
 
   async execute(req: ExecRequest | SqlRunRequest, signal: AbortSignal): Promise<ExecResult | null> {
     await this.acquire();
@@ -45,6 +50,7 @@ export class ExecuteService {
   private acquire(): Promise<void> {
     if (this.running < this.maxConcurrent) {
       this.running += 1;
+      this.idle.runStarted();
       this.metrics.slotWait.observe(0);
       return Promise.resolve();
     }
@@ -62,6 +68,9 @@ export class ExecuteService {
   private release(): void {
     const next = this.waiters.shift();
     if (next) next();
-    else this.running -= 1;
+    else {
+      this.running -= 1;
+      this.idle.runEnded();
+    }
   }
 }

@@ -26,6 +26,7 @@ import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import { createLogger, type Logger } from '@lemur/shared-logging';
 import { basename } from 'node:path';
 import { WarmPool } from '../warm-pool/warm-pool';
+import type { IdleGate } from '../warm-pool/idle-gate';
 import type { ExecPoolMetrics } from './exec-pool.metrics';
 import { WarmSandbox, type ChainExit } from './warm-sandbox';
 import { ChainLauncher, LAUNCHER_PYTHON, type ChainProcess } from './chain-launcher';
@@ -65,6 +66,8 @@ export interface ExecPoolOptions {
   /** Starts in flight at once per language. */
   parallelStarts?: number;
   metrics: ExecPoolMetrics;
+  /** When given, starts use only the run slots it reports idle. */
+  gate?: IdleGate;
 }
 
 /** What the chain runs: a program copied in at spawn (cold), or an entry directory it will find the program in (warm). */
@@ -507,6 +510,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
       logger: this.logger,
       what: 'one-shot sandbox',
       ...(opts.parallelStarts !== undefined ? { parallelStarts: opts.parallelStarts } : {}),
+      ...(opts.gate !== undefined ? { gate: opts.gate } : {}),
     });
     this.execPool.start();
   }

@@ -2,6 +2,7 @@ import { DEFAULT_SANDBOX_LIMITS, type SandboxLanguage, type SandboxLimits } from
 import { pino } from 'pino';
 import { Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { IdleGate } from './idle-gate';
 import { WarmPool, type WarmPoolItem } from './warm-pool';
 
 class FakeItem implements WarmPoolItem {
@@ -31,7 +32,7 @@ afterEach(async () => {
   pools = [];
 });
 
-function pool(opts: { size?: number; parallelStarts?: number; fail?: () => boolean; gate?: Promise<void> } = {}) {
+function pool(opts: { size?: number; parallelStarts?: number; fail?: () => boolean; gate?: Promise<void>; idle?: IdleGate } = {}) {
   const registry = new Registry();
   const ready = new Gauge({ name: 'ready', help: 'h', labelNames: ['language'], registers: [registry] });
   const started: FakeItem[] = [];
@@ -57,6 +58,7 @@ function pool(opts: { size?: number; parallelStarts?: number; fail?: () => boole
     what: 'fake',
     retryMs: 20,
     ...(opts.parallelStarts !== undefined ? { parallelStarts: opts.parallelStarts } : {}),
+    ...(opts.idle !== undefined ? { gate: opts.idle } : {}),
   });
   pools.push(p);
   const readyCount = async () => (await registry.getSingleMetric('ready')?.get())?.values.find((v) => v.labels['language'] === 'python')?.value;
@@ -146,5 +148,48 @@ describe('WarmPool', () => {
     expect(started).toHaveLength(2);
     expect(started.every((s) => s.closed)).toBe(true);
     expect(p.take('python', limits())).toBeNull();
+  });
+
+  it('starts only in the slots the runs leave idle, and refills as runs end', async () => {
+    const idle = new IdleGate(2);
+    idle.runStarted();
+    idle.runStarted();
+    const { p, started, maxInFlight } = pool({ size: 3, parallelStarts: 3, idle });
+    p.start();
+    await tick();
+    await tick();
+    // Both slots are running programs: nothing starts beside them.
+    expect(started).toHaveLength(0);
+    idle.runEnded();
+    await p.whenFull();
+    // One slot idle: the three items started one after another, never two at once.
+    expect(started).toHaveLength(3);
+    expect(maxInFlight()).toBe(1);
+    // A run that takes the last idle slot stops the refill until it ends.
+    idle.runStarted();
+    expect(p.take('python', limits())).not.toBeNull();
+    await tick();
+    await tick();
+    expect(started).toHaveLength(3);
+    idle.runEnded();
+    await p.whenFull();
+    expect(started).toHaveLength(4);
+    expect(idle.tryStart()).toBe(true); // every pre-start gave its slot back
+  });
+
+  it('waits out the pause after a failed start even when a slot frees meanwhile', async () => {
+    const idle = new IdleGate(1);
+    let failures = 1;
+    const { p, started } = pool({ size: 1, idle, fail: () => failures-- > 0 });
+    p.start();
+    await tick();
+    await tick();
+    expect(failures).toBe(0);
+    // A run ending frees the slot, but the pool is in its 20 ms pause: no immediate retry.
+    idle.runStarted();
+    idle.runEnded();
+    expect(started).toHaveLength(0);
+    await p.whenFull();
+    expect(started).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import type { SandboxLanguage, SandboxLimitName, SandboxLimits } from '@lemur/sandbox-policy';
 import type { Logger } from '@lemur/shared-logging';
 import type { Gauge } from 'prom-client';
+import type { IdleGate } from './idle-gate';
 
 /** Something a warm pool pre-starts: handed out at most once, closed by the pool only while nobody holds it. */
 export interface WarmPoolItem {
@@ -29,6 +30,8 @@ export interface WarmPoolOptions<T extends WarmPoolItem> {
   parallelStarts?: number;
   /** Wait before retrying after a failed start (default 5 s). */
   retryMs?: number;
+  /** When given, a start begins only while the gate has an idle slot (runs first), and refills resume when one frees. */
+  gate?: IdleGate;
 }
 
 /**
@@ -40,12 +43,17 @@ export class WarmPool<T extends WarmPoolItem> {
   private readonly readyItems = new Map<SandboxLanguage, T[]>();
   private readonly starting = new Map<SandboxLanguage, number>();
   private readonly retries = new Set<NodeJS.Timeout>();
+  /** Languages waiting out a pause after a failed start or a dead item: nothing (not even a freed slot) refills them. */
+  private readonly cooling = new Set<SandboxLanguage>();
   private readonly fullWaiters: (() => void)[] = [];
   private disposed = false;
   private readonly parallelStarts: number;
 
   constructor(private readonly opts: WarmPoolOptions<T>) {
     this.parallelStarts = Math.max(1, opts.parallelStarts ?? 1);
+    opts.gate?.onIdle(() => {
+      for (const language of this.opts.languages) this.refill(language);
+    });
   }
 
   /** The limits items are started with. */
@@ -102,12 +110,13 @@ export class WarmPool<T extends WarmPoolItem> {
   }
 
   private refill(language: SandboxLanguage): void {
-    if (this.disposed) return;
+    if (this.disposed || this.cooling.has(language)) return;
     const list = this.readyItems.get(language) ?? [];
     this.readyItems.set(language, list);
     while (true) {
       const starting = this.starting.get(language) ?? 0;
       if (starting >= this.parallelStarts || list.length + starting >= this.opts.size) break;
+      if (this.opts.gate !== undefined && !this.opts.gate.tryStart()) break;
       this.starting.set(language, starting + 1);
       this.startOne(language, list);
     }
@@ -121,10 +130,13 @@ export class WarmPool<T extends WarmPoolItem> {
       async (item) => {
         done();
         if (this.disposed) {
+          this.opts.gate?.startEnded();
           await item.close();
           return;
         }
         list.push(item);
+        // Only now, with the item counted, may the freed slot start another.
+        this.opts.gate?.startEnded();
         item.onEnded(() => {
           const i = list.indexOf(item);
           if (i >= 0) {
@@ -142,14 +154,17 @@ export class WarmPool<T extends WarmPoolItem> {
         done();
         logger.error({ err, language }, `cannot pre-start a ${this.opts.what}; retrying`);
         this.retryLater(language);
+        this.opts.gate?.startEnded();
       },
     );
   }
 
   private retryLater(language: SandboxLanguage): void {
-    if (this.disposed) return;
+    if (this.disposed || this.cooling.has(language)) return;
+    this.cooling.add(language);
     const t = setTimeout(() => {
       this.retries.delete(t);
+      this.cooling.delete(language);
       this.refill(language);
     }, this.opts.retryMs ?? 5_000);
     this.retries.add(t);
