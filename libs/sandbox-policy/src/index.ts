@@ -33,7 +33,7 @@ export {
   type SandboxLanguage,
 } from './sandbox-command';
 export { interpretExecObservation, signalName, type ExecObservation, type ExecResult, type SandboxFile, type SandboxLimitHit } from './exec-result';
-export { SPAWN_FIXED_LIMITS, spawnLimitsMatch, warmRunnerArgv, warmStartMessage } from './warm-runner';
+export { SPAWN_FIXED_LIMITS, WARM_RUNNER_FILE, spawnLimitsMatch, warmRunnerArgv, warmRunnerSource, warmStartMessage } from './warm-runner';
 export { MAX_WORKSPACE_FILES, workspacePathSegments } from './workspace-path';
 export {
   DEFAULT_SQL_MAX_ROWS,

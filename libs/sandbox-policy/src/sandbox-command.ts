@@ -47,7 +47,7 @@ export interface SandboxCommandSpec {
    * A pre-started (warm) sandbox: SANDBOX_ENTRY_DIR is this host directory bound read-only, where the service puts the
    * program later, and the interpreter waits for the start message on `controlFd` (see warmRunnerArgv).
    */
-  warm?: { entryDir: string; controlFd: number };
+  warm?: { entryDir: string; controlFd: number; compiledRunner?: boolean };
   /** cgroup.procs files the wrapper joins before exec'ing the chain; empty means no cgroup. */
   cgroupProcsFiles: readonly string[];
   /** Whether a memory cgroup bounds the run (then RLIMIT_AS is only a per-process guard). */
@@ -254,7 +254,7 @@ export function buildSandboxCommand(spec: SandboxCommandSpec): SandboxCommand {
     '--block-fd',
     String(spec.setupFds.block),
     '--',
-    ...(spec.warm ? warmRunnerArgv(spec.language, spec.warm.controlFd, sandboxEntryPath(spec.language)) : interpreterArgv(spec.language)),
+    ...(spec.warm ? warmRunnerArgv(spec.language, spec.warm.controlFd, sandboxEntryPath(spec.language), spec.warm.compiledRunner === true) : interpreterArgv(spec.language)),
   ];
 
   const setpriv =

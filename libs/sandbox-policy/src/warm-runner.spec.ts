@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SANDBOX_LIMITS, SANDBOX_LIMIT_NAMES, SPAWN_FIXED_LIMITS, buildSandboxCommand, spawnLimitsMatch, warmRunnerArgv, warmStartMessage, type SandboxCommandSpec } from './index';
+import { DEFAULT_SANDBOX_LIMITS, SANDBOX_LIMIT_NAMES, SPAWN_FIXED_LIMITS, buildSandboxCommand, spawnLimitsMatch, warmRunnerArgv, warmRunnerSource, warmStartMessage, type SandboxCommandSpec } from './index';
 
 const spec: SandboxCommandSpec = {
   language: 'python',
@@ -43,6 +43,13 @@ describe('the warm (pre-started) chain', () => {
     expect(argv.slice(0, 3)).toEqual(['/usr/bin/python3', '-I', '-c']);
     expect(argv[3]).toContain('os.read(8, 1)');
     expect(argv[3]).toContain('os.execv("/usr/bin/bash", ["/usr/bin/bash", "--noprofile", "--norc", "/sandbox/main.sh"])');
+  });
+
+  it('runs the compiled runner from its bytecode file beside the program, the same source otherwise', () => {
+    expect(warmRunnerArgv('python', 8, '/sandbox/main.py', true)).toEqual(['/usr/bin/python3', '-I', '/sandbox/.warm-runner.pyc']);
+    expect(warmRunnerArgv('python', 8, '/sandbox/main.py')[3]).toBe(warmRunnerSource('python', 8, '/sandbox/main.py'));
+    const { args } = buildSandboxCommand({ ...spec, warm: { entryDir: '/dev/shm/ws/entry-1', controlFd: 8, compiledRunner: true } });
+    expect(args.slice(-3)).toEqual(['/usr/bin/python3', '-I', '/sandbox/.warm-runner.pyc']);
   });
 
   it('refuses bad control descriptors and entry paths that would need quoting', () => {

@@ -13,6 +13,7 @@ import {
   sandboxEntryPath,
   sessionRunnerSource,
   SPAWN_FIXED_LIMITS,
+  WARM_RUNNER_FILE,
   validateSandboxPolicy,
   warmStartMessage,
   workspacePathSegments,
@@ -30,6 +31,7 @@ import type { IdleGate } from '../warm-pool/idle-gate';
 import type { ExecPoolMetrics } from './exec-pool.metrics';
 import { WarmSandbox, type ChainExit } from './warm-sandbox';
 import { ChainLauncher, LAUNCHER_PYTHON, type ChainProcess } from './chain-launcher';
+import { compileWarmRunners } from './warm-runner-bytecode';
 import { detectRunCgroups, type CgroupCounters, type CgroupMode, type RunCgroup, type RunCgroupDriver } from './run-cgroup.adapter';
 import type { ExecBackend, SandboxBackendDescription } from '../execute/sandbox-backend';
 import type { SessionBackend } from '../session/sandbox-session';
@@ -71,7 +73,7 @@ export interface ExecPoolOptions {
 }
 
 /** What the chain runs: a program copied in at spawn (cold), or an entry directory it will find the program in (warm). */
-type ChainProgram = { code: string } | { entryDir: string };
+type ChainProgram = { code: string } | { entryDir: string; compiledRunner: boolean };
 
 /** How to find and configure the host pieces of the sandbox. */
 export interface LocalSandboxOptions {
@@ -175,6 +177,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
   private launcher: ChainLauncher | null = null;
   private execPool: WarmPool<WarmSandbox> | null = null;
   private execPoolMetrics: ExecPoolMetrics | null = null;
+  private runnerBytecode: Promise<ReadonlyMap<SandboxLanguage, Buffer> | null> | null = null;
 
   /** Checks the host (bwrap, sandbox user, seccomp filter, cgroups) and returns a ready backend, or fails saying what to run. */
   static async detect(opts: LocalSandboxOptions = {}): Promise<LocalSandboxBackend> {
@@ -329,7 +332,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     stdin: boolean,
   ): Promise<ChainProcess> {
     const command = buildSandboxCommand({
-      ...('entryDir' in program ? { warm: { entryDir: program.entryDir, controlFd: CONTROL_FD } } : {}),
+      ...('entryDir' in program ? { warm: { entryDir: program.entryDir, controlFd: CONTROL_FD, compiledRunner: program.compiledRunner } } : {}),
       language,
       limits,
       workspaceDir: workspace,
@@ -515,6 +518,12 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     this.execPool.start();
   }
 
+  // The warm runners as bytecode, compiled once on first use (null: they go as source).
+  private warmRunners(): Promise<ReadonlyMap<SandboxLanguage, Buffer> | null> {
+    this.runnerBytecode ??= compileWarmRunners(LAUNCHER_PYTHON, SANDBOX_LANGUAGES, CONTROL_FD, sandboxEntryPath, this.logger);
+    return this.runnerBytecode;
+  }
+
   /** Resolves once the exec pool is full and no start is in flight (at once when there is no pool). */
   execPoolFull(): Promise<void> {
     return this.execPool?.whenFull() ?? Promise.resolve();
@@ -545,12 +554,16 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
       entryDir = await this.workspaces.createEntry();
       cgroup = await this.cgroups.acquire(limits);
       const before = cgroup ? await cgroup.counters() : null;
-      child = await this.spawnChain(language, limits, workspace, cgroup, { entryDir }, true);
+      const runner = (await this.warmRunners())?.get(language);
+      if (runner !== undefined) await this.workspaces.placeProgram(entryDir, WARM_RUNNER_FILE, runner);
+      child = await this.spawnChain(language, limits, workspace, cgroup, { entryDir, compiledRunner: runner !== undefined }, true);
       const exited = exitOf(child);
       const control = (child.stdio as unknown as readonly (Duplex | null | undefined)[])[CONTROL_FD];
       if (!control) throw new PlatformError(PlatformErrorCode.INTERNAL, 'the pre-started sandbox has no control socket');
       control.on('error', () => undefined);
       await waitReady(control, exited);
+      // The runner has loaded its bytecode: the program will find only its own file in the entry directory.
+      if (runner !== undefined) await this.workspaces.removeFromEntry(entryDir, WARM_RUNNER_FILE);
       return new WarmSandbox({ language, limits, child, control, exited, workspace, entryDir, cgroup, before, release });
     } catch (err) {
       await release();

@@ -99,15 +99,21 @@ export class RunWorkspaces {
     }
   }
 
-  /** Puts the program into an entry directory (a new file, never through a link). */
-  async placeProgram(entryDir: string, name: string, code: string): Promise<void> {
+  /** Puts the program (or the warm runner's bytecode) into an entry directory (a new file, never through a link). */
+  async placeProgram(entryDir: string, name: string, code: string | Buffer): Promise<void> {
     // Into a directory only this service can write to, on a tmpfs: a synchronous write is cheaper than three hops.
     const fd = openSync(join(entryDir, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     try {
-      writeFileSync(fd, code, 'utf8');
+      if (typeof code === 'string') writeFileSync(fd, code, 'utf8');
+      else writeFileSync(fd, code);
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** Deletes one file that placeProgram put into an entry directory. */
+  async removeFromEntry(entryDir: string, name: string): Promise<void> {
+    unlinkSync(join(entryDir, name));
   }
 
   /** Deletes an entry directory: it holds only what placeProgram put there, as nothing else can write to it. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecResult } from '@lemur/sandbox-policy';
+import { WARM_RUNNER_FILE, type ExecResult } from '@lemur/sandbox-policy';
 import { ExecPoolMetrics } from './exec-pool.metrics';
 import { LocalSandboxBackend, type ExecRequest } from './local-sandbox.backend';
 import { RunWorkspaces, defaultWorkspaceRoot } from './run-workspace.adapter';
@@ -225,8 +225,8 @@ describe('nothing leaks from one pre-started run to the next', () => {
 
   it('does not hand out a sandbox that died while it waited', async () => {
     await backend.execPoolFull();
-    // The waiting python runners (their code is in the command line) and the bwrap processes around them.
-    const waiting = hostProcessesWith('os.read(8, 1)').filter(isOurs);
+    // The waiting python runners (their bytecode file is in the command line) and the bwrap processes around them.
+    const waiting = hostProcessesWith(WARM_RUNNER_FILE).filter(isOurs);
     expect(waiting.length).toBeGreaterThanOrEqual(2);
     for (const pid of waiting) {
       try {
