@@ -74,16 +74,19 @@ class WholeCpu {
     return ((f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0)) * TICK_MS;
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.dir === null || this.home === null) return;
     writeFileSync(join(this.home, 'cgroup.procs'), String(process.pid));
-    try {
-      rmdirSync(this.dir);
-    } catch {
-      // a child still inside (it exits with the service): left for the next boot's tidy-up
+    // The launcher may take a moment to exit after the service closes.
+    for (let i = 0; i < 40; i++) {
+      try {
+        rmdirSync(this.dir);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
-  }
-}
+  }}
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
@@ -134,8 +137,8 @@ export async function run(): Promise<BenchResult> {
       SANDBOX_EXEC_POOL_SIZE: POOL_SIZE,
       LOG_LEVEL: 'warn',
     }),
-  ).catch((err: unknown) => {
-    whole.stop();
+  ).catch(async (err: unknown) => {
+    await whole.stop();
     throw err;
   });
 
@@ -213,7 +216,7 @@ export async function run(): Promise<BenchResult> {
   } finally {
     client.close();
     await app.close();
-    whole.stop();
+    await whole.stop();
   }
 }
 
