@@ -5,6 +5,7 @@ import {
   credentials,
   makeGenericClientConstructor,
   status as GrpcStatus,
+  type Channel,
   type Client,
   type ClientReadableStream,
   type MethodDefinition,
@@ -205,15 +206,7 @@ function directServerStream<T>(
       settle();
     },
   });
-  let serialized: Buffer;
-  try {
-    serialized = definition.requestSerialize(request);
-  } catch (err) {
-    call.cancelWithStatus(GrpcStatus.INTERNAL, `Request message serialization failure: ${(err as Error).message}`);
-    serialized = Buffer.alloc(0);
-  }
-  call.sendMessageWithContext({}, serialized);
-  call.halfClose();
+  sendRequest(call, definition, request);
   read();
   if (signal?.aborted) cancel();
   else signal?.addEventListener('abort', cancel, { once: true });
@@ -241,6 +234,19 @@ function directServerStream<T>(
     [Symbol.asyncIterator]: () => iterator,
   };
   return iterator;
+}
+
+/** Sends a direct call's one request and half-closes; a request that cannot be serialized fails the call (INTERNAL). */
+function sendRequest(call: ReturnType<Channel['createCall']>, definition: MethodDefinition<unknown, unknown>, request: unknown): void {
+  let serialized: Buffer;
+  try {
+    serialized = definition.requestSerialize(request);
+  } catch (err) {
+    call.cancelWithStatus(GrpcStatus.INTERNAL, `Request message serialization failure: ${(err as Error).message}`);
+    serialized = Buffer.alloc(0);
+  }
+  call.sendMessageWithContext({}, serialized);
+  call.halfClose();
 }
 
 /**
@@ -290,15 +296,7 @@ function directUnary(
         else resolve(response);
       },
     });
-    let serialized: Buffer;
-    try {
-      serialized = definition.requestSerialize(request);
-    } catch (err) {
-      call.cancelWithStatus(GrpcStatus.INTERNAL, `Request message serialization failure: ${(err as Error).message}`);
-      serialized = Buffer.alloc(0);
-    }
-    call.sendMessageWithContext({}, serialized);
-    call.halfClose();
+    sendRequest(call, definition, request);
     call.startRead();
     if (signal !== undefined) signal.addEventListener('abort', cancel, { once: true });
   });
