@@ -70,6 +70,8 @@ export interface ExecPoolOptions {
   metrics: ExecPoolMetrics;
   /** When given, starts use only the run slots it reports idle. */
   gate?: IdleGate;
+  /** False passes the warm runners as source, as happens when they cannot be compiled (default true: bytecode). */
+  runnerBytecode?: boolean;
 }
 
 /** What the chain runs: a program copied in at spawn (cold), or an entry directory it will find the program in (warm). */
@@ -503,6 +505,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     if (this.execPool !== null) throw new Error('the exec pool is already started');
     if (this.isolation === 'pod' || opts.size === 0) return;
     this.execPoolMetrics = opts.metrics;
+    if (opts.runnerBytecode === false) this.runnerBytecode = Promise.resolve(null);
     this.execPool = new WarmPool<WarmSandbox>({
       size: opts.size,
       languages: opts.languages ?? SANDBOX_LANGUAGES,

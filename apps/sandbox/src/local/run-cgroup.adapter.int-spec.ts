@@ -62,4 +62,25 @@ describe('pooled run cgroups', () => {
     await driver.release(lease!);
     await expect(driver.release(lease!)).rejects.toThrow(/released twice/);
   });
+
+  it('gives two drivers of one process different groups, so killing one run never reaches the other', async () => {
+    const other = (await detectRunCgroups({ mode: 'auto', poolSize: 1 })).driver;
+    try {
+      const mine = await driver.acquire(DEFAULT_SANDBOX_LIMITS);
+      const theirs = await other.acquire(DEFAULT_SANDBOX_LIMITS);
+      expect(theirs!.procsFiles.some((f) => mine!.procsFiles.includes(f))).toBe(false);
+      const child = sleeperIn(theirs!.procsFiles[0]!);
+      await waitUntilIn(theirs!.procsFiles[0]!, child.pid!);
+      await mine!.kill();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(alive(child)).toBe(true);
+      await theirs!.kill();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(alive(child)).toBe(false);
+      expect(await driver.release(mine!)).toBe(true);
+      expect(await other.release(theirs!)).toBe(true);
+    } finally {
+      await other.dispose();
+    }
+  });
 });

@@ -170,11 +170,16 @@ class CgroupLease implements RunCgroup {
   }
 }
 
+// Drivers made by this process so far: every driver names its groups apart, since all of a process's drivers share
+// its parent group (two backends in one process must never lease the same group).
+let driversMade = 0;
+
 abstract class PooledDriver<G extends PooledGroup> implements RunCgroupDriver {
   abstract readonly mode: CgroupMode;
   private readonly idle: G[] = [];
   private readonly all = new Set<G>();
   private readonly leases = new Map<CgroupLease, G>();
+  private readonly namePrefix = `d${driversMade++}-run-`;
   private nextId = 0;
 
   constructor(private readonly poolSize: number) {}
@@ -184,7 +189,7 @@ abstract class PooledDriver<G extends PooledGroup> implements RunCgroupDriver {
   protected abstract remove(group: G): Promise<void>;
 
   async acquire(limits: SandboxLimits): Promise<RunCgroup> {
-    const group = this.idle.pop() ?? (await this.create(`run-${this.nextId++}`));
+    const group = this.idle.pop() ?? (await this.create(`${this.namePrefix}${this.nextId++}`));
     this.all.add(group);
     try {
       await this.applyLimits(group, limits);

@@ -90,8 +90,10 @@ const battery: ExecRequest[] = [
   { language: 'bash', code: 'echo $$; sleep 0 & echo $!; wait; ls /proc | grep -c "^[0-9]"; yes | head -1; echo "${PIPESTATUS[@]}"' },
 ];
 
+// The battery's cold results, the reference every pre-started variant below must match.
+const cold: ExecResult[] = [];
+
 describe('pre-started sandboxes give the result a cold sandbox gives', () => {
-  const cold: ExecResult[] = [];
 
   it('runs the battery cold (no pool yet)', async () => {
     for (const req of battery) cold.push(await backend.execute(req));
@@ -118,6 +120,40 @@ describe('pre-started sandboxes give the result a cold sandbox gives', () => {
       ['bash', 2],
       ['python', 2],
     ]);
+  });
+});
+
+describe('warm runners passed as source (as when they cannot be compiled)', () => {
+  const sourceRegistry = new Registry();
+  let sourceBackend: LocalSandboxBackend;
+
+  beforeAll(async () => {
+    sourceBackend = await LocalSandboxBackend.detect({ logger: pino({ level: 'warn' }) });
+    sourceBackend.startExecPool({ size: 1, parallelStarts: 1, metrics: new ExecPoolMetrics(sourceRegistry), runnerBytecode: false });
+  });
+
+  afterAll(async () => {
+    await sourceBackend?.dispose();
+  });
+
+  it('waits with the runner on its command line, not as a bytecode file', async () => {
+    await sourceBackend.execPoolFull();
+    const waiting = hostProcessesWith('import os, sys, _signal').filter(isOurs);
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(hostProcessesWith(WARM_RUNNER_FILE).filter(isOurs).filter((pid) => waiting.includes(pid))).toEqual([]);
+  });
+
+  it('runs the battery from the pool with the results of cold sandboxes', async () => {
+    expect(cold).toHaveLength(battery.length);
+    const warm: ExecResult[] = [];
+    for (const req of battery) {
+      await sourceBackend.execPoolFull();
+      warm.push(await sourceBackend.execute(req));
+    }
+    const pooled = (await sourceRegistry.getSingleMetric('lemur_sandbox_exec_start_seconds')?.get())?.values ?? [];
+    const runs = pooled.filter((v) => (v as { metricName?: string }).metricName?.endsWith('_count') && v.labels['source'] === 'pool').reduce((n, v) => n + v.value, 0);
+    expect(runs).toBe(battery.length);
+    expect(warm.map(observable)).toEqual(cold.map(observable));
   });
 });
 
