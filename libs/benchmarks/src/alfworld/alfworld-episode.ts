@@ -1,6 +1,6 @@
 import { type AgentEpisode, type AgentStep, type ChatMessage } from '../benchmark';
 import { type EnvironmentOutcome } from '../environment/environment-protocol';
-import { parseMintTurn, type MintActionCount, type MintParsedTurn, type MintTerminateReason } from '../mint/mint-episode';
+import { recordMintModelTurn, type MintActionCount, type MintParsedTurn, type MintTerminateReason } from '../mint/mint-episode';
 import { MINT_DEFAULT_BUDGET, type MintBudget, mintToolsetDescription, pyFormat, renderMintObservation } from '../mint/mint-prompt';
 import { pyStrip } from '../mint/mint-tasks';
 import { MINT_INVALID_INPUT_MESSAGE, MINT_TOOL_PROMPT_TEMPLATE } from '../mint/mint-templates';
@@ -70,11 +70,7 @@ export class AlfworldEpisode implements AgentEpisode {
 
   submitModelTurn(output: string): void {
     this.expectPhase('model');
-    if (output !== '') {
-      const content = output.replace(/^\s+/, '').startsWith('Assistant:') ? output : `Assistant:\n${output}`;
-      this.history.push({ role: 'assistant', content: `${content}\n` });
-    }
-    const parsed = parseMintTurn(output);
+    const parsed = recordMintModelTurn(this.history, output);
     this.turns.push({ modelOutput: output, parsed });
     switch (parsed.action) {
       case 'execute':

@@ -74,6 +74,18 @@ export function parseMintTurn(output: string): MintParsedTurn {
 
 const MAX_REPL_OUTPUT = 2000;
 
+/**
+ * Appends the model's reply to the history as MINT's agents do (an "Assistant:" prefix unless the reply starts with
+ * one, and a trailing newline; an empty reply adds nothing) and returns the reply parsed.
+ */
+export function recordMintModelTurn(history: ChatMessage[], output: string): MintParsedTurn {
+  if (output !== '') {
+    const content = output.replace(/^\s+/, '').startsWith('Assistant:') ? output : `Assistant:\n${output}`;
+    history.push({ role: 'assistant', content: `${content}\n` });
+  }
+  return parseMintTurn(output);
+}
+
 /** PythonREPL's output rules (mint/tools/python_tool.py): a placeholder for no output, truncation at 2000 characters. */
 export function formatMintReplOutput(stdout: string): string {
   let output = stdout === '' ? '[Executed Successfully with No Output]' : stdout;
@@ -130,11 +142,7 @@ export class MintEpisode {
    */
   submitModelTurn(output: string): void {
     this.expectPhase('model');
-    if (output !== '') {
-      const content = output.replace(/^\s+/, '').startsWith('Assistant:') ? output : `Assistant:\n${output}`;
-      this.history.push({ role: 'assistant', content: `${content}\n` });
-    }
-    const parsed = parseMintTurn(output);
+    const parsed = recordMintModelTurn(this.history, output);
     this.turns.push({ modelOutput: output, parsed });
     switch (parsed.action) {
       case 'execute':
