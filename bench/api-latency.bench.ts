@@ -146,7 +146,7 @@ export async function run(): Promise<BenchResult> {
       const apiPage = await withCpu(account, () => hammer(platform.gatewayUrl, platform.apiKey, pagePath));
       const directAccount: CpuAccount = { pids: {}, admin };
       const dbList = await withCpu(directAccount, () => direct(pool, () => runJsonPageQuery(teamId, { limit: 50 })));
-      const dbPage = await withCpu(directAccount, () => direct(pool, () => samplePageJsonQuery(seed.runId, { limit: PAGE, cursor: sampleCursor(randomItem()) })));
+      const dbPage = await withCpu(directAccount, () => direct(pool, () => samplePageJsonQuery({ id: seed.runId, teamId }, { limit: PAGE, cursor: sampleCursor(randomItem()) })));
       measured = [apiList, apiPage, dbList, dbPage];
     } finally {
       await pool.end();

@@ -213,6 +213,33 @@ describe('re-scoring a run', () => {
     }
   });
 
+  it('is refused while a re-scoring of the same run is in flight: of four at once exactly one is created', async () => {
+    const source = await storedRun('scorers');
+    // Its samples are never queued, so the re-scoring run stays queued for as long as the test needs.
+    const held = new RescoreRunUseCase(runs, samples, catalog, { enqueue: async () => undefined }, logger, { platformVersion: '0.2.0' });
+    const results = await Promise.allSettled(Array.from({ length: 4 }, () => held.execute({ team: 'scorers', runId: source.id })));
+    const created = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(created).toHaveLength(1);
+    const refusals = results.flatMap((r) => (r.status === 'rejected' ? [`${(r.reason as PlatformError).code}: ${(r.reason as Error).message}`] : []));
+    expect(refusals).toHaveLength(3);
+    for (const refusal of refusals) {
+      expect(refusal).toBe(
+        `RUN_STATE_CONFLICT: run ${source.id} is already being re-scored by run ${created[0]!.id} (queued); wait for it to finish (lemur runs show ${created[0]!.id}) or cancel it (lemur runs cancel ${created[0]!.id})`,
+      );
+    }
+    expect(await prisma.run.count({ where: { sourceRunId: source.id } })).toBe(1);
+    // Another run of the team is not held up by it.
+    const other = await storedRun('scorers');
+    const otherRescore = await held.execute({ team: 'scorers', runId: other.id });
+    expect(otherRescore).toMatchObject({ sourceRunId: other.id, status: 'QUEUED' });
+    expect(await runs.cancel(otherRescore.id)).toBe(true);
+    // Once the first has ended (here: cancelled), the run can be re-scored again.
+    expect(await runs.cancel(created[0]!.id)).toBe(true);
+    const again = await rescore.execute({ team: 'scorers', runId: source.id });
+    expect((await waitFinal(again.id)).status).toBe('SUCCEEDED');
+    expect(await prisma.run.count({ where: { sourceRunId: source.id } })).toBe(2);
+  });
+
   it('is refused for a running run and another team\'s run', async () => {
     const running = await storedRun('scorers', 'RUNNING');
     expect(await codeOf(rescore.execute({ team: 'scorers', runId: running.id }))).toMatch(/^RUN_STATE_CONFLICT: .*still running; re-score it once it has finished/);

@@ -38,6 +38,7 @@ export class FakePlatformServer {
   readonly runs: Run[] = [];
   readonly samples = new Map<string, Sample[]>();
   readonly createRequests: evalV1.CreateRunRequest[] = [];
+  readonly rescoreRequests: evalV1.RescoreRunRequest[] = [];
   readonly schedules: Schedule[] = [];
   readonly suites: SuiteRun[] = [];
   private readonly server = new Server();
@@ -195,6 +196,7 @@ export class FakePlatformServer {
         return { run };
       }),
       RescoreRun: unary((req: evalV1.RescoreRunRequest) => {
+        this.rescoreRequests.push(req);
         const source = this.find(req.team, req.id);
         const run: Run = { ...source, id: randomUUID(), status: evalV1.RunStatus.QUEUED, sourceRunId: source.id ?? '', createdAt: timestampFromDate(new Date()) };
         this.runs.unshift(run);

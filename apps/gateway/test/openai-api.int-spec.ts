@@ -2,8 +2,11 @@
 // The official `openai` npm client is not installed in this repository, so requests are made with fetch and the
 // server-sent events parsed by hand, exactly as the wire protocol defines them.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request, type ClientRequest } from 'node:http';
+import { createServer, request, type ClientRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,6 +38,22 @@ let keys: TestApiKeys;
 let auth: Record<string, string>;
 // The echo model answers with the prompt: a long prompt makes a long (at 40 ms a token, slow) answer.
 const LONG_PROMPT = 'word '.repeat(400);
+/** The API key of the `guarded` model's endpoint, which the inference service sends it as `Authorization: Bearer`. */
+const UPSTREAM_KEY = `sk-test-${randomBytes(16).toString('hex')}`;
+/** The `guarded` model's endpoint: records the Authorization header of each completion request and answers 503 (overloaded). */
+let guarded: { server: Server; url: string; authorizations: (string | undefined)[] };
+
+async function startGuardedEndpoint(): Promise<typeof guarded> {
+  const authorizations: (string | undefined)[] = [];
+  const server = createServer((req, res) => {
+    // The engine-metrics scraper's GET /metrics comes here too.
+    if (req.method === 'POST') authorizations.push(req.headers.authorization);
+    req.resume();
+    req.on('end', () => res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"replica overloaded"}}'));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, authorizations };
+}
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   return fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth, ...headers }, body: JSON.stringify(body) });
@@ -99,16 +118,28 @@ beforeAll(async () => {
     startSimulatorProcess(['--model', 'echo=echo', '--fast']),
     startSimulatorProcess(['--model', 'slow=echo', '--ttft-ms', '5', '--tpot-ms', '40']),
   ]);
+  guarded = await startGuardedEndpoint();
   dir = mkdtempSync(join(tmpdir(), 'lemur-openai-'));
   const modelsFile = join(dir, 'models.json');
   writeFileSync(
     modelsFile,
-    JSON.stringify({ models: [{ name: 'echo', endpoints: [fast.url], chat: true }, { name: 'slow', endpoints: [slow.url] }] }),
+    JSON.stringify({
+      models: [
+        { name: 'echo', endpoints: [fast.url], chat: true },
+        { name: 'slow', endpoints: [slow.url] },
+        // A replica that answers 503 and one that is not there (connection refused): both failures are logged.
+        { name: 'guarded', endpoints: [guarded.url, `http://127.0.0.1:${await freePort()}`], apiKeyEnv: 'LEMUR_TEST_UPSTREAM_KEY' },
+      ],
+    }),
   );
   inference = await startInferenceProcess({
     LEMUR_MODELS_FILE: modelsFile,
+    LEMUR_TEST_UPSTREAM_KEY: UPSTREAM_KEY,
+    // Three attempts: the two `guarded` replicas fail one after the other (each logged), the third ends the request.
+    INFERENCE_MAX_ATTEMPTS: '3',
     INFERENCE_TEAM_LIMITS: JSON.stringify({ tiny: { maxConcurrent: 1, maxQueued: 0 } }),
-    LOG_LEVEL: 'warn',
+    // Every line the service can write, so the test below can look for secrets in all of it.
+    LOG_LEVEL: 'trace',
   });
   gateway = await startGateway(
     loadGatewayConfig({
@@ -128,7 +159,7 @@ afterAll(async () => {
     inference.child.kill('SIGTERM');
     await exited;
   }
-  await Promise.all([fast?.close(), slow?.close()]);
+  await Promise.all([fast?.close(), slow?.close(), guarded && new Promise((ok) => guarded.server.close(ok))]);
   rmSync(dir, { recursive: true, force: true });
   await keys?.close();
   await db?.drop();
@@ -140,9 +171,9 @@ describe('OpenAI-compatible API through gateway -> inference -> vllm-sim', () =>
     expect(response.status).toBe(200);
     const json = (await response.json()) as { object: string; data: { id: string; object: string }[]; models: { name: string }[] };
     expect(json.object).toBe('list');
-    expect(json.data.map((m) => m.id).sort()).toEqual(['echo', 'slow']);
+    expect(json.data.map((m) => m.id).sort()).toEqual(['echo', 'guarded', 'slow']);
     expect(json.data.every((m) => m.object === 'model')).toBe(true);
-    expect(json.models.map((m) => m.name).sort()).toEqual(['echo', 'slow']);
+    expect(json.models.map((m) => m.name).sort()).toEqual(['echo', 'guarded', 'slow']);
   });
 
   it('POST /v1/chat/completions answers a chat completion with usage', async () => {
@@ -274,5 +305,75 @@ describe('OpenAI-compatible API through gateway -> inference -> vllm-sim', () =>
     }
     expect(after).toBe(before + 1);
     expect(metricValue(await slow.metrics(), 'vllm:num_requests_running', ['model_name="slow"'])).toBe(0);
+  });
+});
+
+describe('logging on the inference path', () => {
+  it('logs a successful completion at debug only (failures at info and error, as before) and never a key, at any level', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const logged = await startGateway(
+      loadGatewayConfig({ DATABASE_URL: db.url, GATEWAY_PORT: '0', INFERENCE_ADDR: inference.grpcAddr, EVAL_ADDR: `127.0.0.1:${await freePort()}`, LOG_LEVEL: 'trace' }),
+      { logDestination: sink },
+    );
+    const key = await keys.create('local', 'runner', { name: 'logging test' });
+    const send = async (path: string, body: unknown) => {
+      const response = await fetch(`${logged.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+      await response.text();
+      return response.status;
+    };
+    try {
+      const chat = { model: 'echo', messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 };
+      const text = { model: 'echo', prompt: 'hello', max_tokens: 4 };
+      expect(await send('/v1/completions', text)).toBe(200);
+      expect(await send('/v1/completions', { ...text, stream: true })).toBe(200);
+      expect(await send('/v1/chat/completions', chat)).toBe(200);
+      expect(await send('/v1/chat/completions', { ...chat, stream: true })).toBe(200);
+      expect(await send('/v1/completions', { ...text, temperature: 3 })).toBe(400);
+      // The endpoint is sent the key (it is on the wire) and fails every time, as does the other: a 503 for the client.
+      expect(await send('/v1/completions', { ...text, model: 'guarded' })).toBe(503);
+      expect(guarded.authorizations.length).toBeGreaterThan(0);
+      expect(guarded.authorizations.every((a) => a === `Bearer ${UPSTREAM_KEY}`)).toBe(true);
+      await new Promise((r) => setTimeout(r, 50));
+
+      const access = lines.filter((l) => l.msg === 'request').map((l) => [l.level, l.route, l.status]);
+      expect(access).toEqual([
+        [20, '/v1/completions', 200],
+        [20, '/v1/completions', 200],
+        [20, '/v1/chat/completions', 200],
+        [20, '/v1/chat/completions', 200],
+        [30, '/v1/completions', 400],
+        [30, '/v1/completions', 503],
+      ]);
+      // Per request, only the failure reaches info: its error (with an errorId) and its access line.
+      const loud = lines.filter((l) => ((l.level as number) >= 30 && typeof l.requestId === 'string') || l.msg === 'request failed');
+      expect(loud.map((l) => [l.level, l.msg, l.status])).toEqual([
+        [30, 'request', 400],
+        [50, 'request failed', 503],
+        [30, 'request', 503],
+      ]);
+    } finally {
+      await logged.close();
+    }
+    // The inference service logged the failed attempts at warn (so its log is being read here), and nothing per request at info.
+    const inferenceLines = inference
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const retries = inferenceLines.filter((l) => l.msg === 'upstream attempt failed, retrying on another replica');
+    expect(retries.map((l) => (l.err as { message: string }).message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/answered 503: replica overloaded/), expect.stringMatching(/^cannot reach http:\/\/127\.0\.0\.1:\d+/)]),
+    );
+    const all = [JSON.stringify(lines), inference.output()].join('\n');
+    for (const secret of [key, key.slice(key.lastIndexOf('_') + 1), auth.authorization!.slice('Bearer '.length), UPSTREAM_KEY]) {
+      expect(all.includes(secret), `a secret (${secret.slice(0, 8)}...) is in the logs`).toBe(false);
+    }
+    expect(all).not.toMatch(/bearer\s/i);
   });
 });

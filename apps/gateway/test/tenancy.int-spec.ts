@@ -408,6 +408,29 @@ describe('quotas', () => {
     const reset = authResponseSchemas.Quotas.parse((await call('PUT', '/v1/quotas', admin, { maxSamplesPerDay: null })).json);
     expect(reset.quotas.maxSamplesPerDay).toBe(1_000_000);
   });
+
+  it('re-scores with the day\'s samples used up (no model calls), but not past the concurrent-run quota', async () => {
+    const admin = await keys.key('rescoring', 'admin');
+    const source = ((await call('POST', '/v1/runs', admin, { model: 'sim:oracle', benchmark: 'gsm8k', limit: 3 })).json as { run: { id: string } }).run;
+    await seedRuns('rescoring', [{ status: 'SUCCEEDED', samples: 1_000, hoursAgo: 1 }]);
+    expect((await call('PUT', '/v1/quotas', admin, { maxSamplesPerDay: 1_000, maxConcurrentRuns: 1 })).status).toBe(200);
+    const refused = await call('POST', '/v1/runs', admin, { model: 'sim:oracle', benchmark: 'gsm8k', limit: 1 });
+    expect(refused.status, refused.text).toBe(429);
+    expect((refused.json as { error: { message: string } }).error.message).toMatch(/daily quota of 1000/);
+
+    const rescored = await call('POST', `/v1/runs/${source.id}/rescore`, admin);
+    expect(rescored.status, rescored.text).toBe(201);
+    expect(fake.rescoreRequests.at(-1)).toMatchObject({ team: 'rescoring', id: source.id });
+
+    // A re-scoring run still takes a run slot while it runs (workers, and the sandbox for code benchmarks).
+    await seedRuns('rescoring', [{ status: 'RUNNING', samples: 3, hoursAgo: 0 }]);
+    const before = fake.rescoreRequests.length;
+    const busy = await call('POST', `/v1/runs/${source.id}/rescore`, admin);
+    expect(busy.status, busy.text).toBe(429);
+    expect(busy.headers.get('retry-after')).toBe('30');
+    expect((busy.json as { error: { message: string } }).error.message).toMatch(/1 run\(s\) queued or running, its quota is 1/);
+    expect(fake.rescoreRequests.length).toBe(before);
+  });
 });
 
 describe('local bootstrap key', () => {

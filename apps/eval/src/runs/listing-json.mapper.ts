@@ -77,5 +77,5 @@ export function liveRunOf(row: RunJsonRow): LiveRun {
 
 /** A listed sample as the REST API shows it, from the parts Postgres wrote (listing-json.sql.ts). */
 export function sampleJsonOf(row: SampleJsonRow): string {
-  return row.headJson + num(row.score) + row.tailJson;
+  return `${row.headJson}${num(row.score)}${row.passedJson},"prompt":${str(row.prompt)},"completion":${str(row.completion)}${row.tailJson}`;
 }

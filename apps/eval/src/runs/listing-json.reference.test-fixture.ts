@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { configJsonOf, regressionJsonOf } from './listing-json.mapper';
 import { isoSql } from './listing-json.sql';
 import { runPageQuery } from './run.repository';
-import type { RunFilter, SampleRow } from './run-store';
+import type { RunFilter, RunOfTeam, SampleRow } from './run-store';
 import type { RegressionCheckData, RunRecord, RunStatusName, SampleStatusName } from './run.types';
 import { samplePageQuery } from './sample.repository';
 
@@ -38,10 +38,10 @@ export async function runRowsOfPage(sql: Pool, teamId: string, opts: { limit: nu
 /** The stored rows of the page of a run's samples that pageJson lists (same statement, every column); `more` when a next page exists. */
 export async function sampleRowsOfPage(
   sql: Pool,
-  runId: string,
+  run: RunOfTeam,
   opts: { status?: SampleStatusName; passed?: boolean; limit: number; cursor?: string },
 ): Promise<{ items: SampleRow[]; more: boolean }> {
-  const { rows } = await sql.query<SampleRow>(samplePageQuery(runId, opts, SAMPLE_ROW_COLUMNS, 'reference-samples-of-run'));
+  const { rows } = await sql.query<SampleRow>(samplePageQuery(run, opts, SAMPLE_ROW_COLUMNS, 'reference-samples-of-run'));
   return { items: rows.slice(0, opts.limit), more: rows.length > opts.limit };
 }
 

@@ -66,7 +66,7 @@ describe('the listings Postgres writes', () => {
       [run.id, SCORES.map(String)],
     );
 
-    const all = (await samples.pageJson(run.id, { limit: 500 })).items.join('\n');
+    const all = (await samples.pageJson(run, { limit: 500 })).items.join('\n');
     const written = ['"score":1e-7', '"score":0.000015', '"score":100000000000000000000', '"score":5e-324', '"score":1e+100', '"score":null', '\\u0001', '\uFFFD'];
     expect(written.filter((w) => !all.includes(w))).toStrictEqual([]);
     for (const [status, passed] of [[undefined, undefined], ['SCORED', false], [undefined, true]] as const) {
@@ -74,8 +74,8 @@ describe('the listings Postgres writes', () => {
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const rows = await sampleRowsOfPage(sqlPoolOf(prisma), run.id, { ...opts, ...(cursor ? { cursor } : {}) });
-        const json = await samples.pageJson(run.id, { ...opts, ...(cursor ? { cursor } : {}) });
+        const rows = await sampleRowsOfPage(sqlPoolOf(prisma), run, { ...opts, ...(cursor ? { cursor } : {}) });
+        const json = await samples.pageJson(run, { ...opts, ...(cursor ? { cursor } : {}) });
         expect(json.items).toStrictEqual(rows.items.map(sampleListingJson));
         expect(json.nextCursor !== null).toBe(rows.more);
         cursor = json.nextCursor ?? undefined;

@@ -1,7 +1,7 @@
 // The listings' JSON written by Postgres, in the bytes the reference listing-json.reference.test-fixture.ts writes
 // (listing-json.sql.int-spec.ts compares the two on stored rows): each listed sample and run leaves the database as a
-// few JSON text parts around the values the service writes (a sample's score; a run's team name, mapped config, live
-// summary and regression check).
+// few JSON text parts around the values the service writes (a sample's score, prompt and completion; a run's team name,
+// mapped config, live summary and regression check).
 // Eval then decodes a few columns per row instead of every column and only joins strings: half its CPU per page of
 // 100 samples (bench/api-latency.bench.ts).
 
@@ -21,14 +21,16 @@ const RUN_STATUS_SQL = `CASE status WHEN 'QUEUED' THEN '"queued"' WHEN 'RUNNING'
   WHEN 'FAILED' THEN '"failed"' WHEN 'CANCELLED' THEN '"cancelled"' ELSE '"unspecified"' END`;
 
 /**
- * A listed sample as sampleListingJson writes it, in two parts around its score, which the service writes: Postgres's
- * shortest float8 digits are not always JavaScript's (1.2345e21 prints as 1.2344999999999999e+21), the same number but
- * not the same bytes.
+ * A listed sample as sampleListingJson writes it, in parts around the values the service writes: its score (Postgres's
+ * shortest float8 digits are not always JavaScript's: 1.2345e21 prints as 1.2344999999999999e+21, the same number but
+ * not the same bytes) and its prompt and completion, sent as stored and escaped by JSON.stringify. Escaping them here
+ * (to_json, a character at a time) was a fifth of Postgres's CPU per page of 100 samples, about three times what
+ * JSON.stringify adds to the service's (bench/api-latency.bench.ts).
  */
 export const SAMPLE_JSON_PARTS_SQL = `'{"id":"' || id || '","itemId":' || ${strSql('item_id')} ||
   ',"itemIndex":' || item_index || ',"sampleIndex":' || sample_index || ',"status":' || ${SAMPLE_STATUS_SQL} ||
-  ',"score":' AS "headJson", score, ',"passed":' || CASE WHEN passed IS NULL THEN 'null' WHEN passed THEN 'true' ELSE 'false' END ||
-  ',"prompt":' || ${strSql("coalesce(prompt, '')")} || ',"completion":' || ${strSql("coalesce(completion, '')")} ||
+  ',"score":' AS "headJson", score, ',"passed":' || CASE WHEN passed IS NULL THEN 'null' WHEN passed THEN 'true' ELSE 'false' END AS "passedJson",
+  coalesce(prompt, '') AS prompt, coalesce(completion, '') AS completion,
   ',"error":' || CASE WHEN error IS NULL OR error = '' THEN 'null' ELSE ${strSql('error')} END ||
   ',"promptTokens":' || coalesce(prompt_tokens, 0) || ',"completionTokens":' || coalesce(completion_tokens, 0) ||
   ',"latencyMs":' || coalesce(latency_ms, 0) ||

@@ -3,6 +3,7 @@
 import { createPrismaClient, type PrismaClient } from '@lemur/shared-database';
 import { createTestDatabase, type TestDatabase } from '@lemur/shared-testing';
 import { afterAll, beforeAll } from 'vitest';
+import type { RunOfTeam } from './run-store';
 import { RunRepository } from './run.repository';
 import type { RunSpec } from './run.types';
 import { SampleRepository } from './sample.repository';
@@ -65,9 +66,9 @@ export interface ListedSample {
 /** A page of a run's samples as ListSamples lists it (pageJson), each sample parsed. */
 export async function listedSamples(
   samples: SampleRepository,
-  runId: string,
+  run: RunOfTeam,
   opts: Parameters<SampleRepository['pageJson']>[1],
 ): Promise<{ items: ListedSample[]; nextCursor: string | null }> {
-  const page = await samples.pageJson(runId, opts);
+  const page = await samples.pageJson(run, opts);
   return { items: page.items.map((json) => JSON.parse(json) as ListedSample), nextCursor: page.nextCursor };
 }

@@ -86,12 +86,12 @@ describe('sample lookups', () => {
         error: i === 5 ? 'INTERNAL: boom' : null,
       });
     }
-    const failed = await listedSamples(samples, run.id, { status: 'SCORED', passed: false, limit: 2 });
+    const failed = await listedSamples(samples, run, { status: 'SCORED', passed: false, limit: 2 });
     expect(failed.items.map((s) => s.itemIndex)).toEqual([0, 2]);
-    const rest = await listedSamples(samples, run.id, { status: 'SCORED', passed: false, limit: 2, cursor: failed.nextCursor! });
+    const rest = await listedSamples(samples, run, { status: 'SCORED', passed: false, limit: 2, cursor: failed.nextCursor! });
     expect(rest.items.map((s) => s.itemIndex)).toEqual([4]);
     expect(rest.nextCursor).toBeNull();
-    expect((await listedSamples(samples, run.id, { passed: true, limit: 10 })).items.map((s) => s.itemIndex)).toEqual([1, 3]);
+    expect((await listedSamples(samples, run, { passed: true, limit: 10 })).items.map((s) => s.itemIndex)).toEqual([1, 3]);
 
     const one = await samples.findInRun(run.id, sampleIds[3]!);
     expect(one).toMatchObject({ id: sampleIds[3], itemIndex: 3, prompt: 'Q3', passed: true, transcript: [{ role: 'model', content: 'turn 3' }] });

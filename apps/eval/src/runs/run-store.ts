@@ -70,12 +70,18 @@ export interface SampleRow {
   transcriptJson: string | null;
 }
 
-/** A listed sample as ListSamples sends it, in parts (listing-json.sql.ts): the JSON Postgres wrote, around its score. */
+/**
+ * A listed sample as ListSamples sends it, in parts (listing-json.sql.ts): the JSON Postgres wrote, around its score
+ * and its prompt and completion (as stored, '' when absent).
+ */
 export interface SampleJsonRow {
   itemIndex: number;
   sampleIndex: number;
   headJson: string;
   score: number | null;
+  passedJson: string;
+  prompt: string;
+  completion: string;
   tailJson: string;
 }
 
@@ -97,6 +103,9 @@ export interface RunJsonRow {
   liveFinishedAt: string | null;
 }
 
+/** A run named by its id and the team it must belong to. */
+export type RunOfTeam = Pick<RunRecord, 'id' | 'teamId'>;
+
 /** Optional filters of a run listing, combined with AND. */
 export interface RunFilter {
   modelName?: string;
@@ -112,6 +121,12 @@ export interface RunStore {
   /** The id of the team with this name, created on first use. */
   ensureTeam(name: string): Promise<string>;
   createWithSamples(run: NewRun): Promise<{ run: RunRecord; sampleIds: string[] }>;
+  /**
+   * Creates a re-scoring run with its samples unless one of the same source is still queued or running: then creates
+   * nothing and returns that one (`inFlight`). Checked under a lock on the source run, so of concurrent requests for
+   * one source exactly one creates a run.
+   */
+  createRescore(run: NewRun & { sourceRunId: string }): Promise<{ run: RunRecord; sampleIds: string[] } | { inFlight: RunRecord }>;
   findForTeam(teamId: string, id: string): Promise<RunRecord | null>;
   findById(id: string): Promise<RunRecord | null>;
   listForTeam(teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }): Promise<Page<RunRecord>>;
@@ -147,10 +162,11 @@ export interface SampleStore {
   /** The sample at (item, sample index) of a run. */
   findAt(runId: string, itemIndex: number, sampleIndex: number): Promise<SampleView | null>;
   /**
-   * A page of a run's samples in (item, sample) order, each as the JSON object the REST API lists (written by Postgres);
-   * `passed` keeps only samples with that verdict (scored ones; false = the failed ones).
+   * A page of a team's run's samples in (item, sample) order, each as the JSON object the REST API lists (written by
+   * Postgres); empty when the run is not the team's. `passed` keeps only samples with that verdict (scored ones; false =
+   * the failed ones).
    */
-  pageJson(runId: string, opts: { status?: SampleStatusName; passed?: boolean; limit: number; cursor?: string }): Promise<Page<string>>;
+  pageJson(run: RunOfTeam, opts: { status?: SampleStatusName; passed?: boolean; limit: number; cursor?: string }): Promise<Page<string>>;
   /** One sample of the run, or null when the run has no sample with this id. */
   findInRun(runId: string, id: string): Promise<SampleView | null>;
 }

@@ -88,6 +88,35 @@ export function runPageQuery(
 export const runJsonPageQuery = (teamId: string, opts: { limit: number; cursor?: string; filter?: RunFilter }) =>
   runPageQuery(teamId, opts, RUN_JSON_PARTS_SQL, 'run-json-of-team');
 
+// Creating a run writes the run and all its samples (in chunks of INSERT_CHUNK) in one transaction.
+const CREATE_TRANSACTION = { timeout: 120_000, maxWait: 10_000 };
+
+async function insertWithSamples(tx: Prisma.TransactionClient, run: NewRun): Promise<{ run: RunRecord; sampleIds: string[] }> {
+  const row = await tx.run.create({
+    data: {
+      teamId: run.teamId,
+      modelName: run.modelName,
+      benchmark: run.benchmark,
+      benchmarkVersion: run.benchmarkVersion,
+      config: run.config as unknown as Prisma.InputJsonValue,
+      spec: run.spec as unknown as Prisma.InputJsonValue,
+      totalSamples: run.samples.length,
+      ...(run.scheduleId ? { scheduleId: run.scheduleId } : {}),
+      ...(run.sourceRunId ? { sourceRunId: run.sourceRunId } : {}),
+      ...(run.suiteRunId ? { suiteRunId: run.suiteRunId } : {}),
+    },
+  });
+  const sampleIds: string[] = [];
+  for (let i = 0; i < run.samples.length; i += INSERT_CHUNK) {
+    const created = await tx.sample.createManyAndReturn({
+      data: run.samples.slice(i, i + INSERT_CHUNK).map((s) => ({ runId: row.id, ...s })),
+      select: { id: true },
+    });
+    sampleIds.push(...created.map((c) => c.id));
+  }
+  return { run: toRecord(row), sampleIds };
+}
+
 export class RunRepository implements RunStore {
   private readonly sql: Pool;
 
@@ -112,34 +141,19 @@ export class RunRepository implements RunStore {
   }
 
   async createWithSamples(run: NewRun): Promise<{ run: RunRecord; sampleIds: string[] }> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        const row = await tx.run.create({
-          data: {
-            teamId: run.teamId,
-            modelName: run.modelName,
-            benchmark: run.benchmark,
-            benchmarkVersion: run.benchmarkVersion,
-            config: run.config as unknown as Prisma.InputJsonValue,
-            spec: run.spec as unknown as Prisma.InputJsonValue,
-            totalSamples: run.samples.length,
-            ...(run.scheduleId ? { scheduleId: run.scheduleId } : {}),
-            ...(run.sourceRunId ? { sourceRunId: run.sourceRunId } : {}),
-            ...(run.suiteRunId ? { suiteRunId: run.suiteRunId } : {}),
-          },
-        });
-        const sampleIds: string[] = [];
-        for (let i = 0; i < run.samples.length; i += INSERT_CHUNK) {
-          const created = await tx.sample.createManyAndReturn({
-            data: run.samples.slice(i, i + INSERT_CHUNK).map((s) => ({ runId: row.id, ...s })),
-            select: { id: true },
-          });
-          sampleIds.push(...created.map((c) => c.id));
-        }
-        return { run: toRecord(row), sampleIds };
-      },
-      { timeout: 120_000, maxWait: 10_000 },
-    );
+    return this.prisma.$transaction((tx) => insertWithSamples(tx, run), CREATE_TRANSACTION);
+  }
+
+  async createRescore(run: NewRun & { sourceRunId: string }): Promise<{ run: RunRecord; sampleIds: string[] } | { inFlight: RunRecord }> {
+    return this.prisma.$transaction(async (tx) => {
+      // Held until commit: a second request for the same source waits here, then sees the first one's run.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`lemur:rescore:${run.sourceRunId}`}, 0))`;
+      const inFlight = await tx.run.findFirst({
+        where: { sourceRunId: run.sourceRunId, status: { in: ['QUEUED', 'RUNNING'] } },
+        orderBy: { createdAt: 'desc' },
+      });
+      return inFlight ? { inFlight: toRecord(inFlight) } : insertWithSamples(tx, run);
+    }, CREATE_TRANSACTION);
   }
 
   async findForTeam(teamId: string, id: string): Promise<RunRecord | null> {

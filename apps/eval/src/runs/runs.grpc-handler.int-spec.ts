@@ -63,7 +63,7 @@ describe('RunsGrpcHandler listings', () => {
   it('sends a page of samples as one JSON array of the objects Postgres wrote, in UTF-8, with its cursor', async () => {
     const { run } = await finishedRun('grpc-samples', 5);
     const answer = wire<evalV1.ListSamplesResponse>('ListSamples', await handler().listSamples({ team: 'grpc-samples', runId: run.id, pageSize: 3 } as evalV1.ListSamplesRequest));
-    const expected = await samples.pageJson(run.id, { limit: 3 });
+    const expected = await samples.pageJson(run, { limit: 3 });
     expect(Buffer.from(answer.samplesJsonArray).toString('utf8')).toBe(`[${expected.items.join(',')}]`);
     expect(answer.nextPageToken).toBe(expected.nextCursor);
     expect([answer.samples, answer.samplesJson, answer.detailsJson]).toStrictEqual([[], [], []]);

@@ -94,14 +94,17 @@ export class RunsGrpcHandler {
 
   @GrpcMethod('EvalService', 'ListSamples')
   async listSamples(req: evalV1.ListSamplesRequest) {
-    const run = await this.find(req.team, req.runId, 'run_id');
+    if (!req.team) throw PlatformError.invalid('team', 'is required');
+    if (!UUID.test(req.runId)) throw PlatformError.invalid('run_id', 'must be a run id (UUID)');
     const status = sampleStatusFilter(req.status);
-    const page = await this.samples.pageJson(run.id, {
+    // The page's statement checks the run is the team's; only an empty page needs the run looked up, for its 404.
+    const page = await this.samples.pageJson({ id: req.runId, teamId: await this.runs.ensureTeam(req.team) }, {
       limit: pageSize(req.pageSize, 100),
       ...(status ? { status } : {}),
       ...(req.passed !== undefined ? { passed: req.passed } : {}),
       ...(req.pageToken ? { cursor: req.pageToken } : {}),
     });
+    if (page.items.length === 0) await this.find(req.team, req.runId, 'run_id');
     return create(evalV1.ListSamplesResponseSchema, { samplesJsonArray: jsonArrayOf(page.items), nextPageToken: page.nextCursor ?? '' });
   }
 

@@ -4,7 +4,7 @@ import { SpanKind, startTracing, traceparentOf, type Tracing } from '@lemur/shar
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { genRequestId, traceHttp } from './http-tracing';
+import { genRequestId, HOT_PATH, traceHttp } from './http-tracing';
 
 describe('HTTP request tracing (gateway)', () => {
   const exporter = new InMemorySpanExporter();
@@ -30,6 +30,12 @@ describe('HTTP request tracing (gateway)', () => {
       throw new Error('boom');
     });
     app.get('/health', async () => ({ status: 'ok' }));
+    // A model request: a POST that changes nothing, often slower than a slow read.
+    app.post('/v1/completions', { config: HOT_PATH }, async (request, reply) => {
+      const { fail, ms } = request.body as { fail: boolean; ms: number };
+      await new Promise((r) => setTimeout(r, ms));
+      return fail ? reply.code(429).send({ error: 'queue full' }) : { ok: true };
+    });
     await app.ready();
   });
 
@@ -84,6 +90,18 @@ describe('HTTP request tracing (gateway)', () => {
     await new Promise((r) => setImmediate(r));
     expect(lines.filter((l) => l.msg === 'request')).toEqual([expect.objectContaining({ level: 30, route: '/v1/boom', status: 500 })]);
     expect(exporter.getFinishedSpans()).toHaveLength(2);
+  });
+
+  it('logs successful hot-path requests only at debug however long they take, and their failures at info', async () => {
+    const send = (fail: boolean, ms: number) => app.inject({ method: 'POST', url: '/v1/completions', payload: { fail, ms } });
+    expect((await send(false, 1_100)).statusCode).toBe(200);
+    expect((await send(true, 0)).statusCode).toBe(429);
+    await new Promise((r) => setImmediate(r));
+    expect(lines.filter((l) => l.msg === 'request')).toEqual([expect.objectContaining({ level: 30, route: '/v1/completions', status: 429 })]);
+    // A success of an ordinary write is still logged at info.
+    expect((await app.inject({ method: 'POST', url: '/v1/runs', payload: { n: 1 } })).statusCode).toBe(200);
+    await new Promise((r) => setImmediate(r));
+    expect(lines.filter((l) => l.msg === 'request').map((l) => l.route)).toEqual(['/v1/completions', '/v1/runs']);
   });
 
   it('leaves probes untraced and unlogged', async () => {

@@ -19,12 +19,22 @@ const quiet = new Set(['/health', '/metrics']);
 const SLOW_READ_MS = 1_000;
 
 /**
- * Successful reads are most of the traffic (a UI paging samples, scripts polling runs, hundreds a second) and are
- * logged at debug; writes, failures and slow reads at info, so the default log stays readable and cheap under load.
+ * Route config (Nest: `@RouteConfig(HOT_PATH)`) of routes that serve one model request each (the OpenAI API): POSTs
+ * that change nothing, as many as clients send, taking as long as generation takes. Their successes are logged at
+ * debug whatever their duration; lemur_gateway_http_requests_total and the latency histogram count and time them all.
  */
-function accessLogLevel(method: string, status: number, elapsedMs: number): 'debug' | 'info' {
-  const read = method === 'GET' || method === 'HEAD';
-  return read && status < 400 && elapsedMs < SLOW_READ_MS ? 'debug' : 'info';
+export const HOT_PATH = { hotPath: true } as const;
+
+/**
+ * Successful reads are most of the traffic (a UI paging samples, scripts polling runs, hundreds a second) and are
+ * logged at debug, as are successful hot-path requests; writes, failures and slow reads at info, so the default log
+ * stays readable and cheap under load.
+ */
+function accessLogLevel(request: FastifyRequest, status: number, elapsedMs: number): 'debug' | 'info' {
+  if (status >= 400) return 'info';
+  if ((request.routeOptions.config as { hotPath?: boolean } | undefined)?.hotPath === true) return 'debug';
+  const read = request.method === 'GET' || request.method === 'HEAD';
+  return read && elapsedMs < SLOW_READ_MS ? 'debug' : 'info';
 }
 
 /** A request id of our own for each request (a client's is not trusted into the logs). */
@@ -33,7 +43,8 @@ export const genRequestId = (): string => randomUUID();
 /**
  * A SERVER span per HTTP request, child of the caller's `traceparent` when it sent one, active while the route's hooks
  * and handler run (so the gRPC calls they make carry it), ended with the status code; and one access log line per
- * request with its `requestId` (also sent back as `x-request-id`) and the trace ids (successful reads at debug level).
+ * request with its `requestId` (also sent back as `x-request-id`) and the trace ids (successful reads and hot-path
+ * requests at debug level).
  */
 export function traceHttp(instance: FastifyInstance, logger: Logger): void {
   const enter = (request: FastifyRequest, done: () => void) => {
@@ -73,7 +84,7 @@ export function traceHttp(instance: FastifyInstance, logger: Logger): void {
       if (reply.statusCode >= 500) found.span.setStatus({ code: SpanStatusCode.ERROR, message: String(reply.statusCode) });
       found.span.end();
     }
-    const level = accessLogLevel(request.method, reply.statusCode, reply.elapsedTime);
+    const level = accessLogLevel(request, reply.statusCode, reply.elapsedTime);
     if (logger.isLevelEnabled(level)) {
       const log = () =>
         logger[level](

@@ -4,10 +4,12 @@ import { PlatformError } from '@lemur/shared-errors';
 import type { Logger } from '@lemur/shared-logging';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Access } from '../auth/access.decorator';
 import { GATEWAY_LOGGER, INFERENCE_CLIENT } from '../gateway.tokens';
 import { errorHeaders, errorResponse } from '../http/http-exception.filter';
+import { HOT_PATH } from '../http/http-tracing';
 import type { InferenceClient } from '../runs/runs.controller';
 import { teamOf } from '../runs/team-context';
 import { chatCompletionJson, completionJson, openAiErrorJson, usageChunkJson, usageJson } from './openai-json.mapper';
@@ -60,6 +62,7 @@ export class OpenAiController {
   @Post('chat/completions')
   @HttpCode(200)
   @Access('runner')
+  @RouteConfig(HOT_PATH)
   async chatCompletions(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Body() body: unknown): Promise<void> {
     await this.serve('chat', req, reply, () => {
       const b = validateOpenAi(chatCompletionBody, body);
@@ -81,6 +84,7 @@ export class OpenAiController {
   @Post('completions')
   @HttpCode(200)
   @Access('runner')
+  @RouteConfig(HOT_PATH)
   async completions(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Body() body: unknown): Promise<void> {
     await this.serve('completion', req, reply, () => {
       const b = validateOpenAi(completionBody, body);

@@ -45,6 +45,24 @@ describe('RunQuotaRepository + RunQuotas against PostgreSQL', () => {
     }
   });
 
+  it('charges a re-scoring run no daily samples: it calls no model, so it does not hold back later starts', async () => {
+    const team = await prisma.team.create({ data: { name: 'rescorers', maxSamplesPerDay: 1_000 } });
+    const run = (samples: number, sourceRunId?: string) =>
+      prisma.run.create({
+        data: { teamId: team.id, modelName: 'm', benchmark: 'b', benchmarkVersion: '1', config: {}, spec: {}, status: 'SUCCEEDED', totalSamples: samples, ...(sourceRunId ? { sourceRunId } : {}) },
+      });
+    const source = await run(600);
+    // Re-scored twice (a scorer fix, then another): 1,200 samples scored again, none generated.
+    await run(600, source.id);
+    await run(600, source.id);
+    const quotas = new RunQuotas(new RunQuotaRepository(prisma), { maxConcurrentRuns: 10, maxSamplesPerDay: 5_000 }, 10_000);
+    expect(await quotas.usage(team.id)).toMatchObject({ maxSamplesPerDay: 1_000, activeRuns: 0, samplesLast24h: 600 });
+    // 600 + 400 is the quota exactly: the re-scoring runs' 1,200 are not in the count.
+    const started = await quotas.admit({ id: team.id, name: team.name }, 400, () => run(400));
+    expect(started.totalSamples).toBe(400);
+    expect((await quotas.usage(team.id)).samplesLast24h).toBe(1_000);
+  });
+
   it('keeps other teams out of the count, and stores per-team overrides', async () => {
     const a = await prisma.team.create({ data: { name: 'quota-a' } });
     const b = await prisma.team.create({ data: { name: 'quota-b' } });

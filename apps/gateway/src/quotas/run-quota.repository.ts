@@ -11,7 +11,10 @@ export interface TeamQuotaOverrides {
 export interface QuotaReader {
   overrides(teamId: string): Promise<TeamQuotaOverrides>;
   activeRuns(teamId: string): Promise<number>;
-  /** Runs created since `since`, oldest first, with their sample counts. */
+  /**
+   * Runs created since `since` that generate samples, oldest first, with their sample counts. Re-scoring runs are left
+   * out: they score stored outputs again and call no model, so they use none of the daily samples.
+   */
   recentRuns(teamId: string, since: Date): Promise<{ createdAt: Date; samples: number }[]>;
 }
 
@@ -24,7 +27,7 @@ function reader(db: Pick<PrismaClient, 'team' | 'run'>): QuotaReader {
     activeRuns: (teamId) => db.run.count({ where: { teamId, status: { in: ['QUEUED', 'RUNNING'] } } }),
     async recentRuns(teamId, since) {
       const rows = await db.run.findMany({
-        where: { teamId, createdAt: { gte: since } },
+        where: { teamId, createdAt: { gte: since }, sourceRunId: null },
         select: { createdAt: true, totalSamples: true },
         orderBy: { createdAt: 'asc' },
       });

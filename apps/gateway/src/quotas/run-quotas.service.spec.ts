@@ -76,6 +76,17 @@ describe('RunQuotas', () => {
     expect(err.message).toMatch(/needs 1001 samples, more than team research's daily quota of 1000/);
   });
 
+  it('admits a re-scoring run with the daily samples used up, but not past the concurrent-run quota', async () => {
+    const spent = [{ createdAt: new Date(NOW - HOUR), samples: 1_000 }];
+    expect((await rejected(quotas({ active: 0, recent: spent }).admit(team, 1, async () => 'no'))).message).toMatch(/daily quota of 1000/);
+    expect(await quotas({ active: 1, recent: spent }).admitRescore(team, async () => 'rescoring')).toBe('rescoring');
+    let started = false;
+    const busy = await rejected(quotas({ active: 2, recent: [] }).admitRescore(team, async () => (started = true)));
+    expect(started).toBe(false);
+    expect(busy).toMatchObject({ status: 429, headers: { 'retry-after': '30' } });
+    expect(busy.message).toMatch(/2 run\(s\) queued or running, its quota is 2; wait for one to finish/);
+  });
+
   it('reports usage', async () => {
     const usage = await quotas({ active: 1, recent: [{ createdAt: new Date(NOW - HOUR), samples: 42 }] }).usage('t');
     expect(usage).toEqual({ maxConcurrentRuns: 2, maxSamplesPerDay: 1_000, activeRuns: 1, samplesLast24h: 42 });

@@ -13,9 +13,9 @@ export interface QuotaDefaults {
 
 /** The quotas in force for one team. */
 export interface EffectiveQuotas extends QuotaDefaults {
-  /** Runs queued or running now. */
+  /** Runs queued or running now, re-scoring runs included. */
   activeRuns: number;
-  /** Samples of the runs started in the last 24 hours. */
+  /** Samples of the runs started in the last 24 hours; re-scoring runs call no model and count none. */
   samplesLast24h: number;
 }
 
@@ -25,7 +25,8 @@ function exceeded(message: string, retryAfterSeconds: number): HttpRejection {
 
 /**
  * Per-team run quotas: runs queued or running at once, and samples started per rolling 24 hours. Checked under a
- * per-team database lock held until the run is created, so concurrent starts cannot overshoot.
+ * per-team database lock held until the run is created, so concurrent starts cannot overshoot. A re-scoring run takes
+ * a run slot (its samples go through the workers, and the sandbox for code benchmarks) but no daily samples.
  */
 export class RunQuotas {
   constructor(
@@ -48,10 +49,27 @@ export class RunQuotas {
     return this.repo.withTeamLock(
       team.id,
       async (read) => {
-        await this.check(team.name, read, team.id, samples, opts.runs ?? 1);
+        const limits = await this.limits(read, team.id);
+        await this.checkConcurrent(team.name, read, team.id, limits, opts.runs ?? 1);
+        await this.checkDaily(team.name, read, team.id, limits, samples);
         return start();
       },
       opts.timeoutMs ?? this.lockTimeoutMs,
+    );
+  }
+
+  /**
+   * Starts a re-scoring run via `start` if the team has a run slot free; otherwise a 429 with Retry-After. It calls no
+   * model, so the daily samples are neither checked nor used (RunQuotaRepository leaves re-scoring runs out of them).
+   */
+  async admitRescore<T>(team: { id: string; name: string }, start: () => Promise<T>): Promise<T> {
+    return this.repo.withTeamLock(
+      team.id,
+      async (read) => {
+        await this.checkConcurrent(team.name, read, team.id, await this.limits(read, team.id), 1);
+        return start();
+      },
+      this.lockTimeoutMs,
     );
   }
 
@@ -76,8 +94,7 @@ export class RunQuotas {
     };
   }
 
-  private async check(teamName: string, read: QuotaReader, teamId: string, samples: number, runs: number): Promise<void> {
-    const limits = await this.limits(read, teamId);
+  private async checkConcurrent(teamName: string, read: QuotaReader, teamId: string, limits: QuotaDefaults, runs: number): Promise<void> {
     if (runs > limits.maxConcurrentRuns) {
       throw exceeded(
         `this starts up to ${runs} runs at once, more than team ${teamName}'s quota of ${limits.maxConcurrentRuns} runs queued or running; an admin can raise it (PUT /v1/quotas)`,
@@ -91,6 +108,9 @@ export class RunQuotas {
         CONCURRENT_RETRY_SECONDS,
       );
     }
+  }
+
+  private async checkDaily(teamName: string, read: QuotaReader, teamId: string, limits: QuotaDefaults, samples: number): Promise<void> {
     if (samples > limits.maxSamplesPerDay) {
       throw exceeded(
         `this run needs ${samples} samples, more than team ${teamName}'s daily quota of ${limits.maxSamplesPerDay}; lower limit or samples`,

@@ -173,7 +173,9 @@ export class RunsController {
     const source = requireRun((await this.evalClient.getRun({ team: me.teamName, id })).run);
     const counts = source.summary?.counts;
     const samples = (counts?.scored ?? 0) + (counts?.errored ?? 0);
-    const { run } = await this.quotas.admit({ id: me.teamId, name: me.teamName }, samples, () => this.evalClient.rescoreRun({ team: me.teamName, id }));
+    // A run slot but no daily samples: re-scoring calls no model. Under the team's quota lock, so two re-scorings of one
+    // run reach the eval service one after the other and the second is refused there while the first is in flight.
+    const { run } = await this.quotas.admitRescore({ id: me.teamId, name: me.teamName }, () => this.evalClient.rescoreRun({ team: me.teamName, id }));
     const created = requireRun(run);
     activeSpan()?.setAttribute('run.id', created.id);
     await this.audit.record({ teamId: me.teamId, actor: me.actor, action: 'run.rescore', target: created.id, detail: { sourceRunId: id, samples } });

@@ -59,7 +59,7 @@ export class RescoreRunUseCase {
         ...(benchmark.agent ? { scoringRules: benchmark.agent.scoringRules } : {}),
       },
     };
-    const { run, sampleIds } = await this.runs.createWithSamples({
+    const created = await this.runs.createRescore({
       teamId,
       modelName: source.modelName,
       benchmark: benchmark.name,
@@ -69,6 +69,14 @@ export class RescoreRunUseCase {
       samples: positions,
       sourceRunId: source.id,
     });
+    // Two at once would score the same outputs twice over and compare no differently: one is enough.
+    if ('inFlight' in created) {
+      throw new PlatformError(
+        PlatformErrorCode.RUN_STATE_CONFLICT,
+        `run ${source.id} is already being re-scored by run ${created.inFlight.id} (${created.inFlight.status.toLowerCase()}); wait for it to finish (lemur runs show ${created.inFlight.id}) or cancel it (lemur runs cancel ${created.inFlight.id})`,
+      );
+    }
+    const { run, sampleIds } = created;
     try {
       await this.queue.enqueue(run.id, sampleIds);
     } catch (err) {
