@@ -300,6 +300,8 @@ describe('values.schema.json', () => {
   ];
   const fileCases: [string, string, string][] = [
     ['an API key written into values', 'inference:\n  models:\n    - name: feedback\n      endpoints: ["https://api.example.com"]\n      apiKey: sk-not-here\n', `at '/inference/models/0': additional properties 'apiKey' not allowed`],
+    ['an endpoint URL with credentials in it', 'inference:\n  models:\n    - name: feedback\n      endpoints: ["https://user:sk-not-here@api.example.com/v1"]\n', `at '/inference/models/0/endpoints/0'`],
+    ['an endpoint URL with a query string', 'inference:\n  models:\n    - name: feedback\n      endpoints: ["https://api.example.com/v1?key=sk-not-here"]\n', `at '/inference/models/0/endpoints/0'`],
     ['a resource quantity that is not one', 'eval:\n  api:\n    resources:\n      requests: { cpu: lots, memory: 1Gi }\n      limits: { cpu: "1", memory: 1Gi }\n', `at '/eval/api/resources/requests/cpu': 'lots' does not match pattern`],
   ];
 

@@ -14,19 +14,21 @@ import { GenerateService } from './generate/generate.service';
 import { generateStreamHandler } from './generate/inference.grpc-handler';
 import { InferenceModule } from './inference.module';
 import { startModelController } from './kubernetes/start-model-controller';
+import { redactEndpoint } from './registry/endpoint-url';
 import { ModelRegistry } from './registry/model-registry';
 import { EngineMetricsScraper } from './routing/engine-metrics.scraper';
 import { RoutingMetrics } from './routing/routing.metrics';
 
-/** Starts the inference service (used by main.ts, the local platform and tests). */
-export async function startInference(config: InferenceConfig): Promise<RunningGrpcApp> {
-  const logger = createLogger('inference', config.logLevel);
+/** Starts the inference service (used by main.ts, the local platform and tests); `logDestination` lets tests read its log. */
+export async function startInference(config: InferenceConfig, opts: { logDestination?: NodeJS.WritableStream } = {}): Promise<RunningGrpcApp> {
+  const logger = createLogger('inference', config.logLevel, opts.logDestination);
   const registry = createMetricsRegistry('inference');
   const routingMetrics = new RoutingMetrics(registry);
   const routingLogger = logger.child({ context: 'Routing' });
   const models = ModelRegistry.fromFile(config.modelsFile, config.secrets, {
     router: { ejectAfterFailures: config.routing.ejectAfterFailures, ejectForMs: config.routing.ejectForMs },
-    onEject: (model, replica, untilMs) => {
+    onEject: (model, url, untilMs) => {
+      const replica = redactEndpoint(url);
       routingMetrics.ejections.inc({ model, replica });
       routingLogger.warn({ model, replica, backOffMs: untilMs - Date.now() }, 'replica ejected after failures; will probe it after the back-off');
     },

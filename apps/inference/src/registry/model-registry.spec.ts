@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelRegistry } from './model-registry';
 
@@ -51,6 +54,11 @@ describe('ModelRegistry', () => {
     expect(registry.get('a').router.policy).toBe('load-aware');
   });
 
+  it('names each replica by its canonical URL, so routing, logs and metric labels agree', () => {
+    const registry = new ModelRegistry({ models: [{ name: 'c', endpoints: ['HTTP://R1:80/', 'http://r1', 'https://Api.Example.com:443/v1/'] }] }, {});
+    expect(registry.get('c').router.urls()).toEqual(['http://r1', 'https://api.example.com/v1']);
+  });
+
   it('removes a model and reports unknown names', () => {
     const registry = new ModelRegistry(file, {});
     expect(registry.remove('a')).toBe(true);
@@ -64,5 +72,76 @@ describe('ModelRegistry', () => {
     ['setEndpoints', () => new ModelRegistry(file, {}).setEndpoints('a', ['not a url']), 'endpoints'],
   ])('%s rejects bad input naming the field', (_name, call, field) => {
     expect(call).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field }));
+  });
+
+  describe('refuses endpoint URLs that could carry a secret, naming the model, never repeating the secret', () => {
+    const refused = [
+      ['https://user:hunter2@api.example.com/v1', /model "m": endpoints\[1\] \(https:\/\/api\.example\.com\/v1\) carries a username or password.*"apiKeyEnv"/],
+      ['https://api.example.com/v1?api-key=hunter2', /model "m": endpoints\[1\] \(https:\/\/api\.example\.com\/v1\) has a query string/],
+      ['ftp://user:hunter2@files.example.com', /model "m": endpoints\[1\] uses ftp:\/\/; only http:\/\/ and https:\/\//],
+    ] as const;
+    const entry = (url: string) => ({ name: 'm', endpoints: ['http://ok:8000', url] });
+
+    it.each(refused)('in a registry file at start-up: %s', (url, message) => {
+      const dir = mkdtempSync(join(tmpdir(), 'lemur-registry-'));
+      try {
+        const path = join(dir, 'models.json');
+        writeFileSync(path, JSON.stringify({ models: [entry(url)] }));
+        const error = (() => {
+          try {
+            ModelRegistry.fromFile(path, {});
+          } catch (err) {
+            return err as Error;
+          }
+          throw new Error('expected the file to be refused');
+        })();
+        expect(error.message).toMatch(message);
+        expect(error.message).toContain(`model registry ${path}: models.0.endpoints.1: `);
+        expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain('hunter2');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it.each(refused)('in registry entries: %s', (url, message) => {
+      expect(() => new ModelRegistry({ models: [entry(url)] }, {})).toThrow(message);
+    });
+
+    it.each(refused)('by upsert (a LemurModel): %s', (url, message) => {
+      const registry = new ModelRegistry({ models: [] }, {});
+      let thrown: unknown;
+      try {
+        registry.upsert(entry(url));
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'endpoints.1', message: expect.stringMatching(message) });
+      expect(String((thrown as Error).message)).not.toContain('hunter2');
+      expect(registry.list()).toEqual([]);
+    });
+
+    it.each(refused)('by setEndpoints (endpoint discovery), keeping the endpoints it had: %s', (url, message) => {
+      const registry = new ModelRegistry({ models: [{ name: 'm', endpoints: ['http://ok:8000'] }] }, {});
+      let thrown: unknown;
+      try {
+        registry.setEndpoints('m', ['http://ok:8000', url]);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'endpoints', message: expect.stringMatching(message) });
+      expect(String((thrown as Error).message)).not.toContain('hunter2');
+      expect(registry.get('m').router.urls()).toEqual(['http://ok:8000']);
+    });
+
+    it('does not quote a registry file that is not valid JSON (the text near the error could be a key)', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lemur-registry-'));
+      try {
+        const path = join(dir, 'models.json');
+        writeFileSync(path, '{"models": [{"name": "m", "endpoints": [hunter2]}]}');
+        expect(() => ModelRegistry.fromFile(path, {})).toThrow(new RegExp(`^model registry ${path}: cannot read JSON \\(not valid JSON( at position \\d+)?\\)$`));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

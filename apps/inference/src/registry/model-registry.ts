@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import { createRouter, DEFAULT_ROUTING_POLICY, ROUTING_POLICIES, type Router, type RouterOptions, type RoutingPolicyName } from '@lemur/routing';
 import { z } from 'zod';
+import { endpointUrlProblem, redactEndpoint } from './endpoint-url';
 
-const endpointSchema = z.url({ protocol: /^https?$/ });
-const modelSchema = z.object({
+const modelFields = z.object({
   name: z.string().min(1).max(200),
-  endpoints: z.array(endpointSchema),
+  endpoints: z.array(z.string()),
   servedModelName: z.string().min(1).optional(),
   chat: z.boolean().default(false),
   apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
@@ -16,9 +16,29 @@ const modelSchema = z.object({
   /** Weights revision served (e.g. a Hugging Face commit); part of the response-cache key. */
   revision: z.string().max(200).default(''),
 });
+
+/** Why the `index`th endpoint of `model` is refused, naming both; the URL only in its redacted form. */
+function endpointProblem(model: string, urls: readonly string[]): { index: number; message: string } | undefined {
+  for (const [index, url] of urls.entries()) {
+    const problem = endpointUrlProblem(url);
+    if (problem === undefined) continue;
+    const shown = /^https?:\/\//i.test(url) && URL.canParse(url) ? ` (${redactEndpoint(url)})` : '';
+    return { index, message: `model "${model}": endpoints[${index}]${shown} ${problem}` };
+  }
+  return undefined;
+}
+
+function checkEndpoints(m: { name: string; endpoints: string[] }, ctx: z.RefinementCtx): void {
+  const problem = endpointProblem(m.name, m.endpoints);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['endpoints', problem.index], message: problem.message });
+}
+
+const modelSchema = modelFields.superRefine(checkEndpoints);
 // A static file names its endpoints; a model from the cluster may have none ready yet (setEndpoints fills them in).
 const fileSchema = z.object({
-  models: z.array(modelSchema.extend({ endpoints: z.array(endpointSchema).min(1, 'a model needs at least one endpoint') })),
+  models: z.array(
+    modelFields.extend({ endpoints: z.array(z.string()).min(1, 'a model needs at least one endpoint') }).superRefine(checkEndpoints),
+  ),
 });
 
 /** A model entry: the registry file's schema, also what the Kubernetes controller upserts. */
@@ -43,8 +63,18 @@ export interface ModelRegistryOptions {
   router?: Partial<Omit<RouterOptions, 'onEject'>>;
 }
 
+/** The validated registry entries; the first problem is thrown, prefixed with `where` and the field's path. */
+function parseEntries(raw: unknown, where: string): z.output<typeof fileSchema> {
+  const result = fileSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new Error(`${where}: ${issue.path.join('.')}: ${issue.message}`);
+}
+
+// Valid endpoints (no credentials, query or fragment) in their redacted form, which is also canonical: what routing,
+// logs, metric labels and responses name a replica by is then the same string, and never carries a secret.
 function normalise(urls: readonly string[]): string[] {
-  return [...new Set(urls.map((url) => url.replace(/\/+$/, '')))];
+  return [...new Set(urls.map(redactEndpoint))];
 }
 
 /**
@@ -59,8 +89,7 @@ export class ModelRegistry {
     private readonly secrets: Record<string, string | undefined>,
     private readonly options: ModelRegistryOptions = {},
   ) {
-    const parsed = fileSchema.parse(entries);
-    for (const m of parsed.models) {
+    for (const m of parseEntries(entries, 'model registry').models) {
       if (this.models.has(m.name)) throw new Error(`model registry: duplicate model name "${m.name}"`);
       this.upsert(m);
     }
@@ -72,14 +101,13 @@ export class ModelRegistry {
     try {
       raw = JSON.parse(readFileSync(path, 'utf8'));
     } catch (err) {
+      // V8 quotes the text around a syntax error, which could be a credential: only the position is repeated.
+      if (err instanceof SyntaxError) {
+        throw new Error(`model registry ${path}: cannot read JSON (not valid JSON${/ at position \d+/.exec(err.message)?.[0] ?? ''})`);
+      }
       throw new Error(`model registry ${path}: cannot read JSON (${(err as Error).message})`, { cause: err });
     }
-    const result = fileSchema.safeParse(raw);
-    if (!result.success) {
-      const issue = result.error.issues[0]!;
-      throw new Error(`model registry ${path}: ${issue.path.join('.')}: ${issue.message}`);
-    }
-    return new ModelRegistry(result.data, secrets, options);
+    return new ModelRegistry(parseEntries(raw, `model registry ${path}`), secrets, options);
   }
 
   /**
@@ -127,9 +155,10 @@ export class ModelRegistry {
 
   /** Replaces the ready endpoints of a model (endpoint discovery); surviving replicas keep their routing state. */
   setEndpoints(name: string, urls: readonly string[]): void {
-    const invalid = urls.find((url) => !endpointSchema.safeParse(url).success);
-    if (invalid !== undefined) throw PlatformError.invalid('endpoints', `"${invalid}" is not an http(s) URL`);
-    this.get(name).router.replaceEndpoints(normalise(urls));
+    const model = this.get(name);
+    const problem = endpointProblem(name, urls);
+    if (problem) throw PlatformError.invalid('endpoints', problem.message);
+    model.router.replaceEndpoints(normalise(urls));
   }
 
   get(name: string): RegisteredModel {

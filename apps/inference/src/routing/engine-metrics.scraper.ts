@@ -1,6 +1,7 @@
 import { parseEngineLoad, type Router } from '@lemur/routing';
 import type { Logger } from '@lemur/shared-logging';
 import { Agent, request } from 'undici';
+import { redactEndpoint } from '../registry/endpoint-url';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { RoutingMetrics } from './routing.metrics';
 
@@ -86,16 +87,16 @@ export class EngineMetricsScraper {
       }
       if (!found) throw new Error('/metrics has no vLLM load gauges');
       this.failures.delete(url);
-      this.metrics.engineScrapes.inc({ replica: url, outcome: 'ok' });
+      this.metrics.engineScrapes.inc({ replica: redactEndpoint(url), outcome: 'ok' });
     } catch (err) {
       if (this.closing.signal.aborted) return;
       const count = (this.failures.get(url)?.count ?? 0) + 1;
       const backOff = Math.min(this.options.maxBackOffMs, this.options.intervalMs * 2 ** (count - 1));
       this.failures.set(url, { count, retryAt: Date.now() + backOff });
-      this.metrics.engineScrapes.inc({ replica: url, outcome: 'error' });
+      this.metrics.engineScrapes.inc({ replica: redactEndpoint(url), outcome: 'error' });
       // The first failure and then every tenth: a replica without /metrics must not flood the log.
       if (count === 1 || count % 10 === 0) {
-        this.logger.warn({ replica: url, failures: count, err }, 'cannot read engine metrics; routing on in-flight counts');
+        this.logger.warn({ replica: redactEndpoint(url), failures: count, err }, 'cannot read engine metrics; routing on in-flight counts');
       }
     } finally {
       this.inFlight.delete(url);

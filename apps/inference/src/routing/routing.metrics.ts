@@ -1,9 +1,10 @@
 import type { EndpointSnapshot } from '@lemur/routing';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { redactEndpoint } from '../registry/endpoint-url';
 import type { ModelRegistry } from '../registry/model-registry';
 
 /**
- * Replica-level routing metrics, by model and replica (the endpoint URL: bounded by the replica count). The state
+ * Replica-level routing metrics, by model and replica (the redacted endpoint URL: bounded by the replica count). The state
  * gauges are read from the routers at scrape time, so they never drift from what routing actually uses.
  */
 export class RoutingMetrics {
@@ -30,7 +31,7 @@ export class RoutingMetrics {
       gauge.reset();
       const now = Date.now();
       for (const model of this.models?.list() ?? []) {
-        for (const s of model.router.snapshot(now)) gauge.set({ model: model.name, replica: s.url, policy: model.routingPolicy }, value(s));
+        for (const s of model.router.snapshot(now)) gauge.set({ model: model.name, replica: redactEndpoint(s.url), policy: model.routingPolicy }, value(s));
       }
     };
     new Gauge({

@@ -2,6 +2,7 @@ import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import { SpanKind, failSpan, traceHeaders, tracer, tracingActive, type Span } from '@lemur/shared-tracing';
 import { INVALID_SPAN_CONTEXT, context, trace } from '@opentelemetry/api';
 import { Agent, request, type Dispatcher } from 'undici';
+import { redactEndpoint } from '../registry/endpoint-url';
 
 // One keep-alive pool per replica origin for the whole process; undici's request costs a fraction of fetch's CPU,
 // which matters on the hot path of every evaluation sample.
@@ -198,7 +199,7 @@ async function post(req: UpstreamRequest, payload: string, abort: CallAbort, tra
     });
   } catch (err) {
     if (abort.cancelled) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
-    throw new UpstreamError(`cannot reach ${req.baseUrl}: ${(err as Error).message}`, true, undefined, { cause: err });
+    throw new UpstreamError(`cannot reach ${redactEndpoint(req.baseUrl)}: ${(err as Error).message}`, true, undefined, { cause: err });
   }
   traced.span.setAttribute('http.response.status_code', response.statusCode);
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
@@ -215,7 +216,7 @@ function rejectionFor(baseUrl: string, status: number, text: string): Error {
     }
   })().slice(0, 500);
   if (status >= 500 || status === 429) {
-    return new UpstreamError(`replica ${baseUrl} answered ${status}: ${message}`, true, status);
+    return new UpstreamError(`replica ${redactEndpoint(baseUrl)} answered ${status}: ${message}`, true, status);
   }
   return new PlatformError(PlatformErrorCode.INVALID_ARGUMENT, `model server rejected the request (${status}): ${message}`);
 }
@@ -282,14 +283,14 @@ export async function completeUpstream(
     } catch (err) {
       if (err instanceof PlatformError || err instanceof UpstreamError) throw err;
       if (abort.cancelled) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
-      throw new UpstreamError(`replica ${req.baseUrl} sent an unreadable body`, true, undefined, { cause: err });
+      throw new UpstreamError(`replica ${redactEndpoint(req.baseUrl)} sent an unreadable body`, true, undefined, { cause: err });
     } finally {
       req.onReplicaTime?.(performance.now() - sent);
     }
     try {
       json = JSON.parse(text) as typeof json;
     } catch (err) {
-      throw new UpstreamError(`replica ${req.baseUrl} sent an unreadable body`, true, undefined, { cause: err });
+      throw new UpstreamError(`replica ${redactEndpoint(req.baseUrl)} sent an unreadable body`, true, undefined, { cause: err });
     }
   } catch (err) {
     failure = err;
@@ -334,16 +335,16 @@ export async function* streamUpstream(req: UpstreamRequest): AsyncGenerator<Upst
             continue;
           }
           const json = JSON.parse(data) as { choices?: WireChoice[]; usage?: WireUsage | null };
+          // Every chunk has the same four fields (one object shape for the code that reads them, once per token).
           for (const choice of json.choices ?? []) {
             produced += 1;
-            yield choice.finish_reason
-              ? { index: choice.index ?? 0, delta: choiceText(choice), finishReason: choice.finish_reason }
-              : { index: choice.index ?? 0, delta: choiceText(choice) };
+            yield { index: choice.index ?? 0, delta: choiceText(choice), finishReason: choice.finish_reason || undefined, usage: undefined };
           }
           if (json.usage) {
             yield {
               index: 0,
               delta: '',
+              finishReason: undefined,
               usage: { promptTokens: json.usage.prompt_tokens ?? 0, completionTokens: json.usage.completion_tokens ?? 0 },
             };
           }
@@ -352,7 +353,7 @@ export async function* streamUpstream(req: UpstreamRequest): AsyncGenerator<Upst
     } catch (err) {
       if (abort.cancelled) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
       const why = abort.idled ? `sent nothing for ${req.idleTimeoutMs} ms` : (err as Error).message;
-      throw new UpstreamError(`stream from ${req.baseUrl} broke after ${produced} chunks: ${why}`, produced === 0, undefined, {
+      throw new UpstreamError(`stream from ${redactEndpoint(req.baseUrl)} broke after ${produced} chunks: ${why}`, produced === 0, undefined, {
         cause: err,
       });
     }
@@ -366,7 +367,7 @@ export async function* streamUpstream(req: UpstreamRequest): AsyncGenerator<Upst
     endUpstreamSpan(traced, failure);
   }
   if (!finished) {
-    throw new UpstreamError(`stream from ${req.baseUrl} ended after ${produced} chunks without [DONE]`, produced === 0);
+    throw new UpstreamError(`stream from ${redactEndpoint(req.baseUrl)} ended after ${produced} chunks without [DONE]`, produced === 0);
   }
 }
 
@@ -463,7 +464,7 @@ class StreamingCall implements Dispatcher.DispatchHandler {
       this.fail(
         this.abort.cancelled
           ? new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err })
-          : new UpstreamError(`cannot reach ${this.req.baseUrl}: ${err.message}`, true, undefined, { cause: err }),
+          : new UpstreamError(`cannot reach ${redactEndpoint(this.req.baseUrl)}: ${err.message}`, true, undefined, { cause: err }),
       );
     } else if (this.errorBody) {
       this.fail(rejectionFor(this.req.baseUrl, this.status, ''));

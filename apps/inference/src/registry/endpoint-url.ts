@@ -1,0 +1,34 @@
+/**
+ * Why `url` cannot be a model endpoint, or undefined when it can. The reason never repeats the URL: a rejected URL
+ * may carry a password. Credentials belong in the model's `apiKeyEnv` variable, sent as a bearer token. A query string
+ * or fragment is refused too: the request path is appended to the base URL, so one would be sent mangled or not at all.
+ */
+export function endpointUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'is not a URL; use e.g. http://10.0.0.5:8000 or https://api.example.com';
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `uses ${parsed.protocol}//; only http:// and https:// are supported`;
+  if (parsed.username !== '' || parsed.password !== '') {
+    return 'carries a username or password; remove it from the URL and put the API key in an environment variable named by the model\'s "apiKeyEnv" field';
+  }
+  if (/[?#]/.test(url)) {
+    return 'has a query string or fragment, which is not sent to the model server; remove it (an API key goes in the variable named by "apiKeyEnv")';
+  }
+  return undefined;
+}
+
+/**
+ * The form of an endpoint URL that may be logged, put in a metric label or an error message: origin and path, never
+ * a username, password, query string or fragment (a valid endpoint prints unchanged, less any trailing slash).
+ */
+export function redactEndpoint(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return '(not a URL)';
+  }
+}
