@@ -3,8 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandboxV1 } from '@lemur/proto';
 import { type PlatformError } from '@lemur/shared-errors';
+import type { SandboxClient } from '@lemur/shared-sandbox-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSandbox, type SandboxClient, type TestSandbox } from './test-sandbox';
+import { startTestSandbox, type TestSandbox } from './test-sandbox';
 
 /**
  * The hostile-input conformance suite (issue 5, shared/research/sandbox.md §4): every case goes through the real gRPC

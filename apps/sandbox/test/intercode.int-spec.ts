@@ -8,11 +8,12 @@ import {
   loadBenchmarkItems,
 } from '@lemur/benchmarks';
 import { createLogger } from '@lemur/shared-logging';
+import { SandboxExecutor } from '@lemur/shared-sandbox-client';
 import { createTestMysql } from '@lemur/shared-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findSpiderDump, MysqlDumpLoaderService } from '../src/sql';
 import { mapConcurrent } from '../src/local/humaneval-programs';
-import { GrpcExecutor, startTestSandbox, type TestSandbox } from './test-sandbox';
+import { startTestSandbox, type TestSandbox } from './test-sandbox';
 
 const DATASETS_DIR = resolve(__dirname, '../../../../shared/datasets');
 
@@ -53,7 +54,7 @@ async function tiedGold(item: IntercodeSqlItem): Promise<boolean> {
 
 const dump = findSpiderDump();
 let sandbox: TestSandbox;
-let executor: GrpcExecutor;
+let executor: SandboxExecutor;
 let mysqlUrl: string;
 let prefix: string;
 let sqlItems: IntercodeSqlItem[];
@@ -70,7 +71,7 @@ beforeAll(async () => {
     { SANDBOX_MYSQL_URL: mysqlUrl, SANDBOX_MYSQL_DUMP: dump, SANDBOX_MYSQL_DB_PREFIX: prefix, SANDBOX_MAX_CONCURRENT: '4' },
     120_000,
   );
-  executor = new GrpcExecutor(sandbox.client, 'intercode-test');
+  executor = new SandboxExecutor(sandbox.client, 'intercode-test');
   const resolver = new DatasetResolver({ datasetsDir: DATASETS_DIR, online: false });
   sqlItems = (await loadBenchmarkItems(intercodeSqlBenchmark as never, resolver)).items as IntercodeSqlItem[];
   bashItems = (await loadBenchmarkItems(intercodeBashBenchmark as never, resolver)).items as IntercodeBashItem[];

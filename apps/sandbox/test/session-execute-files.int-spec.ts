@@ -1,7 +1,8 @@
 import { sandboxV1 } from '@lemur/proto';
 import { type PlatformError } from '@lemur/shared-errors';
+import type { SandboxClient } from '@lemur/shared-sandbox-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSandbox, type SandboxClient, type TestSandbox } from './test-sandbox';
+import { startTestSandbox, type TestSandbox } from './test-sandbox';
 
 
 const { PYTHON, BASH } = sandboxV1.Language;

@@ -2,9 +2,10 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandboxV1 } from '@lemur/proto';
 import { type PlatformError } from '@lemur/shared-errors';
+import type { SandboxClient } from '@lemur/shared-sandbox-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWorkspaceRoot } from '../src/local/run-workspace.adapter';
-import { startTestSandbox, type SandboxClient, type TestSandbox } from './test-sandbox';
+import { startTestSandbox, type TestSandbox } from './test-sandbox';
 
 
 const { PYTHON, BASH } = sandboxV1.Language;

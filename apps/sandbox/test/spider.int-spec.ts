@@ -5,19 +5,20 @@ import {
   spiderBenchmark,
   type SpiderItem,
 } from '@lemur/benchmarks';
+import { SandboxExecutor } from '@lemur/shared-sandbox-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapConcurrent } from '../src/local/humaneval-programs';
-import { GrpcExecutor, startTestSandbox, type TestSandbox } from './test-sandbox';
+import { startTestSandbox, type TestSandbox } from './test-sandbox';
 
 const DATASETS_DIR = resolve(__dirname, '../../../../shared/datasets');
 
 let sandbox: TestSandbox;
-let executor: GrpcExecutor;
+let executor: SandboxExecutor;
 let items: SpiderItem[];
 
 beforeAll(async () => {
   sandbox = await startTestSandbox({ SANDBOX_MAX_CONCURRENT: '4' }, 120_000);
-  executor = new GrpcExecutor(sandbox.client, 'spider-test');
+  executor = new SandboxExecutor(sandbox.client, 'spider-test');
   items = (await loadBenchmarkItems(spiderBenchmark as never, new DatasetResolver({ datasetsDir: DATASETS_DIR, online: false }))).items as SpiderItem[];
 }, 180_000);
 

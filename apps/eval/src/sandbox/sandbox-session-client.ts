@@ -1,6 +1,7 @@
+import { create } from '@bufbuild/protobuf';
 import type { ExecutionResult } from '@lemur/benchmarks';
 import { sandboxV1 } from '@lemur/proto';
-import type { GrpcClient } from '@lemur/shared-grpc';
+import { toExecutionResult, type SandboxClient } from '@lemur/shared-sandbox-client';
 
 /** One cell's outcome; `sessionEnded` when a limit killed the interpreter (its state is gone). */
 export interface CellResult {
@@ -16,7 +17,7 @@ export interface SandboxSessions {
   close(sessionId: string): Promise<void>;
 }
 
-type SessionRpc = Pick<GrpcClient<(typeof sandboxV1.SandboxService)['method']>, 'createSession' | 'runCell' | 'closeSession'>;
+type SessionRpc = Pick<SandboxClient, 'createSession' | 'runCell' | 'closeSession'>;
 
 // Headroom over a cell's own wall limit for the sandbox to report it (and start an interpreter on create).
 const RPC_SLACK_MS = 30_000;
@@ -44,19 +45,8 @@ export class SandboxSessionClient implements SandboxSessions {
       { sessionId, team: this.team, code, wallMs: opts.wallMs },
       { deadlineMs: opts.wallMs + RPC_SLACK_MS, ...(opts.signal ? { signal: opts.signal } : {}) },
     );
-    const r = response.result;
-    return {
-      result: {
-        exitCode: r?.exitCode ?? null,
-        stdout: r?.stdout ?? '',
-        stderr: r?.stderr ?? '',
-        timedOut: r?.timedOut ?? false,
-        memoryExceeded: r?.memoryExceeded ?? false,
-        outputTruncated: (r?.stdoutTruncated ?? false) || (r?.stderrTruncated ?? false),
-        wallMs: r?.wallMs ?? 0,
-      },
-      sessionEnded: response.sessionEnded,
-    };
+    // An unset result reads as the empty one: no exit code, no output, no limit hit.
+    return { result: toExecutionResult(response.result ?? create(sandboxV1.ExecuteResponseSchema)), sessionEnded: response.sessionEnded };
   }
 
   async close(sessionId: string): Promise<void> {

@@ -1,13 +1,17 @@
 import type { CodeExecutor, ExecutionRequest, ExecutionResult } from '@lemur/benchmarks';
 import { sandboxV1 } from '@lemur/proto';
-import type { GrpcClient } from '@lemur/shared-grpc';
+import { toExecutionResult } from './execution-result.mapper';
+import type { SandboxClient } from './sandbox-client';
 
 const LANGUAGES = { python: sandboxV1.Language.PYTHON, bash: sandboxV1.Language.BASH, sql: sandboxV1.Language.SQL } as const;
 
-/** Runs benchmark programs in the sandbox service (the scorers' CodeExecutor): Python, bash, or SQL on a loaded database. */
+// Headroom over the program's own wall limit for the sandbox to start it and report a timeout.
+const RPC_SLACK_MS = 30_000;
+
+/** The benchmarks' CodeExecutor over the sandbox service's Execute: Python, bash, or SQL on a MySQL database it serves. */
 export class SandboxExecutor implements CodeExecutor {
   constructor(
-    private readonly client: Pick<GrpcClient<(typeof sandboxV1.SandboxService)['method']>, 'execute'>,
+    private readonly client: Pick<SandboxClient, 'execute'>,
     private readonly team: string,
   ) {}
 
@@ -20,16 +24,8 @@ export class SandboxExecutor implements CodeExecutor {
         team: this.team,
         ...(req.database ? { database: { source: { case: 'mysqlDatabase' as const, value: req.database.name }, maxRows: req.database.maxRows ?? 0 } } : {}),
       },
-      { deadlineMs: req.timeoutMs + 30_000 },
+      { deadlineMs: req.timeoutMs + RPC_SLACK_MS },
     );
-    return {
-      exitCode: response.exitCode ?? null,
-      stdout: response.stdout,
-      stderr: response.stderr,
-      timedOut: response.timedOut,
-      memoryExceeded: response.memoryExceeded,
-      outputTruncated: response.stdoutTruncated || response.stderrTruncated,
-      wallMs: response.wallMs,
-    };
+    return toExecutionResult(response);
   }
 }
