@@ -431,6 +431,38 @@ describe('quotas', () => {
     expect((busy.json as { error: { message: string } }).error.message).toMatch(/1 run\(s\) queued or running, its quota is 1/);
     expect(fake.rescoreRequests.length).toBe(before);
   });
+
+  it('admits a retry of errored samples as model calls: a run slot, and the retried samples count toward the day', async () => {
+    const admin = await keys.key('retrying', 'admin');
+    const start = async () => ((await call('POST', '/v1/runs', admin, { model: 'sim:oracle', benchmark: 'gsm8k', limit: 3 })).json as { run: { id: string } }).run.id;
+    const [first, second] = [await start(), await start()];
+    await seedRuns('retrying', [{ status: 'SUCCEEDED', samples: 10, hoursAgo: 1 }]);
+    expect((await call('PUT', '/v1/quotas', admin, { maxSamplesPerDay: 10 })).status).toBe(200);
+
+    // Each run has one errored sample: with the day's 10 used, retrying it would make 11.
+    const refused = await call('POST', `/v1/runs/${first}/retry-errors`, admin);
+    expect(refused.status, refused.text).toBe(429);
+    expect((refused.json as { error: { message: string } }).error.message).toMatch(/daily quota of 10/);
+    expect(refused.headers.get('retry-after')).not.toBeNull();
+
+    expect((await call('PUT', '/v1/quotas', admin, { maxSamplesPerDay: 11 })).status).toBe(200);
+    const retried = await call('POST', `/v1/runs/${first}/retry-errors`, admin);
+    expect(retried.status, retried.text).toBe(200);
+    expect((retried.json as { retried: number }).retried).toBe(1);
+    const usage = authResponseSchemas.Quotas.parse((await call('GET', '/v1/quotas', admin)).json);
+    expect(usage.quotas.samplesLast24h).toBe(11);
+    const full = await call('POST', `/v1/runs/${second}/retry-errors`, admin);
+    expect(full.status, full.text).toBe(429);
+
+    // The reopened run needs a run slot like a new one.
+    expect((await call('PUT', '/v1/quotas', admin, { maxSamplesPerDay: 1_000, maxConcurrentRuns: 1 })).status).toBe(200);
+    await seedRuns('retrying', [{ status: 'RUNNING', samples: 3, hoursAgo: 0 }]);
+    const busy = await call('POST', `/v1/runs/${second}/retry-errors`, admin);
+    expect(busy.status, busy.text).toBe(429);
+    expect((busy.json as { error: { message: string } }).error.message).toMatch(/1 run\(s\) queued or running, its quota is 1/);
+    expect((await call('PUT', '/v1/quotas', admin, { maxConcurrentRuns: 2 })).status).toBe(200);
+    expect((await call('POST', `/v1/runs/${second}/retry-errors`, admin)).status).toBe(200);
+  });
 });
 
 describe('local bootstrap key', () => {

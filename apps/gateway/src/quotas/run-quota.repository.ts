@@ -12,13 +12,20 @@ export interface QuotaReader {
   overrides(teamId: string): Promise<TeamQuotaOverrides>;
   activeRuns(teamId: string): Promise<number>;
   /**
-   * Runs created since `since` that generate samples, oldest first, with their sample counts. Re-scoring runs are left
-   * out: they score stored outputs again and call no model, so they use none of the daily samples.
+   * What started model calls since `since`, oldest first, with its sample count: the runs created (re-scoring runs are
+   * left out: they score stored outputs again and call no model) and the retries of errored samples, as the audit log
+   * records them (`run.retry-errors`, detail.retried).
    */
   recentRuns(teamId: string, since: Date): Promise<{ createdAt: Date; samples: number }[]>;
 }
 
-function reader(db: Pick<PrismaClient, 'team' | 'run'>): QuotaReader {
+/** Samples a `run.retry-errors` audit entry put back to pending (0 when its detail does not say). */
+function retriedSamples(detail: unknown): number {
+  const retried = typeof detail === 'object' && detail !== null ? (detail as { retried?: unknown }).retried : undefined;
+  return typeof retried === 'number' && Number.isSafeInteger(retried) && retried > 0 ? retried : 0;
+}
+
+function reader(db: Pick<PrismaClient, 'team' | 'run' | 'auditLog'>): QuotaReader {
   return {
     async overrides(teamId) {
       const team = await db.team.findUnique({ where: { id: teamId }, select: { maxConcurrentRuns: true, maxSamplesPerDay: true } });
@@ -31,7 +38,14 @@ function reader(db: Pick<PrismaClient, 'team' | 'run'>): QuotaReader {
         select: { createdAt: true, totalSamples: true },
         orderBy: { createdAt: 'asc' },
       });
-      return rows.map((r) => ({ createdAt: r.createdAt, samples: r.totalSamples }));
+      const retries = await db.auditLog.findMany({
+        where: { teamId, action: 'run.retry-errors', createdAt: { gte: since } },
+        select: { createdAt: true, detail: true },
+      });
+      return [
+        ...rows.map((r) => ({ createdAt: r.createdAt, samples: r.totalSamples })),
+        ...retries.map((r) => ({ createdAt: r.createdAt, samples: retriedSamples(r.detail) })),
+      ].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     },
   };
 }

@@ -186,11 +186,18 @@ export class RunsController {
   @HttpCode(200)
   @Access('runner')
   async retryErrors(@Req() req: FastifyRequest, @Param() params: unknown) {
+    const { id } = validate(runPathParams, params, 'path');
     const me = principalOf(req);
-    const { run, retried } = await this.evalClient.retryErroredSamples({ team: me.teamName, id: validate(runPathParams, params, 'path').id });
-    const reopened = requireRun(run);
-    await this.audit.record({ teamId: me.teamId, actor: me.actor, action: 'run.retry-errors', target: reopened.id, detail: { retried } });
-    return { run: runJson(reopened), retried };
+    // Another team's run is a 404 here, before any quota is looked at.
+    const errored = requireRun((await this.evalClient.getRun({ team: me.teamName, id })).run).summary?.counts?.errored ?? 0;
+    // The retried samples call the model again: the reopened run takes a run slot and they count toward the daily samples.
+    // The audit entry is the record of them the quota reads (RunQuotaRepository), so it is written under the team's lock.
+    return this.quotas.admit({ id: me.teamId, name: me.teamName }, errored, async () => {
+      const { run, retried } = await this.evalClient.retryErroredSamples({ team: me.teamName, id });
+      const reopened = requireRun(run);
+      await this.audit.record({ teamId: me.teamId, actor: me.actor, action: 'run.retry-errors', target: reopened.id, detail: { retried } });
+      return { run: runJson(reopened), retried };
+    });
   }
 
   @Get('benchmarks')
