@@ -6,7 +6,7 @@ import { GrpcMethod } from '@nestjs/microservices';
 import { BenchmarkCatalog } from '../benchmarks/benchmark-catalog';
 import { RUN_STORE, SAMPLE_STORE } from '../eval.tokens';
 import { RunFinalizer } from './run-finalizer';
-import type { RunJsonRow, RunStore, SampleStore } from './run-store';
+import type { RunJsonRow, RunOfTeam, RunStore, SampleStore } from './run-store';
 import { liveRunOf, runJsonOf } from './listing-json.mapper';
 import { runSettingsOf, runStatusFilter, toRunMessage, toSampleMessage, sampleStatusFilter } from './run.mapper';
 import type { RunSummaryData } from './run-summary';
@@ -94,11 +94,10 @@ export class RunsGrpcHandler {
 
   @GrpcMethod('EvalService', 'ListSamples')
   async listSamples(req: evalV1.ListSamplesRequest) {
-    if (!req.team) throw PlatformError.invalid('team', 'is required');
-    if (!UUID.test(req.runId)) throw PlatformError.invalid('run_id', 'must be a run id (UUID)');
+    const run = await this.teamRun(req.team, req.runId, 'run_id');
     const status = sampleStatusFilter(req.status);
     // The page's statement checks the run is the team's; only an empty page needs the run looked up, for its 404.
-    const page = await this.samples.pageJson({ id: req.runId, teamId: await this.runs.ensureTeam(req.team) }, {
+    const page = await this.samples.pageJson(run, {
       limit: pageSize(req.pageSize, 100),
       ...(status ? { status } : {}),
       ...(req.passed !== undefined ? { passed: req.passed } : {}),
@@ -174,10 +173,15 @@ export class RunsGrpcHandler {
     });
   }
 
-  private async find(team: string, id: string, field = 'id'): Promise<RunRecord> {
+  /** The run id checked and the team's id: what a team-scoped look-up needs. */
+  private async teamRun(team: string, id: string, field: string): Promise<RunOfTeam> {
     if (!team) throw PlatformError.invalid('team', 'is required');
     if (!UUID.test(id)) throw PlatformError.invalid(field, 'must be a run id (UUID)');
-    const teamId = await this.runs.ensureTeam(team);
+    return { id, teamId: await this.runs.ensureTeam(team) };
+  }
+
+  private async find(team: string, id: string, field = 'id'): Promise<RunRecord> {
+    const { teamId } = await this.teamRun(team, id, field);
     const run = await this.runs.findForTeam(teamId, id);
     // Another team's run is reported exactly like a missing one, so existence does not leak.
     if (!run) throw new PlatformError(PlatformErrorCode.RUN_NOT_FOUND, `run ${id} not found`, { field });
