@@ -53,7 +53,7 @@ export async function startSandbox(config: SandboxConfig): Promise<RunningSandbo
     mysqlDatabasePrefix: config.mysqlDatabasePrefix,
   });
   const runMetrics = new SandboxMetrics(registry);
-  const execute = new ExecuteService(backend, runMetrics, config.maxConcurrent, sql);
+  const execute = new ExecuteService(backend, runMetrics, config.maxConcurrent, sql, config.execPool.quietMs);
   // Kubernetes keeps warm pods instead; the in-pod runner (SANDBOX_MODE=runner) has no bwrap chain to pre-start.
   if (backend instanceof LocalSandboxBackend) {
     backend.startExecPool({
@@ -84,6 +84,7 @@ export async function startSandbox(config: SandboxConfig): Promise<RunningSandbo
     execPoolFull: () => (backend instanceof LocalSandboxBackend ? backend.execPoolFull() : Promise.resolve()),
     close: async () => {
       await app.close();
+      execute.idle.dispose();
       await sessions.dispose();
       await backend.dispose();
       await sql.close();

@@ -115,6 +115,7 @@ const schema = z.object({
   SANDBOX_SESSION_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(1),
   SANDBOX_EXEC_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(4),
   SANDBOX_EXEC_POOL_STARTS: z.coerce.number().int().min(1).max(16).default(2),
+  SANDBOX_EXEC_POOL_QUIET_MS: z.coerce.number().int().min(0).max(60_000).default(10),
   SANDBOX_SESSION_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(DEFAULT_SESSION_POLICY.idleTimeoutMs),
   SANDBOX_SESSION_MAX_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(DEFAULT_SESSION_POLICY.maxIdleTimeoutMs),
   SANDBOX_SESSIONS_PER_TEAM: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_SESSION_POLICY.maxSessionsPerTeam),
@@ -186,6 +187,11 @@ export interface SandboxConfig {
     size: number;
     /** Sandboxes being started at once per language while the pool refills. */
     parallelStarts: number;
+    /**
+     * A refill starts only after no run has started or ended for this long, so that a client keeping every slot busy
+     * does not have pre-starts slipped into the moment between a result and its next request.
+     */
+    quietMs: number;
   };
   sessions: {
     /** Pre-started interpreters kept ready per language (0 disables the warm pool). */
@@ -238,7 +244,7 @@ export function loadSandboxConfig(env: Record<string, string | undefined> = proc
       defaults: { ...DEFAULT_SANDBOX_POLICY.defaults, ...p.SANDBOX_LIMIT_DEFAULTS },
       maxima: { ...DEFAULT_SANDBOX_POLICY.maxima, ...p.SANDBOX_LIMIT_MAXIMA },
     }),
-    execPool: { size: p.SANDBOX_EXEC_POOL_SIZE, parallelStarts: p.SANDBOX_EXEC_POOL_STARTS },
+    execPool: { size: p.SANDBOX_EXEC_POOL_SIZE, parallelStarts: p.SANDBOX_EXEC_POOL_STARTS, quietMs: p.SANDBOX_EXEC_POOL_QUIET_MS },
     sessions: {
       poolSize: p.SANDBOX_SESSION_POOL_SIZE,
       policy: {

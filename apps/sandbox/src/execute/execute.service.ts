@@ -18,8 +18,10 @@ export class ExecuteService {
     private readonly metrics: SandboxMetrics,
     private readonly maxConcurrent: number,
     private readonly sql: SqlExecuteService | null = null,
+    /** How long no run may start or end before a pre-start may use an idle slot (SANDBOX_EXEC_POOL_QUIET_MS). */
+    poolQuietMs = 0,
   ) {
-    this.idle = new IdleGate(maxConcurrent);
+    this.idle = new IdleGate(maxConcurrent, poolQuietMs);
   }
 
   async execute(req: ExecRequest | SqlRunRequest, signal: AbortSignal): Promise<ExecResult | null> {

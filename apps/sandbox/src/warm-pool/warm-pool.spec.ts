@@ -177,6 +177,34 @@ describe('WarmPool', () => {
     expect(idle.tryStart()).toBe(true); // every pre-start gave its slot back
   });
 
+  it('starts only once no run has started or ended for the quiet period', async () => {
+    let now = 0;
+    const idle = new IdleGate(1, 40, () => now);
+    idle.runStarted();
+    const { p, started } = pool({ size: 1, idle });
+    p.start();
+    // The run ends and the client's next request takes the slot back a moment later: that moment is not idle time.
+    idle.runEnded();
+    now = 1;
+    idle.runStarted();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(started).toHaveLength(0);
+    now = 30;
+    idle.runEnded();
+    // 39 ms after the last run ended: the wake-ups come and go, and still nothing starts.
+    now = 69;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(started).toHaveLength(0);
+    now = 70;
+    await p.whenFull();
+    expect(started).toHaveLength(1);
+    idle.dispose();
+  });
+
+  it('refuses a negative quiet period', () => {
+    expect(() => new IdleGate(1, -1)).toThrow(/quiet period/);
+  });
+
   it('waits out the pause after a failed start even when a slot frees meanwhile', async () => {
     const idle = new IdleGate(1);
     let failures = 1;
