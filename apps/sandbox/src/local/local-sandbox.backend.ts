@@ -543,7 +543,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     let cgroup: RunCgroup | null = null;
     let child: ChainProcess | null = null;
     const release = async (): Promise<void> => {
-      if (child?.pid !== undefined) {
+      if (child?.pid !== undefined && child.closeStatus === null) {
         try {
           process.kill(-child.pid, 'SIGKILL');
         } catch {

@@ -79,8 +79,11 @@ export class WarmSandbox implements WarmPoolItem {
     await this.released;
   }
 
+  // Once the chain has exited there is nothing left to kill: bwrap's init took its namespace's processes with it, and
+  // release() empties the cgroup. Killing a gone process group only costs a thrown ESRCH per run.
   private kill(): void {
     this.parts.control.destroy();
+    if (this.exit !== null) return;
     if (this.parts.child.pid !== undefined) {
       try {
         process.kill(-this.parts.child.pid, 'SIGKILL');
