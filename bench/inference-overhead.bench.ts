@@ -14,6 +14,9 @@ import type { BenchResult } from './bench-result';
 const CONCURRENCY = Number(process.env['BENCH_INFERENCE_CONCURRENCY'] ?? 256);
 const REQUESTS_PER_STREAM = Number(process.env['BENCH_INFERENCE_REQUESTS'] ?? 2);
 const ROUNDS = 2;
+// Passes of each path before measuring: the services' CPU per stream falls by about half over their first ~2,000
+// streams (JIT tiers, heap growth) and is flat after, so fewer warm-up passes would time the start-up, not the path.
+const WARMUP_PASSES = Number(process.env['BENCH_INFERENCE_WARMUP_PASSES'] ?? 4);
 // A 70B model's pace (40 ms to the first token, 25 ms a token) for short answers (~10 tokens: echo answers the prompt),
 // so the simulator, not this machine's CPU, sets the direct baseline, as a GPU would.
 const SIM_FLAGS = ['--ttft-ms', '40', '--tpot-ms', '25', '--batch-slowdown', '0', '--max-num-seqs', '1024'];
@@ -149,11 +152,14 @@ export async function run(): Promise<BenchResult> {
     await gateway.waitReady(`${gatewayUrl}/metrics`, 180_000);
     authorization = `Bearer ${readFileSync(keyFile, 'utf8').trim()}`;
 
-    // Warm both paths (connection pools, JIT), then alternate so drift on a shared machine hits both alike.
+    // Warm both paths (connection pools, JIT) to their steady state, then alternate so drift on a shared machine hits
+    // both alike.
     const simPids = { simulator: simulatorPid() };
     const platformPids = { ...simPids, gateway: gateway.child.pid!, inference: inference.child.pid! };
-    await pass(sim.url, simPids, 1);
-    await pass(gatewayUrl, platformPids, 1);
+    for (let i = 0; i < WARMUP_PASSES; i++) {
+      await pass(sim.url, simPids);
+      await pass(gatewayUrl, platformPids);
+    }
     const direct: Pass[] = [];
     const through: Pass[] = [];
     for (let round = 0; round < ROUNDS; round++) {
