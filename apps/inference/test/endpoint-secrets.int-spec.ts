@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -112,6 +114,58 @@ describe('endpoint URLs never put a secret in logs, metrics or errors', () => {
     } finally {
       client.close();
       await app.close();
+    }
+  });
+
+  it('scrubs the API key from a model server error that echoes the Authorization header, keeping the rest', async () => {
+    // A model server that, like some gateways, quotes the credential it refused; the 500 pads the key onto the 500-char cut.
+    const padding = 'x'.repeat(480);
+    const upstream: Server = createServer((req, res) => {
+      req.resume();
+      const echoed = req.headers.authorization ?? '';
+      const status = req.url?.startsWith('/broken') ? 500 : 401;
+      const message = status === 401 ? `invalid credentials: ${echoed} is not a known key` : `${padding}${echoed}`;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message } }));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const { sink, lines } = logCapture();
+    const app: RunningGrpcApp = await startInference(
+      configFor(
+        [
+          { name: 'keyed', endpoints: [base], apiKeyEnv: 'KEYED_API_KEY' },
+          { name: 'broken', endpoints: [`${base}/broken`], apiKeyEnv: 'KEYED_API_KEY' },
+        ],
+        await freePort(),
+        { KEYED_API_KEY: SECRET, INFERENCE_MAX_ATTEMPTS: '1' },
+      ),
+      { logDestination: sink },
+    );
+    const client = createGrpcClient(inferenceV1.InferenceService, app.grpcUrl, { defaultDeadlineMs: 10_000 });
+    try {
+      const plain = (await failure(client.generate({ model: 'keyed', prompt: 'hello', sampling: { maxTokens: 4 } }))) as PlatformError;
+      const streamed = (await failure(
+        (async () => {
+          for await (const _chunk of client.generateStream({ request: { model: 'keyed', prompt: 'hello', sampling: { maxTokens: 4 } } })) {
+            throw new Error('a refusing model server sent a chunk');
+          }
+        })(),
+      )) as PlatformError;
+      for (const err of [plain, streamed]) {
+        expect(err.code).toBe('INVALID_ARGUMENT');
+        expect(err.message).toContain('model server rejected the request (401): invalid credentials: Bearer [redacted] is not a known key');
+      }
+      const broken = (await failure(client.generate({ model: 'broken', prompt: 'hello', sampling: { maxTokens: 4 } }))) as PlatformError;
+      expect(broken.code).toBe('UPSTREAM_FAILED');
+      expect(broken.message).toMatch(/answered 500: x{480}Bearer \[redacted\]/);
+      // The cut comes after the redaction: not even the key's first characters are left at the 500-char boundary.
+      expect(broken.message).not.toContain(SECRET.slice(0, 4));
+      expect([plain.message, streamed.message, broken.message, ...lines].filter((text) => text.includes(SECRET))).toEqual([]);
+    } finally {
+      client.close();
+      await app.close();
+      upstream.closeAllConnections();
+      await new Promise((resolve) => upstream.close(resolve));
     }
   });
 

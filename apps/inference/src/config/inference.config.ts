@@ -3,6 +3,7 @@ import { internalTokenEnvShape } from '@lemur/shared-grpc';
 import { tracingConfigFrom, tracingEnvShape, type TracingConfig } from '@lemur/shared-tracing';
 import type { FairnessPolicy } from '@lemur/fairness';
 import { z } from 'zod';
+import { endpointUrlProblem } from '../registry/endpoint-url';
 
 const teamLimitsSchema = z.strictObject({
   maxConcurrent: z.int().min(1).optional(),
@@ -22,6 +23,20 @@ const teamOverridesSchema = z
     }
   })
   .pipe(z.record(z.string(), teamLimitsSchema));
+
+/**
+ * A URL of a server inference calls, refused when it carries a credential (userinfo, query or fragment): the URL is
+ * printed in logs and errors. `credentialsBelongIn` is where the refusal sends the operator instead. (The trace
+ * collector's URL is the shared tracing config's: it takes userinfo and strips it before printing, in every service.)
+ */
+function serverUrl<T extends z.ZodType<string | undefined>>(schema: T, credentialsBelongIn: string): T {
+  return schema.superRefine((url, ctx) => {
+    // A value the URL check already refused gets that one message, not a second one.
+    if (url === undefined || ctx.issues.length > 0) return;
+    const problem = endpointUrlProblem(url, credentialsBelongIn);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
 
 const schema = z.object({
   INFERENCE_GRPC_URL: z.string().default('127.0.0.1:50051'),
@@ -50,7 +65,10 @@ const schema = z.object({
   INFERENCE_CACHE_MAX_ROWS: z.coerce.number().int().min(1).default(1_000_000),
   INFERENCE_KUBERNETES: z.enum(['true', 'false']).default('false'),
   INFERENCE_KUBERNETES_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('default'),
-  INFERENCE_KUBERNETES_SERVER: z.url({ protocol: /^https?$/ }).optional(),
+  INFERENCE_KUBERNETES_SERVER: serverUrl(
+    z.url({ protocol: /^https?$/ }).optional(),
+    'a kubeconfig file named by INFERENCE_KUBECONFIG (and leave INFERENCE_KUBERNETES_SERVER unset)',
+  ),
   INFERENCE_KUBECONFIG: z.string().min(1).optional(),
   INFERENCE_AUTOSCALE_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   INFERENCE_COLD_START_TIMEOUT_MS: z.coerce.number().int().min(1).default(900_000),

@@ -33,7 +33,8 @@ export class RequestObservation {
     if (this.lastChunkAt === undefined) {
       this.metrics.timeToFirstToken.observe(this.labels(), (now - this.startedAt) / 1000);
     } else {
-      // Resolved once per replica: label hashing on every token would cost more than the observation.
+      // Resolved once per replica, which only spares building a labels object per token: prom-client still checks
+      // the label names and hashes the values on every observe, through a `.labels()` child as well.
       this.itl ??= this.metrics.interTokenLatency.labels(this.labels());
       this.itl.observe((now - this.lastChunkAt) / 1000);
     }

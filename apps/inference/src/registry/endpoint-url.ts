@@ -1,9 +1,13 @@
+const MODEL_KEY_PLACE = 'an environment variable named by the model\'s "apiKeyEnv" field';
+
 /**
- * Why `url` cannot be a model endpoint, or undefined when it can. The reason never repeats the URL: a rejected URL
- * may carry a password. Credentials belong in the model's `apiKeyEnv` variable, sent as a bearer token. A query string
- * or fragment is refused too: the request path is appended to the base URL, so one would be sent mangled or not at all.
+ * Why `url` cannot be a server inference calls (a model endpoint by default, or the Kubernetes API server or trace
+ * collector of its config), or undefined when it can. The reason never repeats the URL: a rejected URL may carry a
+ * password, and URLs end up in logs and errors. `credentialsBelongIn` tells the operator where a credential goes instead.
+ * A query string or fragment is refused too: it may hold a token, and the request path is appended to the base URL, so
+ * one would be sent mangled or not at all.
  */
-export function endpointUrlProblem(url: string): string | undefined {
+export function endpointUrlProblem(url: string, credentialsBelongIn = MODEL_KEY_PLACE): string | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -12,10 +16,10 @@ export function endpointUrlProblem(url: string): string | undefined {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `uses ${parsed.protocol}//; only http:// and https:// are supported`;
   if (parsed.username !== '' || parsed.password !== '') {
-    return 'carries a username or password; remove it from the URL and put the API key in an environment variable named by the model\'s "apiKeyEnv" field';
+    return `carries a username or password; remove it from the URL and put the credential in ${credentialsBelongIn}`;
   }
   if (/[?#]/.test(url)) {
-    return 'has a query string or fragment, which is not sent to the model server; remove it (an API key goes in the variable named by "apiKeyEnv")';
+    return `has a query string or fragment, which is not sent as given; remove it (a credential goes in ${credentialsBelongIn})`;
   }
   return undefined;
 }

@@ -203,22 +203,32 @@ async function post(req: UpstreamRequest, payload: string, abort: CallAbort, tra
   }
   traced.span.setAttribute('http.response.status_code', response.statusCode);
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
-  throw rejectionFor(req.baseUrl, response.statusCode, await response.body.text().catch(() => ''));
+  throw rejectionFor(req, response.statusCode, await response.body.text().catch(() => ''));
+}
+
+/**
+ * Text from a replica with the API key inference sent it (as `Bearer <key>`) replaced: a server that echoes the
+ * Authorization header in an error would otherwise hand the key to the API client and to the logs.
+ */
+function withoutApiKey(text: string, apiKey: string | undefined): string {
+  return apiKey ? text.replaceAll(apiKey, '[redacted]') : text;
 }
 
 /** The error for a replica's non-2xx answer: retryable for 5xx and 429, the caller's fault otherwise. */
-function rejectionFor(baseUrl: string, status: number, text: string): Error {
+function rejectionFor(req: Pick<UpstreamRequest, 'baseUrl' | 'apiKey'>, status: number, text: string): Error {
   const message = (() => {
     try {
       return (JSON.parse(text) as { error?: { message?: string }; message?: string }).error?.message ?? text;
     } catch {
       return text;
     }
-  })().slice(0, 500);
+  })();
+  // Redacted before the cut, so a key that straddles it cannot leave a part behind.
+  const shown = withoutApiKey(String(message), req.apiKey).slice(0, 500);
   if (status >= 500 || status === 429) {
-    return new UpstreamError(`replica ${redactEndpoint(baseUrl)} answered ${status}: ${message}`, true, status);
+    return new UpstreamError(`replica ${redactEndpoint(req.baseUrl)} answered ${status}: ${shown}`, true, status);
   }
-  return new PlatformError(PlatformErrorCode.INVALID_ARGUMENT, `model server rejected the request (${status}): ${message}`);
+  return new PlatformError(PlatformErrorCode.INVALID_ARGUMENT, `model server rejected the request (${status}): ${shown}`);
 }
 
 interface WireLogprobs {
@@ -352,10 +362,12 @@ export async function* streamUpstream(req: UpstreamRequest): AsyncGenerator<Upst
       }
     } catch (err) {
       if (abort.cancelled) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
-      const why = abort.idled ? `sent nothing for ${req.idleTimeoutMs} ms` : (err as Error).message;
-      throw new UpstreamError(`stream from ${redactEndpoint(req.baseUrl)} broke after ${produced} chunks: ${why}`, produced === 0, undefined, {
-        cause: err,
-      });
+      // A chunk that is not JSON is quoted in the parser's message, and may echo the key like an error body.
+      const raw = (err as Error).message;
+      const why = abort.idled ? `sent nothing for ${req.idleTimeoutMs} ms` : withoutApiKey(raw, req.apiKey);
+      // The cause is logged with the error: it goes only when it holds no key.
+      const cause = req.apiKey && raw.includes(req.apiKey) ? {} : { cause: err };
+      throw new UpstreamError(`stream from ${redactEndpoint(req.baseUrl)} broke after ${produced} chunks: ${why}`, produced === 0, undefined, cause);
     }
   } catch (err) {
     failure = err;
@@ -454,7 +466,7 @@ class StreamingCall implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.ended = true;
-    if (this.errorBody) this.fail(rejectionFor(this.req.baseUrl, this.status, Buffer.concat(this.errorBody).toString('utf8')));
+    if (this.errorBody) this.fail(rejectionFor(this.req, this.status, Buffer.concat(this.errorBody).toString('utf8')));
     this.wake();
   }
 
@@ -467,7 +479,7 @@ class StreamingCall implements Dispatcher.DispatchHandler {
           : new UpstreamError(`cannot reach ${redactEndpoint(this.req.baseUrl)}: ${err.message}`, true, undefined, { cause: err }),
       );
     } else if (this.errorBody) {
-      this.fail(rejectionFor(this.req.baseUrl, this.status, ''));
+      this.fail(rejectionFor(this.req, this.status, ''));
     }
     this.wake();
   }

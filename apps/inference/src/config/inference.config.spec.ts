@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { loadInferenceConfig } from './inference.config';
+
+const SECRET = 'hunter2-do-not-print';
+
+function refusal(env: Record<string, string>): string {
+  try {
+    loadInferenceConfig({ LEMUR_MODELS_FILE: 'models.json', INFERENCE_KUBERNETES: 'true', ...env });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('server URLs in the config carry no credentials', () => {
+  it.each([
+    ['INFERENCE_KUBERNETES_SERVER', `https://admin:${SECRET}@10.0.0.1:6443`, /carries a username or password.*INFERENCE_KUBECONFIG/],
+    ['INFERENCE_KUBERNETES_SERVER', `https://10.0.0.1:6443?token=${SECRET}`, /has a query string or fragment.*INFERENCE_KUBECONFIG/],
+  ])('refuses %s=%s, naming the variable and not the secret', (name, url, reason) => {
+    const message = refusal({ [name]: url });
+    const line = message.split('\n').find((l) => l.trimStart().startsWith(`${name}: `));
+    expect(line).toMatch(reason);
+    expect(message).not.toContain(SECRET);
+  });
+
+  it('reports a URL that is not one once, by the URL check', () => {
+    const message = refusal({ INFERENCE_KUBERNETES_SERVER: `not a url ${SECRET}` });
+    expect(message.split('\n').filter((l) => l.includes('INFERENCE_KUBERNETES_SERVER'))).toHaveLength(1);
+    expect(message).not.toContain(SECRET);
+  });
+
+  it('takes plain server URLs as given', () => {
+    const config = loadInferenceConfig({
+      LEMUR_MODELS_FILE: 'models.json',
+      INFERENCE_KUBERNETES: 'true',
+      INFERENCE_KUBERNETES_SERVER: 'https://10.0.0.1:6443',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318/',
+    });
+    expect(config.kubernetes?.server).toBe('https://10.0.0.1:6443');
+    expect(config.tracing).toMatchObject({ enabled: true, otlpTracesUrl: 'http://otel:4318/v1/traces' });
+  });
+});
