@@ -1,8 +1,8 @@
 const MODEL_KEY_PLACE = 'an environment variable named by the model\'s "apiKeyEnv" field';
 
 /**
- * Why `url` cannot be a server inference calls (a model endpoint by default, or the Kubernetes API server or trace
- * collector of its config), or undefined when it can. The reason never repeats the URL: a rejected URL may carry a
+ * Why `url` cannot be a server inference calls (a model endpoint by default, or the Kubernetes API server of its
+ * config), or undefined when it can. The reason never repeats the URL: a rejected URL may carry a
  * password, and URLs end up in logs and errors. `credentialsBelongIn` tells the operator where a credential goes instead.
  * A query string or fragment is refused too: it may hold a token, and the request path is appended to the base URL, so
  * one would be sent mangled or not at all.
