@@ -53,7 +53,7 @@ export async function startSandbox(config: SandboxConfig): Promise<RunningSandbo
     mysqlDatabasePrefix: config.mysqlDatabasePrefix,
   });
   const runMetrics = new SandboxMetrics(registry);
-  const execute = new ExecuteService(backend, runMetrics, config.maxConcurrent, sql, config.execPool.quietMs);
+  const execute = new ExecuteService(backend, runMetrics, { maxConcurrent: config.maxConcurrent, sql, poolQuietMs: config.execPool.quietMs });
   // Kubernetes keeps warm pods instead; the in-pod runner (SANDBOX_MODE=runner) has no bwrap chain to pre-start.
   if (backend instanceof LocalSandboxBackend) {
     backend.startExecPool({

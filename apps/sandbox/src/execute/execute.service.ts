@@ -6,6 +6,16 @@ import { IdleGate } from '../warm-pool/idle-gate';
 import type { ExecBackend } from './sandbox-backend';
 import type { SandboxMetrics } from './sandbox.metrics';
 
+/** How many runs at once, and what else the service runs with. */
+export interface ExecuteOptions {
+  /** Runs at once (SANDBOX_MAX_CONCURRENT); the rest wait in FIFO order. */
+  maxConcurrent: number;
+  /** Runs SQL requests; without it they are refused. */
+  sql?: SqlExecuteService | null;
+  /** How long no run may start or end before a pre-start may use an idle slot (SANDBOX_EXEC_POOL_QUIET_MS; default 0). */
+  poolQuietMs?: number;
+}
+
 /** Runs programs on the backend, at most `maxConcurrent` at once (FIFO), and counts what happened. */
 export class ExecuteService {
   private running = 0;
@@ -13,15 +23,17 @@ export class ExecuteService {
   /** The slots these runs leave idle, which pre-starts may use (a slot handed to a waiting run never shows as idle). */
   readonly idle: IdleGate;
 
+  private readonly maxConcurrent: number;
+  private readonly sql: SqlExecuteService | null;
+
   constructor(
     private readonly backend: ExecBackend,
     private readonly metrics: SandboxMetrics,
-    private readonly maxConcurrent: number,
-    private readonly sql: SqlExecuteService | null = null,
-    /** How long no run may start or end before a pre-start may use an idle slot (SANDBOX_EXEC_POOL_QUIET_MS). */
-    poolQuietMs = 0,
+    opts: ExecuteOptions,
   ) {
-    this.idle = new IdleGate(maxConcurrent, poolQuietMs);
+    this.maxConcurrent = opts.maxConcurrent;
+    this.sql = opts.sql ?? null;
+    this.idle = new IdleGate(opts.maxConcurrent, opts.poolQuietMs ?? 0);
   }
 
   async execute(req: ExecRequest | SqlRunRequest, signal: AbortSignal): Promise<ExecResult | null> {
