@@ -10,15 +10,15 @@ import type { RunJsonRow, RunOfTeam, RunStore, SampleStore } from './run-store';
 import { liveRunOf, runJsonOf } from './listing-json.mapper';
 import { runSettingsOf, runStatusFilter, toRunMessage, toSampleMessage, sampleStatusFilter } from './run.mapper';
 import type { RunSummaryData } from './run-summary';
+import { MAX_PAGE_SIZE } from './sample.repository';
 import type { RunRecord } from './run.types';
 import { CompareRunsUseCase } from './compare-runs/compare-runs.usecase';
 import { StartRunUseCase } from './start-run/start-run.usecase';
 
-const MAX_PAGE = 500;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function pageSize(requested: number, fallback: number): number {
-  if (requested > MAX_PAGE) throw PlatformError.invalid('page_size', `must be at most ${MAX_PAGE}`);
+  if (requested > MAX_PAGE_SIZE) throw PlatformError.invalid('page_size', `must be at most ${MAX_PAGE_SIZE}`);
   return requested || fallback;
 }
 

@@ -50,8 +50,8 @@ function decodeCursor(cursor: string): { itemIndex: number; sampleIndex: number 
 
 type SamplePageOptions = { status?: SampleStatusName; passed?: boolean; limit: number; cursor?: string };
 
-/** The largest page of samples a statement returns (ListSamples allows as many). */
-export const MAX_SAMPLE_PAGE = 500;
+/** The largest page a listing returns, of runs or of samples (the page statement's constant inner LIMIT is one more). */
+export const MAX_PAGE_SIZE = 500;
 
 /**
  * The statement of a page of a team's run's samples (none when the run is not the team's), one named statement per
@@ -76,13 +76,13 @@ export function samplePageQuery(run: RunOfTeam, opts: SamplePageOptions, columns
     values.push(after.itemIndex, after.sampleIndex);
     where.push(`(item_index, sample_index) > ($${values.length - 1}, $${values.length})`);
   }
-  if (opts.limit > MAX_SAMPLE_PAGE) throw PlatformError.invalid('page_size', `must be at most ${MAX_SAMPLE_PAGE}`);
+  if (opts.limit > MAX_PAGE_SIZE) throw PlatformError.invalid('page_size', `must be at most ${MAX_PAGE_SIZE}`);
   values.push(opts.limit + 1);
   // The constant inner LIMIT lets Postgres cost the statement's generic plan as one page: with only `LIMIT $n` (costed
   // as a tenth of the run) it planned every execution anew, a third of its CPU per page (bench/api-latency.bench.ts).
   // `columns` must name item_index and sample_index "itemIndex" and "sampleIndex", as the cursor needs them anyway.
   const text =
-    `SELECT * FROM (SELECT ${columns} FROM sample WHERE ${where.join(' AND ')} ORDER BY item_index, sample_index LIMIT ${MAX_SAMPLE_PAGE + 1}) page ` +
+    `SELECT * FROM (SELECT ${columns} FROM sample WHERE ${where.join(' AND ')} ORDER BY item_index, sample_index LIMIT ${MAX_PAGE_SIZE + 1}) page ` +
     `ORDER BY "itemIndex", "sampleIndex" LIMIT $${values.length}`;
   // Named by the filters only (the first two conditions are always there): Postgres cuts names at 63 bytes.
   return { name: `${statement}:${where.slice(2).map((w) => w.split(' ')[0]).join(',')}`, text, values };
