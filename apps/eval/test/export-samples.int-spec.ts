@@ -1,13 +1,13 @@
 // ExportSamples over real gRPC against real Postgres: every sample in order, in keyset pages; another team's run is
 // NOT_FOUND; a slow reader holds the database reads back; a caller that goes away stops the export.
 import { randomUUID } from 'node:crypto';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { evalV1 } from '@lemur/proto';
 import { createPrismaClient, type PrismaClient } from '@lemur/shared-database';
 import { PlatformErrorCode } from '@lemur/shared-errors';
 import { createGrpcClient, grpcServiceDefinition, type GrpcClient } from '@lemur/shared-grpc';
 import { createLogger } from '@lemur/shared-logging';
-import { createTestDatabase, type TestDatabase } from '@lemur/shared-testing';
+import { bindLoopback, createTestDatabase, type TestDatabase } from '@lemur/shared-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSamplesHandler } from '../src/runs/export-samples/export-samples.grpc-handler';
 import { SampleExportRepository, type ExportPosition, type SampleExportSource } from '../src/runs/export-samples/sample-export.repository';
@@ -93,10 +93,7 @@ beforeAll(async () => {
   });
   const definition = grpcServiceDefinition(evalV1.EvalService)['ExportSamples']!;
   server.register(definition.path, handler.handler, definition.responseSerialize, definition.requestDeserialize, 'serverStream');
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  client = createGrpcClient(evalV1.EvalService, `127.0.0.1:${port}`, { defaultDeadlineMs: 60_000 });
+  client = createGrpcClient(evalV1.EvalService, await bindLoopback(server), { defaultDeadlineMs: 60_000 });
 });
 
 afterAll(async () => {

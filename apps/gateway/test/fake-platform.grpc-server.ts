@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
+import { Server, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import { evalV1, inferenceV1 } from '@lemur/proto';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import { grpcServiceDefinition, toGrpcError } from '@lemur/shared-grpc';
+import { bindLoopback } from '@lemur/shared-testing';
 import { runJson, sampleJson } from '../src/runs/run-json.mapper';
 
 /** A secret-looking message the fake puts in an INTERNAL error, so tests can prove it never reaches a client. */
@@ -57,10 +58,7 @@ export class FakePlatformServer {
     const fake = new FakePlatformServer();
     fake.server.addService(grpcServiceDefinition(evalV1.EvalService), fake.evalHandlers());
     fake.server.addService(grpcServiceDefinition(inferenceV1.InferenceService), fake.inferenceHandlers());
-    const port = await new Promise<number>((resolve, reject) => {
-      fake.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
-    });
-    fake.address = `127.0.0.1:${port}`;
+    fake.address = await bindLoopback(fake.server);
     return fake;
   }
 

@@ -1,7 +1,8 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { inferenceV1 } from '@lemur/proto';
 import { createGrpcClient, createHealth, grpcMicroserviceOptions, type GrpcClient } from '@lemur/shared-grpc';
 import { createLogger } from '@lemur/shared-logging';
+import { bindLoopback } from '@lemur/shared-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerateCommand, GenerateService } from '../src/generate/generate.service';
 import { generateStreamHandler } from '../src/generate/inference.grpc-handler';
@@ -35,10 +36,7 @@ describe('GenerateStream messages from the generation chunks', () => {
     });
     server = new Server();
     options.options.onLoadPackageDefinition!({}, server);
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    client = createGrpcClient(inferenceV1.InferenceService, `127.0.0.1:${port}`, { defaultDeadlineMs: 10_000 });
+    client = createGrpcClient(inferenceV1.InferenceService, await bindLoopback(server), { defaultDeadlineMs: 10_000 });
   });
   afterAll(() => {
     client.close();

@@ -1,7 +1,8 @@
 import { create } from '@bufbuild/protobuf';
-import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
+import { Server, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import { inferenceV1 } from '@lemur/proto';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
+import { bindLoopback } from '@lemur/shared-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGrpcClient, type GrpcClient } from './grpc-client';
 import { toGrpcError } from './grpc-status.mapper';
@@ -45,10 +46,7 @@ describe('createGrpcClient server streams', () => {
     server.addService(grpcServiceDefinition(inferenceV1.InferenceService), {
       GenerateStream: (call: StreamCall) => serve(call, seen),
     });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    client = createGrpcClient(inferenceV1.InferenceService, `127.0.0.1:${port}`, { defaultDeadlineMs: 10_000 });
+    client = createGrpcClient(inferenceV1.InferenceService, await bindLoopback(server), { defaultDeadlineMs: 10_000 });
   });
   afterAll(() => {
     client.close();
@@ -137,10 +135,7 @@ describe('createGrpcClient unary calls', () => {
         }
       },
     });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    client = createGrpcClient(inferenceV1.InferenceService, `127.0.0.1:${port}`, { defaultDeadlineMs: 10_000, internalToken: 'a'.repeat(32) });
+    client = createGrpcClient(inferenceV1.InferenceService, await bindLoopback(server), { defaultDeadlineMs: 10_000, internalToken: 'a'.repeat(32) });
   });
   afterAll(() => {
     client.close();

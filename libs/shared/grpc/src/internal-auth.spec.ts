@@ -1,4 +1,5 @@
-import { Metadata, Server, ServerCredentials, credentials, makeGenericClientConstructor, status, type Client, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, Server, credentials, makeGenericClientConstructor, status, type Client, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
+import { bindLoopback } from '@lemur/shared-testing';
 import { HealthImplementation } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grpcServerInternalAuth, internalAuthValue, INTERNAL_AUTH_METADATA_KEY } from './internal-auth';
@@ -37,10 +38,7 @@ describe('internal gRPC authentication', () => {
       },
     });
     new HealthImplementation({ '': 'SERVING' }).addToServer(server);
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    address = `127.0.0.1:${port}`;
+    address = await bindLoopback(server);
     client = new (makeGenericClientConstructor(definition, 'PingService'))(address, credentials.createInsecure()) as unknown as PingClient;
   });
   afterAll(() => {

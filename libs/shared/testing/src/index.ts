@@ -4,3 +4,4 @@ export { startSimulatorProcess, type SimulatorProcess } from './simulator-proces
 export * from './kube-apiserver';
 export { createTestMysql, type TestMysql } from './test-mysql';
 export { type KubeTool, kubeToolPath } from './kube-tools';
+export { bindLoopback } from './grpc-loopback';

@@ -1,7 +1,6 @@
 import {
   Metadata,
   Server,
-  ServerCredentials,
   credentials,
   makeGenericClientConstructor,
   status,
@@ -12,6 +11,7 @@ import {
   type ServerWritableStream,
   type sendUnaryData,
 } from '@grpc/grpc-js';
+import { bindLoopback } from '@lemur/shared-testing';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -85,11 +85,9 @@ describe('trace propagation across gRPC (grpc-js interceptors)', () => {
         call.end();
       },
     });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
+    const address = await bindLoopback(server);
     const Ctor = makeGenericClientConstructor(definition, 'EchoService');
-    client = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure(), { interceptors: [grpcClientTracing] }) as unknown as EchoClient;
+    client = new Ctor(address, credentials.createInsecure(), { interceptors: [grpcClientTracing] }) as unknown as EchoClient;
   });
 
   afterAll(async () => {
