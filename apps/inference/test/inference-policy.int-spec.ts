@@ -195,12 +195,13 @@ describe('inference policies over real gRPC: fairness and the response cache (re
       // Writes go to the database after the answer, batched; wait until this answer's row is there rather than sleeping.
       const pool = new pg.Client({ connectionString: db.url });
       await pool.connect();
-      const rowsNow = async () => ((await pool.query('SELECT count(*)::int AS n FROM response_cache_entry')).rows[0] as { n: number }).n;
-      const before = await rowsNow();
       const first = await greedy('remember across restarts');
-      const fresh = await start();
-      for (let i = 0; i < 100 && (await rowsNow()) <= before; i++) await new Promise((r) => setTimeout(r, 50));
+      const stored = async () =>
+        ((await pool.query("SELECT 1 FROM response_cache_entry WHERE choices->0->>'text' = $1", [first.choices[0]!.text])).rowCount ?? 0) > 0;
+      for (let i = 0; i < 100 && !(await stored()); i++) await new Promise((r) => setTimeout(r, 50));
       await pool.end();
+      // As in a restart: the new process starts after the old one's answer is stored, and finds it among the keys it loads.
+      const fresh = await start();
       const again = await fresh.client.generate({ model: 'echo', prompt: 'remember across restarts', team: 'wide', sampling: { maxTokens: 8, temperature: 0 } });
       expect(again.cached).toBe(true);
       expect(again.choices).toEqual(first.choices);

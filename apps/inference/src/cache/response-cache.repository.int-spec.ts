@@ -62,6 +62,36 @@ describe('ResponseCacheRepository against PostgreSQL', () => {
     expect(await repository.find('nul', now)).toBeUndefined();
   });
 
+  it('reads every key in pages, in key order, expired rows included', async () => {
+    await prisma.responseCacheEntry.deleteMany();
+    const now = Date.now();
+    for (const key of ['p3', 'p1', 'p5', 'p2', 'p4']) {
+      await repository.save({ key, model: 'm', revision: '', expiresAt: new Date(now + (key === 'p2' ? -1 : 60_000)), ...completion(key) });
+    }
+    const first = await repository.keyPage('', 2);
+    const second = await repository.keyPage(first.keys.at(-1)!, 2);
+    const last = await repository.keyPage(second.keys.at(-1)!, 2);
+    expect([first.keys, second.keys, last.keys]).toEqual([['p1', 'p2'], ['p3', 'p4'], ['p5']]);
+    expect(Math.abs(first.at.getTime() - Date.now())).toBeLessThan(5_000);
+    expect((await repository.keyPage('p5', 2)).keys).toEqual([]);
+  });
+
+  it('reads the keys of rows created after a time of the database clock', async () => {
+    await repository.save({ key: 'before', model: 'm', revision: '', expiresAt: new Date(Date.now() + 60_000), ...completion('x') });
+    const { at } = await repository.keysCreatedSince(new Date(), 10);
+    // created_at has millisecond precision: the next row must be created visibly later.
+    await new Promise((r) => setTimeout(r, 5));
+    await repository.saveMany([
+      { key: 'after1', model: 'm', revision: '', expiresAt: new Date(Date.now() + 60_000), ...completion('y') },
+      { key: 'after2', model: 'm', revision: '', expiresAt: new Date(Date.now() + 60_000), ...completion('z') },
+    ]);
+    expect((await repository.keysCreatedSince(at, 10)).keys.sort()).toEqual(['after1', 'after2']);
+    expect((await repository.keysCreatedSince(at, 1)).keys).toHaveLength(1);
+    // Refreshing a row does not make it new.
+    await repository.save({ key: 'before', model: 'm', revision: '', expiresAt: new Date(Date.now() + 90_000), ...completion('x2') });
+    expect((await repository.keysCreatedSince(at, 10)).keys.sort()).toEqual(['after1', 'after2']);
+  });
+
   it('prunes expired rows, then the oldest beyond the row bound', async () => {
     await prisma.responseCacheEntry.deleteMany();
     const now = Date.now();

@@ -11,6 +11,12 @@ export interface StoredCompletion extends CachedCompletion {
   expiresAt: Date;
 }
 
+/** Keys read in one statement, with the database's clock when it ran (the clock `created_at` is set by). */
+export interface KeyBatch {
+  at: Date;
+  keys: string[];
+}
+
 interface CacheRow {
   choices: CachedCompletion['choices'];
   prompt_tokens: number;
@@ -26,6 +32,9 @@ const UPSERT =
   'SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::int[], $7::timestamptz[]) ' +
   'ON CONFLICT (key) DO UPDATE SET model = EXCLUDED.model, revision = EXCLUDED.revision, ' +
   'choices = EXCLUDED.choices, prompt_tokens = EXCLUDED.prompt_tokens, completion_tokens = EXCLUDED.completion_tokens, expires_at = EXCLUDED.expires_at';
+// The keys go out as one array (one row, whatever their number), with the clock of the statement even when there are none.
+const KEY_PAGE = 'SELECT now() AS at, ARRAY(SELECT key FROM response_cache_entry WHERE key > $1 ORDER BY key LIMIT $2) AS keys';
+const KEYS_SINCE = 'SELECT now() AS at, ARRAY(SELECT key FROM response_cache_entry WHERE created_at > $1 LIMIT $2) AS keys';
 
 export class ResponseCacheRepository {
   private readonly sql: Pool;
@@ -74,6 +83,24 @@ export class ResponseCacheRepository {
         batch.map((r) => r.entry.expiresAt),
       ],
     });
+  }
+
+  /**
+   * Up to `limit` stored keys after `after`, in key order (a full read pages on the last key). Expired rows that were not
+   * pruned yet are included: an upsert brings such a key back without changing its created_at.
+   */
+  async keyPage(after: string, limit: number): Promise<KeyBatch> {
+    return this.keyBatch('response-cache-key-page', KEY_PAGE, [after, limit]);
+  }
+
+  /** Up to `limit` keys of rows created after `since` (database clock), in no order. */
+  async keysCreatedSince(since: Date, limit: number): Promise<KeyBatch> {
+    return this.keyBatch('response-cache-keys-since', KEYS_SINCE, [since, limit]);
+  }
+
+  private async keyBatch(name: string, text: string, values: unknown[]): Promise<KeyBatch> {
+    const { rows } = await this.sql.query<KeyBatch>({ name, text, values });
+    return rows[0]!;
   }
 
   /** Deletes expired rows, then the oldest beyond `maxRows`; returns how many went. */

@@ -1,6 +1,7 @@
 import type { Logger } from '@lemur/shared-logging';
 import type { CachedCompletion } from './cached-completion';
 import type { ResponseCacheRepository, StoredCompletion } from './response-cache.repository';
+import { StoredKeysService } from './stored-keys.service';
 
 /** Bounds of the response cache. */
 export interface ResponseCacheOptions {
@@ -11,6 +12,11 @@ export interface ResponseCacheOptions {
   maxRows: number;
   /** How often expired and surplus rows are deleted. */
   pruneEveryMs?: number;
+  /**
+   * How often the keys other replicas stored are read into this one's index of stored keys (a lookup of a key the
+   * index does not hold skips the database): the longest another replica's completion goes unseen here.
+   */
+  refreshKeysEveryMs?: number;
 }
 
 // Background writes wait this long for company: the completions of a window go out as one statement and one commit,
@@ -26,8 +32,9 @@ interface MemoryEntry {
 
 /**
  * Completions of deterministic requests, in PostgreSQL so they survive a restart (a resumed eval run does not pay twice),
- * with a small LRU in memory for the hot keys. The cache never fails a request: a database error is logged and counts
- * as a miss, and writes happen after the answer was sent.
+ * with a small LRU in memory for the hot keys, and an index of the stored keys so that a miss (every request of a first
+ * eval run) does not wait for the database. The cache never fails a request: a database error is logged and counts as a
+ * miss, and writes happen after the answer was sent.
  */
 export class ResponseCacheService {
   private readonly memory = new Map<string, MemoryEntry>();
@@ -35,6 +42,7 @@ export class ResponseCacheService {
   private queued: StoredCompletion[] = [];
   private writeTimer: NodeJS.Timeout | undefined;
   private readonly pruneTimer: NodeJS.Timeout;
+  private readonly storedKeys: StoredKeysService;
 
   constructor(
     private readonly repository: ResponseCacheRepository,
@@ -44,6 +52,13 @@ export class ResponseCacheService {
   ) {
     this.pruneTimer = setInterval(() => void this.prune(), options.pruneEveryMs ?? 10 * 60_000);
     this.pruneTimer.unref();
+    this.storedKeys = new StoredKeysService(
+      repository,
+      { capacity: options.maxRows, refreshEveryMs: options.refreshKeysEveryMs ?? 5_000 },
+      logger,
+      now,
+    );
+    this.storedKeys.start();
   }
 
   async get(key: string): Promise<CachedCompletion | undefined> {
@@ -56,6 +71,7 @@ export class ResponseCacheService {
       return entry.value;
     }
     if (entry) this.memory.delete(key);
+    if (!this.storedKeys.mayHold(key)) return undefined;
     try {
       const value = await this.repository.find(key, new Date(now));
       if (value) this.remember(key, value, now + this.options.ttlMs);
@@ -73,6 +89,7 @@ export class ResponseCacheService {
   put(key: string, meta: { model: string; revision: string }, value: CachedCompletion): void {
     const expiresAt = this.now() + this.options.ttlMs;
     this.remember(key, value, expiresAt);
+    this.storedKeys.add(key);
     this.queued.push({ key, ...meta, ...value, expiresAt: new Date(expiresAt) });
     if (this.queued.length >= MAX_WRITE_BATCH) this.writeQueued();
     else this.writeTimer ??= setTimeout(() => this.writeQueued(), WRITE_BATCH_MS);
@@ -97,8 +114,14 @@ export class ResponseCacheService {
     this.pending.add(write);
   }
 
+  /** Reads the keys stored since the last refresh now, rather than on the interval (tests). */
+  refreshKeys(): Promise<void> {
+    return this.storedKeys.refresh();
+  }
+
   async close(): Promise<void> {
     clearInterval(this.pruneTimer);
+    this.storedKeys.close();
     await this.flush();
   }
 

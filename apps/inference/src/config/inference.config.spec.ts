@@ -40,3 +40,16 @@ describe('server URLs in the config carry no credentials', () => {
     expect(config.tracing).toMatchObject({ enabled: true, otlpTracesUrl: 'http://otel:4318/v1/traces' });
   });
 });
+
+describe('response cache settings', () => {
+  const base = { LEMUR_MODELS_FILE: 'models.json', DATABASE_URL: 'postgresql://lemur@127.0.0.1:5432/lemur' };
+
+  it('reads the keys other replicas stored every 5 s by default, or as INFERENCE_CACHE_KEYS_REFRESH_MS says', () => {
+    expect(loadInferenceConfig(base).cache?.refreshKeysEveryMs).toBe(5_000);
+    expect(loadInferenceConfig({ ...base, INFERENCE_CACHE_KEYS_REFRESH_MS: '250' }).cache?.refreshKeysEveryMs).toBe(250);
+  });
+
+  it('refuses a refresh interval below 100 ms, naming the variable', () => {
+    expect(() => loadInferenceConfig({ ...base, INFERENCE_CACHE_KEYS_REFRESH_MS: '10' })).toThrow(/INFERENCE_CACHE_KEYS_REFRESH_MS/);
+  });
+});

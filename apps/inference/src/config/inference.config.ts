@@ -63,6 +63,8 @@ const schema = z.object({
   INFERENCE_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(7 * 24 * 3600),
   INFERENCE_CACHE_MEMORY_ENTRIES: z.coerce.number().int().min(0).default(10_000),
   INFERENCE_CACHE_MAX_ROWS: z.coerce.number().int().min(1).default(1_000_000),
+  // How often each replica reads the keys others stored: the longest another replica's answer goes unused here.
+  INFERENCE_CACHE_KEYS_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   INFERENCE_KUBERNETES: z.enum(['true', 'false']).default('false'),
   INFERENCE_KUBERNETES_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('default'),
   INFERENCE_KUBERNETES_SERVER: serverUrl(
@@ -98,7 +100,7 @@ export interface InferenceConfig {
   /** Per-team concurrency/token limits and queueing (INFERENCE_TEAM_* defaults, INFERENCE_TEAM_LIMITS overrides). */
   fairness: FairnessPolicy;
   /** Response cache in PostgreSQL with an in-memory LRU in front; only when DATABASE_URL is given and INFERENCE_CACHE is on. */
-  cache?: { databaseUrl: string; ttlMs: number; memoryEntries: number; maxRows: number };
+  cache?: { databaseUrl: string; ttlMs: number; memoryEntries: number; maxRows: number; refreshKeysEveryMs: number };
   /**
    * Cluster mode (INFERENCE_KUBERNETES=true): watch LemurModels in `namespace` and serve them; the API server is
    * `server`, else the `kubeconfigPath` file, else the pod's service account.
@@ -144,6 +146,7 @@ export function loadInferenceConfig(env: Record<string, string | undefined> = pr
             ttlMs: parsed.INFERENCE_CACHE_TTL_SECONDS * 1000,
             memoryEntries: parsed.INFERENCE_CACHE_MEMORY_ENTRIES,
             maxRows: parsed.INFERENCE_CACHE_MAX_ROWS,
+            refreshKeysEveryMs: parsed.INFERENCE_CACHE_KEYS_REFRESH_MS,
           },
         }
       : {}),
