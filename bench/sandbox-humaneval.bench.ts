@@ -166,6 +166,7 @@ export async function run(): Promise<BenchResult> {
     let chainCpuMs = 0;
     const plainFailed = new Set<number>();
     const sandboxFailed = new Set<number>();
+    const failures: string[] = [];
     const loadBefore = loadavg()[0]!;
     const plainPass = async (): Promise<void> => {
       const statuses = await timed(plain, () => mapConcurrent(programs, CONCURRENCY, runPlainPython));
@@ -178,7 +179,12 @@ export async function run(): Promise<BenchResult> {
         return rs;
       });
       for (const r of results) chainCpuMs += r.cpuMs;
-      results.forEach((r, i) => r.exitCode !== 0 && sandboxFailed.add(i));
+      results.forEach((r, i) => {
+        if (r.exitCode === 0) return;
+        sandboxFailed.add(i);
+        // What ended a failing run, for the first few: a canonical solution should never fail.
+        if (failures.length < 3) failures.push(`#${i} exit ${r.exitCode}, limit ${sandboxV1.LimitHit[r.limitHit] ?? r.limitHit}, ${r.wallMs} ms, stderr ${JSON.stringify(r.stderr.slice(-200))}`);
+      });
     };
     for (let round = 0; round < ROUNDS; round++) {
       const [first, second] = round % 2 === 0 ? [plainPass, sandboxPass] : [sandboxPass, plainPass];
@@ -217,6 +223,7 @@ export async function run(): Promise<BenchResult> {
         // On 2 busy cores the scheduler shares CPU per runnable process, and the sandbox side has more of them (its
         // pool starts): outside load then flatters the wall ratio, while a quiet machine makes it equal the CPU ratio.
         `load ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}${Math.max(loadBefore, loadAfter) > 1.5 ? ' (BUSY machine: trust the CPU ratio, not the wall ratio)' : ''}; ` +
+        (failures.length > 0 ? `sandbox failures: ${failures.join('; ')}; ` : '') +
         `warm pool ${POOL_SIZE}/language: ${started('pool')} runs pre-started, ${started('cold')} cold; ` +
         `cgroup ${caps.cgroup}, seccomp ${caps.seccomp}, user ${caps.user || 'self'}, ${caps.isolation}`,
     };
