@@ -86,8 +86,9 @@ const battery: ExecRequest[] = [
   { language: 'python', code: 'print(open("/proc/self/status").read().split("CapInh")[1].split("Speculation")[0])' },
   { language: 'bash', code: 'echo "$0 $#"; env | sort; ls -l /proc/self/fd | tail -n +2 | wc -l; ls /sandbox; exit 7' },
   { language: 'bash', code: 'read -r x; echo "got $x"; cat /proc/self/status | grep -E "^(Uid|NoNewPrivs|Seccomp|SigIgn|SigBlk)"', stdin: 'line\n' },
-  // Same pids in the sandbox's pid namespace: the waiter neither stays around nor forks before the program.
-  { language: 'bash', code: 'echo $$; sleep 0 & echo $!; wait; ls /proc | grep -c "^[0-9]"; yes | head -1; echo "${PIPESTATUS[@]}"' },
+  // Same pids in the sandbox's pid namespace: the waiter neither stays around nor forks before the program. /proc is
+  // listed into a file, not a pipe: in `ls /proc | grep` whether grep exists yet when ls reads /proc is a race.
+  { language: 'bash', code: 'echo $$; sleep 0 & echo $!; wait; ls /proc >/tmp/procs; grep -c "^[0-9]" /tmp/procs; yes | head -1; echo "${PIPESTATUS[@]}"' },
 ];
 
 // The battery's cold results, the reference every pre-started variant below must match.
