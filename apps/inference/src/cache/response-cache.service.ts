@@ -1,7 +1,7 @@
 import type { Logger } from '@lemur/shared-logging';
 import type { CachedCompletion } from './cached-completion';
 import type { ResponseCacheRepository, StoredCompletion } from './response-cache.repository';
-import { StoredKeysService } from './stored-keys.service';
+import { DEFAULT_KEYS_REFRESH_MS, StoredKeysService } from './stored-keys.service';
 
 /** Bounds of the response cache. */
 export interface ResponseCacheOptions {
@@ -54,7 +54,7 @@ export class ResponseCacheService {
     this.pruneTimer.unref();
     this.storedKeys = new StoredKeysService(
       repository,
-      { capacity: options.maxRows, refreshEveryMs: options.refreshKeysEveryMs ?? 5_000 },
+      { capacity: options.maxRows, refreshEveryMs: options.refreshKeysEveryMs ?? DEFAULT_KEYS_REFRESH_MS },
       logger,
       now,
     );

@@ -10,6 +10,9 @@ export interface StoredKeysOptions {
   refreshEveryMs: number;
 }
 
+/** How often a replica reads the keys others stored when nothing else is set (INFERENCE_CACHE_KEYS_REFRESH_MS's default). */
+export const DEFAULT_KEYS_REFRESH_MS = 5_000;
+
 // A row's created_at is the start of the transaction that inserted it, which may commit after a refresh read past that
 // time: each refresh reads from this far behind the previous one's clock, so such a row is still seen.
 const OVERLAP_MS = 5_000;

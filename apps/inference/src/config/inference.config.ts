@@ -3,6 +3,7 @@ import { internalTokenEnvShape } from '@lemur/shared-grpc';
 import { tracingConfigFrom, tracingEnvShape, type TracingConfig } from '@lemur/shared-tracing';
 import type { FairnessPolicy } from '@lemur/fairness';
 import { z } from 'zod';
+import { DEFAULT_KEYS_REFRESH_MS } from '../cache/stored-keys.service';
 import { endpointUrlProblem } from '../registry/endpoint-url';
 
 const teamLimitsSchema = z.strictObject({
@@ -64,7 +65,7 @@ const schema = z.object({
   INFERENCE_CACHE_MEMORY_ENTRIES: z.coerce.number().int().min(0).default(10_000),
   INFERENCE_CACHE_MAX_ROWS: z.coerce.number().int().min(1).default(1_000_000),
   // How often each replica reads the keys others stored: the longest another replica's answer goes unused here.
-  INFERENCE_CACHE_KEYS_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  INFERENCE_CACHE_KEYS_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_KEYS_REFRESH_MS),
   INFERENCE_KUBERNETES: z.enum(['true', 'false']).default('false'),
   INFERENCE_KUBERNETES_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('default'),
   INFERENCE_KUBERNETES_SERVER: serverUrl(
