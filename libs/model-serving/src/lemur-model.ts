@@ -5,7 +5,7 @@ export const LEMUR_MODEL_KIND = 'LemurModel';
 export const LEMUR_MODEL_PLURAL = 'lemurmodels';
 export const LEMUR_API_VERSION = `${LEMUR_GROUP}/${LEMUR_VERSION}`;
 
-export type RoutingPolicy = 'prefix-affinity' | 'least-outstanding' | 'load-aware' | 'session-affinity';
+export type RoutingPolicy = 'prefix-affinity' | 'least-outstanding' | 'load-aware' | 'round-robin' | 'session-affinity';
 
 export interface Toleration {
   key?: string;

@@ -1,6 +1,7 @@
 import { LeastOutstandingRouter } from './least-outstanding.router';
 import { LoadAwareRouter } from './load-aware.router';
 import { PrefixAffinityRouter, type PrefixAffinityOptions } from './prefix-affinity.router';
+import { RoundRobinRouter } from './round-robin.router';
 import { type Router, type RouterOptions, type RoutingPolicyName } from './router';
 import { SessionAffinityRouter } from './session-affinity.router';
 
@@ -20,6 +21,8 @@ export function createRouter(
       return new LoadAwareRouter(urls, options);
     case 'prefix-affinity':
       return new PrefixAffinityRouter(urls, options);
+    case 'round-robin':
+      return new RoundRobinRouter(urls, options);
     case 'session-affinity':
       return new SessionAffinityRouter(urls, options);
     default: {

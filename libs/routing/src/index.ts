@@ -3,6 +3,7 @@ export { parseEngineLoad } from './engine-metrics';
 export { LeastOutstandingRouter } from './least-outstanding.router';
 export { LoadAwareRouter } from './load-aware.router';
 export { DEFAULT_PREFIX_AFFINITY_OPTIONS, PrefixAffinityRouter, type PrefixAffinityOptions } from './prefix-affinity.router';
+export { RoundRobinRouter } from './round-robin.router';
 export { BlockLru, prefixBlockHashes, promptText, type PrefixBlockOptions } from './prefix-index';
 export {
   BaseRouter,

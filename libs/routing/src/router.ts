@@ -1,5 +1,5 @@
 /** Routing policies a model can use. */
-export const ROUTING_POLICIES = ['least-outstanding', 'load-aware', 'prefix-affinity', 'session-affinity'] as const;
+export const ROUTING_POLICIES = ['least-outstanding', 'load-aware', 'prefix-affinity', 'round-robin', 'session-affinity'] as const;
 export type RoutingPolicyName = (typeof ROUTING_POLICIES)[number];
 
 /** What a policy may look at in a request: the prompt (or chat messages) and the session key. */

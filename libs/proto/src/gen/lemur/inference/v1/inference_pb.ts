@@ -448,7 +448,7 @@ export type ModelInfo = Message<"lemur.inference.v1.ModelInfo"> & {
   chat: boolean;
 
   /**
-   * Routing policy in use: least-outstanding, load-aware, prefix-affinity, session-affinity.
+   * Routing policy in use: least-outstanding, load-aware, prefix-affinity, round-robin, session-affinity.
    *
    * @generated from field: string routing_policy = 6;
    */
