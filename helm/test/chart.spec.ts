@@ -150,6 +150,9 @@ describe('helm template', () => {
     expect((ingress['spec'] as Json)['tls']).toEqual([{ hosts: ['lemur.example.com'], secretName: 'lemur-example-com-tls' }]);
     const monitors = objects.filter((o) => o.kind === 'ServiceMonitor').map((o) => o.metadata?.name).sort();
     expect(monitors).toEqual(['lemur-eval', 'lemur-eval-worker', 'lemur-gateway', 'lemur-inference', 'lemur-sandbox']);
+    // The controller's vLLM replicas have no Service of the chart: a PodMonitor in their namespace scrapes them.
+    const vllm = objects.filter((o) => o.kind === 'PodMonitor');
+    expect(vllm.map((o) => [o.metadata?.name, o.metadata?.namespace])).toEqual([['lemur-vllm', 'lemur-models']]);
   });
 
   it('simulator: a vLLM simulator registered as a static model, and no LemurModel controller', () => {

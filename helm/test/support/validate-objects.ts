@@ -1,3 +1,4 @@
+import { HTTP_PORT_NAME, selectorLabels } from '@lemur/model-serving';
 import { type CrdObject, type FieldError, type KubeObject, validateKubernetesObject } from '@lemur/shared-testing';
 
 type Json = Record<string, unknown>;
@@ -61,12 +62,36 @@ export function checkServiceMonitor(obj: KubeObject, all: KubeObject[]): FieldEr
 }
 
 /**
+ * Structural check of a PodMonitor for the vLLM replicas: the controller renders those pods at run time, so it must
+ * select the labels every replica's pod template carries (@lemur/model-serving) and scrape the port they expose.
+ */
+export function checkVllmPodMonitor(obj: KubeObject): FieldError[] {
+  const spec = obj['spec'] as Json | undefined;
+  const selector = (spec?.['selector'] as Json | undefined)?.['matchLabels'] as Record<string, string> | undefined;
+  const endpoints = spec?.['podMetricsEndpoints'];
+  if (!selector || Object.keys(selector).length === 0) return [{ field: 'spec.selector.matchLabels', message: 'required' }];
+  if (!Array.isArray(endpoints) || endpoints.length === 0) return [{ field: 'spec.podMetricsEndpoints', message: 'must be a non-empty list' }];
+  const podLabels = selectorLabels('any-model');
+  const errors: FieldError[] = Object.entries(selector)
+    .filter(([k, v]) => podLabels[k] !== v)
+    .map(([k, v]) => ({ field: `spec.selector.matchLabels.${k}`, message: `${k}=${v} is not on the vLLM pods the controller renders` }));
+  endpoints.forEach((endpoint: unknown, i) => {
+    const port = isObject(endpoint) ? endpoint['port'] : undefined;
+    if (port !== HTTP_PORT_NAME) errors.push({ field: `spec.podMetricsEndpoints[${i}].port`, message: `the vLLM container's metrics port is named ${HTTP_PORT_NAME}` });
+    const interval = isObject(endpoint) ? endpoint['interval'] : undefined;
+    if (interval !== undefined && (typeof interval !== 'string' || !DURATION.test(interval))) errors.push({ field: `spec.podMetricsEndpoints[${i}].interval`, message: 'must be a duration' });
+  });
+  return errors;
+}
+
+/**
  * Validates one rendered object: built-in kinds against the Kubernetes OpenAPI schemas (kubernetes-models),
  * LemurModels against the CRD's schema, Prometheus Operator kinds structurally. An empty list means valid.
  */
 export async function validateRenderedObject(obj: KubeObject, all: KubeObject[], crds: CrdObject[]): Promise<FieldError[]> {
   if (obj.apiVersion === 'monitoring.coreos.com/v1' && obj.kind === 'PrometheusRule') return checkPrometheusRule(obj);
   if (obj.apiVersion === 'monitoring.coreos.com/v1' && obj.kind === 'ServiceMonitor') return checkServiceMonitor(obj, all);
+  if (obj.apiVersion === 'monitoring.coreos.com/v1' && obj.kind === 'PodMonitor') return checkVllmPodMonitor(obj);
   const extra = EXTRA_BUILTINS[`${String(obj.apiVersion)}/${String(obj.kind)}`];
   if (extra) {
     const Model = await extra();
