@@ -19,7 +19,7 @@ export interface LemurModelSpec {
   modelName: string;
   chat?: boolean;
   source: {
-    huggingFace?: { repo: string; revision: string; tokenSecretName?: string };
+    huggingFace?: { repo: string; revision: string; tokenSecretName?: string; cacheSize?: string };
     pvc?: { claimName: string; path: string };
   };
   engine: {

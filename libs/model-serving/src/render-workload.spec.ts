@@ -39,6 +39,13 @@ describe('renderDeployment', () => {
     expect(container.volumeMounts).toContainEqual({ name: 'dshm', mountPath: '/dev/shm' });
   });
 
+  it('bounds the download volume (200Gi unless the source says), so a download cannot fill the node', () => {
+    expect(pod.volumes?.find((v) => v.name === 'hf-cache')?.emptyDir).toEqual({ sizeLimit: '200Gi' });
+    const sized: LemurModel = { ...model, spec: { ...model.spec, source: { huggingFace: { repo: 'OpenLemur/lemur-70b-v1', revision: 'abc123', cacheSize: '300Gi' } } } };
+    const volumes = renderDeployment(sized, { namespace: 'ml', replicas: 1 }).spec!.template.spec!.volumes;
+    expect(volumes?.find((v) => v.name === 'hf-cache')?.emptyDir).toEqual({ sizeLimit: '300Gi' });
+  });
+
   it('gives a 70B load at least 30 minutes before the startup probe gives up, and probes readiness on /health', () => {
     const startup = container.startupProbe!;
     expect(startup.httpGet?.path).toBe('/health');

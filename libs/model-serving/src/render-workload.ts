@@ -8,7 +8,8 @@ import { ANNOTATIONS, HTTP_PORT, HTTP_PORT_NAME, resourceLabels, selectorLabels,
 
 /** Where a PVC with weights is mounted in the engine container. */
 export const MODEL_VOLUME_PATH = '/models';
-/** Hugging Face download cache (an emptyDir: a replica downloads its weights once per pod). */
+/** Hugging Face download cache (an emptyDir: a replica downloads its weights once per pod, bounded by `cacheSize`). */
+const DEFAULT_HF_CACHE_SIZE = '200Gi';
 const HF_CACHE_PATH = '/var/cache/huggingface';
 /** The startup probe polls this often; its failure threshold is derived from the model's startup timeout. */
 const STARTUP_PROBE_PERIOD_SECONDS = 10;
@@ -85,7 +86,7 @@ function volumes(spec: ResolvedSpec): IVolume[] {
     // NCCL exchanges tensors through shared memory; the container default (64 MiB) breaks tensor parallelism.
     { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: spec.engine.shmSize } },
     { name: 'tmp', emptyDir: {} },
-    spec.source.pvc ? { name: 'weights', persistentVolumeClaim: { claimName: spec.source.pvc.claimName, readOnly: true } } : { name: 'hf-cache', emptyDir: {} },
+    spec.source.pvc ? { name: 'weights', persistentVolumeClaim: { claimName: spec.source.pvc.claimName, readOnly: true } } : { name: 'hf-cache', emptyDir: { sizeLimit: spec.source.huggingFace?.cacheSize ?? DEFAULT_HF_CACHE_SIZE } },
   ];
 }
 
