@@ -1,4 +1,4 @@
-import { type EnvironmentOutcome, type EnvironmentTool } from './environment/environment-protocol';
+import { type EnvironmentInfo, type EnvironmentOutcome, type EnvironmentTool, type StepResponse } from './environment/environment-protocol';
 
 /** What the model is sent: raw text to continue, or chat messages. */
 export type Prompt =
@@ -152,13 +152,19 @@ export type AgentStep =
   /** Run `code` in the episode's persistent Python session and pass the formatted output to `submitExecution`. */
   | { kind: 'execute'; code: string }
   /**
+   * Send `action` to the episode's environment-server session (POST /step) and pass the answer to
+   * `submitEnvironmentStep`: for episodes whose model acts on the environment itself, with no session (WebArena).
+   */
+  | { kind: 'environment'; action: string }
+  /**
    * Judge `solution` with `AgentProtocol.judge` and pass the verdict to `submitJudgement`; `observation` is what the
    * action printed in the episode's session, for judges that compare it (InterCode-Bash).
    */
   | { kind: 'judge'; solution: string; observation?: string }
   /** Ask the feedback model with `prompt` and pass its reply to `submitFeedback`. */
   | { kind: 'feedback'; prompt: ChatMessage }
-  | { kind: 'done'; success: boolean; terminateReason: string };
+  /** `reason` is the protocol's own account of the verdict, where the last judged proposal does not give it. */
+  | { kind: 'done'; success: boolean; terminateReason: string; reason?: string };
 
 /** One episode's state machine (e.g. MintEpisode): pure, driven by whoever owns the model, the sandbox and the clock. */
 export interface AgentEpisode {
@@ -169,6 +175,11 @@ export interface AgentEpisode {
   /** The cell's output; `environment` is what an environment server reported during it (see AgentProtocol.environmentServer). */
   submitExecution(output: string, environment?: EnvironmentOutcome): void;
   submitJudgement(judgement: Pick<AgentJudgement, 'success' | 'error' | 'observation' | 'reward' | 'rewardText'>): void;
+  /**
+   * The environment server's answer to an `environment` step, or the message with which it refused the action as
+   * malformed (BAD_REQUEST). Implemented by the episodes that ask for environment steps.
+   */
+  submitEnvironmentStep?(answer: StepResponse | { error: string }): void;
   submitFeedback(feedback: string): void;
   /** The protocol's own record of each turn, stored with the sample. */
   readonly turns: readonly object[];
@@ -220,12 +231,13 @@ export interface AgentProtocol<I> {
   /** Sampling of the feedback model, when a run has one. */
   readonly feedbackSampling: SamplingDefaults;
   /**
-   * Present when the episode's tools act on an environment server (ALFWorld, WebArena; docs/environment-protocol.md):
-   * the session defines `tools`, each sending one command to the server's session for `taskId(item)`.
+   * Present when the episode acts on an environment server (ALFWorld, WebArena; docs/environment-protocol.md) in a
+   * session for `taskId(item)`: a Python session defines `tools`, each sending one command; an episode without a
+   * session (`environment: 'none'`) sends its commands itself as `environment` steps.
    */
   readonly environmentServer?: { tools: readonly EnvironmentTool[]; taskId(item: I): string };
-  /** `observation` is the environment server's first observation, for benchmarks with `environmentServer`. */
-  startEpisode(item: I, opts: { feedback: boolean; observation?: string }): AgentEpisode;
+  /** `observation` and `info` are the environment server's /reset answer, for benchmarks with `environmentServer`. */
+  startEpisode(item: I, opts: { feedback: boolean; observation?: string; info?: EnvironmentInfo }): AgentEpisode;
   /** Renders a cell's output as the observation text the protocol shows the model. */
   formatExecution(result: ExecutionResult): string;
   judge(item: I, solution: string, ctx: AgentJudgeContext): Promise<AgentJudgement>;

@@ -148,7 +148,13 @@ export {
 } from './environment/environment-protocol';
 export { MAX_ENVIRONMENT_CALLS_PER_CELL, parseRelayCellOutput, relayBeginCell, relayResumeCell, renderEnvironmentRelaySetup, type RelayCellOutput } from './environment/environment-relay';
 export { TINY_HOUSEHOLD_TASKS, TinyHousehold } from './environment/tiny-household';
-export { WEBARENA_COMMIT, WEBARENA_SITES, WEBARENA_TOOLS, webarenaBenchmark, WebarenaBenchmark, webarenaRequirements } from './environment/webarena.benchmark';
+export { webarenaBenchmark, WebarenaBenchmark } from './webarena/webarena.benchmark';
+export { parseWebarenaTasks, WEBARENA_COMMIT, WEBARENA_DATASET, WEBARENA_SITES, WEBARENA_TASK_FILE, webarenaRequirements, type WebarenaItem } from './webarena/webarena-tasks';
+export { formatWebarenaCommand, parseWebarenaCommand, sameWebarenaAction, type WebarenaAction } from './webarena/webarena-action';
+export { extractWebarenaAction, parseWebarenaAnswer, parseWebarenaCodegenAction, type ParsedWebarenaAnswer } from './webarena/webarena-codegen';
+export { WEBARENA_LIMITS, webarenaEarlyStop, type WebarenaEarlyStop, type WebarenaLimits } from './webarena/webarena-early-stop';
+export { WebarenaEpisode, webarenaUrl, type WebarenaTerminateReason, type WebarenaTurnRecord } from './webarena/webarena-episode';
+export { describeWebarenaAction, renderWebarenaMessages, WEBARENA_EXAMPLES, WEBARENA_INTRO, type WebarenaState } from './webarena/webarena-prompt';
 export { AlfworldBenchmark, alfworldBenchmark } from './alfworld/alfworld.benchmark';
 export { AlfworldEpisode, renderAlfworldFirstMessage, type AlfworldTurnRecord } from './alfworld/alfworld-episode';
 export {

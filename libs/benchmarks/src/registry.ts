@@ -10,7 +10,7 @@ import { intercodeCtfBenchmark } from './intercode/intercode-ctf.benchmark';
 import { spiderBenchmark } from './spider/spider.benchmark';
 import { MINT_BENCHMARKS } from './mint/mint.benchmark';
 import { alfworldBenchmark } from './alfworld/alfworld.benchmark';
-import { webarenaBenchmark } from './environment/webarena.benchmark';
+import { webarenaBenchmark } from './webarena/webarena.benchmark';
 import { multiplEBenchmark } from './multipl-e/multipl-e.benchmark';
 import { ds1000Benchmark } from './ds1000/ds1000.benchmark';
 

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { benchmarkRef } from '../benchmark';
-import { BenchmarkErrorCode } from '../benchmark.exception';
 import { getBenchmark } from '../registry';
-import { WEBARENA_SITES } from '../environment/webarena.benchmark';
 import { alfworldBenchmark } from './alfworld.benchmark';
 
-describe('mint-alfworld@1.0.0 and webarena@1.0.0 in the registry', () => {
+describe('mint-alfworld@1.0.0 in the registry', () => {
   it('registers mint-alfworld as a MINT agent benchmark whose tools act on an environment server', () => {
     const b = getBenchmark('mint-alfworld');
     expect(benchmarkRef(b)).toBe('mint-alfworld@1.0.0');
@@ -21,23 +19,5 @@ describe('mint-alfworld@1.0.0 and webarena@1.0.0 in the registry', () => {
     expect(() => alfworldBenchmark.agent.startEpisode(item, { feedback: false })).toThrow(/first observation/);
     expect(() => alfworldBenchmark.agent.startEpisode(item, { feedback: true, observation: 'o' })).toThrow(/feedback/);
     expect(alfworldBenchmark.agent.startEpisode(item, { feedback: false, observation: 'o' }).next().kind).toBe('model');
-  });
-
-  it('registers webarena with its agent side only: loading it names the task file, its URL and the six sites', () => {
-    const b = getBenchmark('webarena@1.0.0');
-    expect(b.agent?.environmentServer?.tools.map((t) => t.name)).toContain('stop');
-    expect(b.agent?.budget.maxSteps).toBe(30);
-    let error: unknown;
-    try {
-      b.parse(new Map());
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toMatchObject({ code: BenchmarkErrorCode.DATASET_NOT_FOUND });
-    const message = (error as Error).message;
-    expect(message).toContain('webarena/config_files/test.raw.json');
-    expect(message).toContain('https://raw.githubusercontent.com/web-arena-x/webarena/');
-    for (const site of WEBARENA_SITES) expect(message).toContain(site.env);
-    expect(message).toContain('docs/environment-protocol.md');
   });
 });
