@@ -6,6 +6,7 @@ import { LocalPlatform } from './local/local-platform';
 import { parseSimModel, type SimModel } from './models/sim-models';
 import { openSession, type PlatformSession } from './platform-session';
 import { comparisonText, isRegression } from './runs/comparison-text';
+import { confirm, requireAnswerable, runDescription } from './runs/delete-confirmation';
 import { exportRun } from './runs/export-run';
 import { regressionText, scheduleLine } from './runs/schedule-text';
 import { followRuns } from './runs/follow-runs';
@@ -181,7 +182,7 @@ program
     },
   );
 
-const runs = program.command('runs').description('List, show, cancel, retry and export runs on a running platform');
+const runs = program.command('runs').description('List, show, cancel, retry, export and delete runs on a running platform');
 runs
   .command('list')
   .description('List runs, newest first')
@@ -234,6 +235,27 @@ runs
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
     const run = await session.client.cancelRun(id);
     process.stdout.write(opts.json ? `${JSON.stringify(runResultJson(run))}\n` : `run ${run.id}: ${run.status}\n`);
+  });
+runs
+  .command('delete <id>')
+  .description('Delete a finished or cancelled run with all its samples (needs an admin key); asks first unless --yes')
+  .option('--yes', 'delete without asking (needed when stdin is not a terminal: scripts, CI)')
+  .option('--json', 'print JSON: {"deleted": id}')
+  .addOption(serverOption())
+  .addHelpText('after', '\nExamples:\n  $ lemur runs delete 4f1a...\n  $ lemur runs delete 4f1a... --yes --json')
+  .action(async (id: string, opts: { yes?: boolean; json?: boolean; server?: string }) => {
+    const streams = { input: process.stdin, output: process.stderr };
+    requireAnswerable(id, opts.yes === true, streams);
+    const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
+    // Read first: a wrong id is a 404 before any question, and the question says what would go.
+    const what = runDescription(await session.client.getRun(id));
+    if (!opts.yes && !(await confirm(`delete ${what} and all its samples? This cannot be undone.`, streams))) {
+      log(`not deleted: ${what}`);
+      process.exitCode = 1;
+      return;
+    }
+    await session.client.deleteRun(id);
+    process.stdout.write(opts.json ? `${JSON.stringify({ deleted: id })}\n` : `deleted ${what}\n`);
   });
 runs
   .command('retry <id>')

@@ -4,6 +4,7 @@ import { createPrismaClient } from '@lemur/shared-database';
 import { createGrpcClient, listenHostOf, startGrpcApp } from '@lemur/shared-grpc';
 import { createLogger } from '@lemur/shared-logging';
 import { createMetricsRegistry, startMetricsServer } from '@lemur/shared-metrics';
+import { AuditEntryRepository, RunQuotaRepository, TeamRunQuotas } from '@lemur/shared-run-admission';
 import { SandboxExecutor } from '@lemur/shared-sandbox-client';
 import { BenchmarkCatalog } from './benchmarks/benchmark-catalog';
 import type { EvalConfig } from './config/eval.config';
@@ -15,6 +16,7 @@ import { RunRepository } from './runs/run.repository';
 import { SampleRepository } from './runs/sample.repository';
 import { BacklogMetrics } from './runs/backlog.metrics';
 import { CompareRunsUseCase } from './runs/compare-runs/compare-runs.usecase';
+import { DeleteRunUseCase } from './runs/delete-run/delete-run.usecase';
 import { StartRunUseCase } from './runs/start-run/start-run.usecase';
 import { RescoreRunUseCase } from './runs/rescore-run/rescore-run.usecase';
 import { RetryErroredUseCase } from './runs/retry-errored/retry-errored.usecase';
@@ -24,6 +26,7 @@ import { CheckRegressionUseCase } from './schedules/check-regression.usecase';
 import { RegressionWebhook } from './schedules/regression-webhook';
 import { RegressionMetrics } from './schedules/regression.metrics';
 import { RunScheduler } from './schedules/run-scheduler.service';
+import { ScheduleAdmissionMetrics } from './schedules/schedule-admission.metrics';
 import { ScheduleMetrics } from './schedules/schedule.metrics';
 import { ScheduleRepository } from './schedules/schedule.repository';
 import { GrpcSandboxDirectory } from './sandbox/sandbox-directory';
@@ -89,9 +92,10 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
 
   let worker: SampleWorker | undefined;
   if (config.workers) {
-    const executor = new SandboxExecutor(sandbox, 'eval');
+    // Code and sessions run as each run's team (its name), so every team has its own sandbox session cap.
+    const executorFor = (team: string) => new SandboxExecutor(sandbox, team);
     // Agent benchmarks (MINT): each turn gets the per-request deadline; the offline stub is the only tool provider.
-    const episodes = new EpisodeRunner(inference, new SandboxSessionClient(sandbox, 'eval'), executor, new OfflineStubToolProvider(), {
+    const episodes = new EpisodeRunner(inference, (team) => new SandboxSessionClient(sandbox, team), executorFor, new OfflineStubToolProvider(), {
       turnTimeoutMs: config.sampleTimeoutMs,
       onTurnOverhead: (benchmark, seconds) => metrics.agentTurnOverhead.observe({ benchmark }, seconds),
       ...(config.environmentUrl ? { environment: new HttpEnvironmentClient(config.environmentUrl) } : {}),
@@ -99,13 +103,14 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
     const processor = new SampleProcessor(
       catalog,
       inference,
-      executor,
+      executorFor,
       { sampleTimeoutMs: config.sampleTimeoutMs, maxAttempts: config.sampleMaxAttempts },
       episodes,
-      new SampleRescorer(samples, executor),
+      new SampleRescorer(samples, executorFor),
     );
     worker = new SampleWorker(queue, runs, samples, processor, finalizer, metrics, logger.child({ context: 'SampleWorker' }), {
       concurrency: config.workerConcurrency,
+      initialModelConcurrency: config.initialModelConcurrency,
     });
     worker.start();
   }
@@ -119,6 +124,7 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
     const startRun = new StartRunUseCase(runs, catalog, new InferenceModelDirectory(inference), queue, logger.child({ context: 'StartRunUseCase' }), {
       platformVersion: config.platformVersion,
       defaultConcurrency: config.defaultRunConcurrency,
+      toolProvider: new OfflineStubToolProvider().name,
       ...(config.environmentUrl ? { environmentUrl: config.environmentUrl } : {}),
       sandbox: new GrpcSandboxDirectory(sandbox),
     });
@@ -131,6 +137,7 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
         finalizer,
         startRun,
         compareRuns: new CompareRunsUseCase(runs, samples),
+        deleteRun: new DeleteRunUseCase(runs, queue, logger.child({ context: 'DeleteRunUseCase' })),
         rescoreRun: new RescoreRunUseCase(runs, samples, catalog, queue, logger.child({ context: 'RescoreRunUseCase' }), {
           platformVersion: config.platformVersion,
         }),
@@ -148,7 +155,14 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
       ...(config.internalToken !== undefined ? { internalToken: config.internalToken } : {}),
     });
     if (config.scheduler.enabled) {
-      const scheduler = new RunScheduler(schedules, startRun, logger.child({ context: 'RunScheduler' }), { pollMs: config.scheduler.pollMs });
+      // Scheduled runs meet the same team quotas as API starts, under the same lock, and are audited like them.
+      const admission = {
+        quotas: new TeamRunQuotas(new RunQuotaRepository(prisma), config.teamDefaults, 120_000),
+        audit: new AuditEntryRepository(prisma),
+        benchmarks: catalog.list().map((b) => ({ name: b.name, version: b.version, items: b.dataset.items })),
+        metrics: new ScheduleAdmissionMetrics(registry),
+      };
+      const scheduler = new RunScheduler(schedules, startRun, admission, logger.child({ context: 'RunScheduler' }), { pollMs: config.scheduler.pollMs });
       scheduler.start();
       closeApi = async () => {
         await scheduler.stop();

@@ -8,6 +8,7 @@ import { RunsGrpcHandler } from './runs/runs.grpc-handler';
 import { RescoreRunUseCase } from './runs/rescore-run/rescore-run.usecase';
 import { RetryErroredUseCase } from './runs/retry-errored/retry-errored.usecase';
 import { CompareRunsUseCase } from './runs/compare-runs/compare-runs.usecase';
+import { DeleteRunUseCase } from './runs/delete-run/delete-run.usecase';
 import { StartRunUseCase } from './runs/start-run/start-run.usecase';
 import type { ScheduleRepository } from './schedules/schedule.repository';
 import { SchedulesGrpcHandler } from './schedules/schedules.grpc-handler';
@@ -25,6 +26,7 @@ export class EvalModule {
     finalizer: RunFinalizer;
     startRun: StartRunUseCase;
     compareRuns: CompareRunsUseCase;
+    deleteRun: DeleteRunUseCase;
     rescoreRun: RescoreRunUseCase;
     retryErrored: RetryErroredUseCase;
     schedules: ScheduleRepository;
@@ -41,6 +43,7 @@ export class EvalModule {
         { provide: RunFinalizer, useValue: deps.finalizer },
         { provide: StartRunUseCase, useValue: deps.startRun },
         { provide: CompareRunsUseCase, useValue: deps.compareRuns },
+        { provide: DeleteRunUseCase, useValue: deps.deleteRun },
         { provide: RescoreRunUseCase, useValue: deps.rescoreRun },
         { provide: RetryErroredUseCase, useValue: deps.retryErrored },
         { provide: SCHEDULE_REPOSITORY, useValue: deps.schedules },

@@ -71,7 +71,7 @@ const noExecutor: CodeExecutor = { execute: () => Promise.reject(new Error('ALFW
 const run = {
   id: 'alfworld-replay',
   modelName: 'sim:replay',
-  teamId: 't1',
+  teamName: 't1',
   spec: { sampling: { maxTokens: 512, temperature: 0, topP: 1, stop: alfworldBenchmark.sampling.stop } } as unknown as RunRecord['spec'],
   config: {},
 };
@@ -99,7 +99,7 @@ describe('ALFWorld replay against the recorded environment server', () => {
     const episodes = items.map((item) => published.reset(item.gamefile).game.episode);
     const sessions = new PythonRunnerSessions();
     const settled = await pool(items, 4, (item, i) =>
-      new EpisodeRunner(new ReplayInference(episodes[i]!), sessions, noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 5_000, environment: client }).run(
+      new EpisodeRunner(new ReplayInference(episodes[i]!), () => sessions, () => noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 5_000, environment: client }).run(
         run,
         alfworldBenchmark,
         item,

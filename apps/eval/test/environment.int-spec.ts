@@ -28,7 +28,7 @@ const noExecutor: CodeExecutor = { execute: () => Promise.reject(new Error('not 
 const run = {
   id: 'r',
   modelName: 'scripted',
-  teamId: 't',
+  teamName: 't',
   spec: { sampling: { maxTokens: 512, temperature: 0, topP: 1, stop: [] } } as unknown as RunRecord['spec'],
   config: {},
 };
@@ -126,7 +126,7 @@ describe('MINT ALFWorld episodes against the live tiny household', () => {
   afterAll(async () => server?.close());
 
   const runner = (model: InferenceClient, environment: HttpEnvironmentClient | null = client) =>
-    new EpisodeRunner(model, sessions, noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 5_000, ...(environment ? { environment } : {}) });
+    new EpisodeRunner(model, () => sessions, () => noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 5_000, ...(environment ? { environment } : {}) });
 
   it('wins when a tool call wins the game: the code branches on live observations and the episode ends after that cell', async () => {
     const model = new ScriptedModel([SEARCH, COOL]);

@@ -148,7 +148,7 @@ beforeAll(async () => {
   await queue.start();
   catalog = new DeployedCatalog({ datasetsDir: DATASETS, online: false });
   const finalizer = new RunFinalizer(runs, samples, queue, logger);
-  const processor = new SampleProcessor(catalog, inference, executor, { sampleTimeoutMs: 10_000, maxAttempts: 2 }, undefined, new SampleRescorer(samples, executor));
+  const processor = new SampleProcessor(catalog, inference, () => executor, { sampleTimeoutMs: 10_000, maxAttempts: 2 }, undefined, new SampleRescorer(samples, () => executor));
   worker = new SampleWorker(queue, runs, samples, processor, finalizer, new EvalMetrics(new Registry()), logger, { concurrency: 4 });
   worker.start();
   rescore = new RescoreRunUseCase(runs, samples, catalog, queue, logger, { platformVersion: '0.2.0' });

@@ -1,12 +1,15 @@
-// Schedules against real Postgres: exactly one run per tick with two schedulers on one database, the regression check
-// of a finished scheduled run (stored flag, metric, webhook on a loopback server), the gauges, and request validation.
+// Schedules against real Postgres: exactly one run per tick with two schedulers on one database, ticks held back by
+// the team's quotas (and audited when started), the regression check of a finished scheduled run (stored flag, metric,
+// webhook on a loopback server), the gauges, and request validation.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { create } from '@bufbuild/protobuf';
 import { evalV1 } from '@lemur/proto';
 import { createPrismaClient, type PrismaClient } from '@lemur/shared-database';
 import { PlatformErrorCode } from '@lemur/shared-errors';
 import { createLogger } from '@lemur/shared-logging';
+import { AuditEntryRepository, RunQuotaRepository, TeamRunQuotas } from '@lemur/shared-run-admission';
 import { createTestDatabase, type TestDatabase } from '@lemur/shared-testing';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,10 +21,11 @@ import { SampleRepository } from '../src/runs/sample.repository';
 import type { StartRunCommand } from '../src/runs/start-run/start-run.command';
 import { CheckRegressionUseCase } from '../src/schedules/check-regression.usecase';
 import { RegressionWebhook } from '../src/schedules/regression-webhook';
-import { RunScheduler, type RunStarter } from '../src/schedules/run-scheduler.service';
+import { RunScheduler, type RunStarter, type TickAdmission } from '../src/schedules/run-scheduler.service';
+import { ScheduleAdmissionMetrics } from '../src/schedules/schedule-admission.metrics';
 import { ScheduleMetrics } from '../src/schedules/schedule.metrics';
 import { ScheduleRepository } from '../src/schedules/schedule.repository';
-import { SchedulesGrpcHandler } from '../src/schedules/schedules.grpc-handler';
+import { SchedulesGrpcHandler, toScheduleMessage } from '../src/schedules/schedules.grpc-handler';
 
 const logger = createLogger('eval', 'silent');
 const spec: RunSpec = {
@@ -108,6 +112,23 @@ async function finishedRun(team: string, scheduleId: string | undefined, scores:
   return run.id;
 }
 
+const catalog = new BenchmarkCatalog({ sharedDirs: [], cacheDir: '/tmp/lemur-test-datasets', online: false });
+
+/** The quotas, audit log and refusal counter a scheduler admits its ticks by, over `client` (one per replica). */
+function admission(client: PrismaClient = prisma, registry = new Registry()): TickAdmission {
+  return {
+    quotas: new TeamRunQuotas(new RunQuotaRepository(client), { maxConcurrentRuns: 50, maxSamplesPerDay: 1_000_000 }, 10_000),
+    audit: new AuditEntryRepository(client),
+    benchmarks: catalog.list().map((b) => ({ name: b.name, version: b.version, items: b.dataset.items })),
+    metrics: new ScheduleAdmissionMetrics(registry),
+  };
+}
+
+async function refusals(registry: Registry): Promise<Record<string, number>> {
+  const metric = await registry.getSingleMetric('lemur_eval_schedule_quota_refusals_total')!.get();
+  return Object.fromEntries(metric.values.map((v) => [String(v.labels['reason']), v.value]));
+}
+
 beforeAll(async () => {
   db = await createTestDatabase();
   prisma = createPrismaClient(db.url);
@@ -130,8 +151,8 @@ describe('RunScheduler', () => {
     try {
       let now = start;
       const clock = () => now;
-      const a = new RunScheduler(schedules, new StoringStarter(), logger, { pollMs: 1000 }, clock);
-      const b = new RunScheduler(new ScheduleRepository(prisma2), new StoringStarter(), logger, { pollMs: 1000 }, clock);
+      const a = new RunScheduler(schedules, new StoringStarter(), admission(), logger, { pollMs: 1000 }, clock);
+      const b = new RunScheduler(new ScheduleRepository(prisma2), new StoringStarter(), admission(prisma2), logger, { pollMs: 1000 }, clock);
       const ticks = 12;
       let createdByA = 0;
       let createdByB = 0;
@@ -146,6 +167,9 @@ describe('RunScheduler', () => {
       expect(made).toHaveLength(ticks * 2);
       expect(made.filter((r) => r.benchmark === 'gsm8k')).toHaveLength(ticks);
       expect(createdByA + createdByB).toBe(ticks * 2);
+      // Each run audited once, by the schedule, whichever replica started it.
+      const entries = await prisma.auditLog.findMany({ where: { action: 'run.start', actor: 'schedule:every-5-min' } });
+      expect(entries.map((e) => e.target).sort()).toEqual((await prisma.run.findMany({ where: { scheduleId: schedule.id } })).map((r) => r.id).sort());
       const stored = await schedules.findById(schedule.id);
       expect(stored!.nextRunAt.toISOString()).toBe(new Date(start.getTime() + ticks * 5 * 60_000).toISOString());
       expect(stored!.lastRunAt).not.toBeNull();
@@ -161,12 +185,100 @@ describe('RunScheduler', () => {
     const off = await newSchedule('sched', 'disabled', { nextRunAt: tick });
     await prisma.schedule.update({ where: { id: off.id }, data: { enabled: false } });
     const now = new Date('2026-12-03T05:02:00Z');
-    const scheduler = new RunScheduler(schedules, new StoringStarter(), logger, { pollMs: 1000 }, () => now);
+    const scheduler = new RunScheduler(schedules, new StoringStarter(), admission(), logger, { pollMs: 1000 }, () => now);
     const created = await scheduler.tick();
     expect(created.filter((r) => r.scheduleId === missed.id)).toHaveLength(1);
     expect(created.some((r) => r.scheduleId === future.id || r.scheduleId === off.id)).toBe(false);
     expect((await schedules.findById(missed.id))!.nextRunAt.toISOString()).toBe('2026-12-03T05:05:00.000Z');
     expect(await scheduler.tick()).toHaveLength(0);
+  });
+});
+
+describe('RunScheduler under team quotas', () => {
+  /** A run of the team, queued, that holds one of its run slots until the test finishes it. */
+  async function busyRun(team: string): Promise<string> {
+    const { run } = await runs.createWithSamples({
+      teamId: await runs.ensureTeam(team),
+      modelName: 'sim:oracle',
+      benchmark: 'gsm8k',
+      benchmarkVersion: '1.0.0',
+      config: { limit: 1, samplesPerItem: 1, concurrency: 1, chat: false },
+      spec,
+      samples: [{ itemId: 'gsm8k/0', itemIndex: 0, sampleIndex: 0 }],
+    });
+    return run.id;
+  }
+
+  it('holds a tick back at the concurrent-run cap (reason stored, counted, logged) and starts it, audited, once a run finishes', async () => {
+    const teamId = await runs.ensureTeam('capped');
+    await prisma.team.update({ where: { id: teamId }, data: { maxConcurrentRuns: 1 } });
+    const blocking = await busyRun('capped');
+    const tick = new Date('2026-12-03T03:00:00Z');
+    const schedule = await newSchedule('capped', 'nightly-capped', { cron: '0 3 * * *', nextRunAt: tick });
+    const registry = new Registry();
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('eval', 'warn', new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) }));
+    let now = new Date(tick.getTime() + 1_000);
+    const scheduler = new RunScheduler(schedules, new StoringStarter(), admission(prisma, registry), log, { pollMs: 1000 }, () => now);
+    // Only this schedule's runs: other tests' schedules may be due at the same clock.
+    const tickOwn = async () => (await scheduler.tick()).filter((r) => r.scheduleId === schedule.id);
+
+    expect(await tickOwn()).toEqual([]);
+    expect(await prisma.run.count({ where: { scheduleId: schedule.id } })).toBe(0);
+    const held = (await schedules.findById(schedule.id))!;
+    expect(held.lastSkipReason).toMatch(/team capped has 1 run\(s\) queued or running, its quota is 1/);
+    expect(toScheduleMessage(held).lastSkipReason).toBe(held.lastSkipReason);
+    // Tried again after the Retry-After an API client would get (30 s), not at tomorrow's tick.
+    expect(held.nextRunAt.toISOString()).toBe(new Date(now.getTime() + 30_000).toISOString());
+    expect(held.lastRunAt).toBeNull();
+    expect(await refusals(registry)).toEqual({ concurrent_runs: 1, daily_samples: 0 });
+    expect(lines).toEqual([expect.objectContaining({ level: 40, msg: 'scheduled runs held back by a team quota', scheduleId: schedule.id, reason: 'concurrent_runs' })]);
+
+    // Not yet time to try again: nothing happens, nothing more is counted.
+    expect(await tickOwn()).toEqual([]);
+    expect(await refusals(registry)).toEqual({ concurrent_runs: 1, daily_samples: 0 });
+
+    await prisma.run.update({ where: { id: blocking }, data: { status: 'SUCCEEDED', finishedAt: now } });
+    now = new Date(now.getTime() + 31_000);
+    const [run, ...more] = await tickOwn();
+    expect(more).toEqual([]);
+    expect(run).toMatchObject({ scheduleId: schedule.id, benchmark: 'gsm8k' });
+    const started = (await schedules.findById(schedule.id))!;
+    expect(started.lastSkipReason).toBeNull();
+    expect(started.nextRunAt.toISOString()).toBe('2026-12-04T03:00:00.000Z');
+    expect(await refusals(registry)).toEqual({ concurrent_runs: 1, daily_samples: 0 });
+    const audit = await prisma.auditLog.findMany({ where: { teamId, action: 'run.start' } });
+    expect(audit).toEqual([
+      expect.objectContaining({ actor: 'schedule:nightly-capped', target: run!.id, detail: { model: 'sim:oracle', benchmark: 'gsm8k', samples: 2, scheduleId: schedule.id } }),
+    ]);
+  });
+
+  it('prices a tick in samples like an API start: past the daily quota it waits for the next cron tick, counted once across replicas', async () => {
+    const teamId = await runs.ensureTeam('thrifty');
+    // Two benchmarks of 2 samples each: 4, one more than the day allows.
+    await prisma.team.update({ where: { id: teamId }, data: { maxSamplesPerDay: 3 } });
+    const tick = new Date('2026-12-03T10:00:00Z');
+    const schedule = await newSchedule('thrifty', 'every-5-min-thrifty', { nextRunAt: tick, benchmarks: ['gsm8k', 'humaneval'] });
+    const prisma2 = createPrismaClient(db.url);
+    try {
+      const [ra, rb] = [new Registry(), new Registry()];
+      const now = new Date(tick.getTime() + 1_000);
+      const a = new RunScheduler(schedules, new StoringStarter(), admission(prisma, ra), logger, { pollMs: 1000 }, () => now);
+      const b = new RunScheduler(new ScheduleRepository(prisma2), new StoringStarter(), admission(prisma2, rb), logger, { pollMs: 1000 }, () => now);
+      // Other tests' schedules may be due too: only this one's runs matter here.
+      const created = (await Promise.all([a.tick(), b.tick()])).flat();
+      expect(created.filter((r) => r.scheduleId === schedule.id)).toEqual([]);
+      expect(await prisma.run.count({ where: { scheduleId: schedule.id } })).toBe(0);
+      const held = (await schedules.findById(schedule.id))!;
+      expect(held.lastSkipReason).toMatch(/this run needs 4 samples, more than team thrifty's daily quota of 3/);
+      // Waiting a day would not help; the next cron tick comes first.
+      expect(held.nextRunAt.toISOString()).toBe('2026-12-03T10:05:00.000Z');
+      const [ca, cb] = [await refusals(ra), await refusals(rb)];
+      expect(ca['daily_samples']! + cb['daily_samples']!).toBe(1);
+      expect(ca['concurrent_runs']! + cb['concurrent_runs']!).toBe(0);
+    } finally {
+      await prisma2.$disconnect();
+    }
   });
 });
 

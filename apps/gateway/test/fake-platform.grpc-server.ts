@@ -193,6 +193,16 @@ export class FakePlatformServer {
         run.finishedAt = timestampFromDate(new Date());
         return { run };
       }),
+      DeleteRun: unary((req: evalV1.DeleteRunRequest) => {
+        const run = this.find(req.team, req.id);
+        if (run.status === evalV1.RunStatus.QUEUED || run.status === evalV1.RunStatus.RUNNING) {
+          throw new PlatformError(PlatformErrorCode.RUN_STATE_CONFLICT, `run ${req.id} is still running; cancel it first (lemur runs cancel ${req.id}), then delete it`);
+        }
+        this.runs.splice(this.runs.indexOf(run), 1);
+        const deletedSamples = this.samples.get(req.id)?.length ?? 0;
+        this.samples.delete(req.id);
+        return { run, deletedSamples };
+      }),
       RescoreRun: unary((req: evalV1.RescoreRunRequest) => {
         this.rescoreRequests.push(req);
         const source = this.find(req.team, req.id);

@@ -90,8 +90,11 @@ describe('/v1/schedules', () => {
     const { schedule } = responseSchemas.ScheduleEnvelope.parse(JSON.parse(created.text));
     expect(schedule).toMatchObject({ name: 'nightly', baseline: 'previous', enabled: true, config: { limit: 50, samples: 1, seed: 7 } });
     expect(fake.schedules.at(-1)).toMatchObject({ team: 'exports', timezone: 'Europe/Berlin', webhookUrl: 'https://hooks.example.com/lemur' });
+    expect(schedule.lastSkipReason).toBeNull();
+    // The eval service's scheduler held the schedule's runs back: the listing says why.
+    fake.schedules.at(-1)!.lastSkipReason = 'team exports has 2 run(s) queued or running, its quota is 2; wait for one to finish or cancel one';
     const list = responseSchemas.ScheduleList.parse(JSON.parse((await call('GET', '/v1/schedules')).text));
-    expect(list.schedules.map((s) => s.id)).toEqual([schedule.id]);
+    expect(list.schedules.map((s) => [s.id, s.lastSkipReason])).toEqual([[schedule.id, fake.schedules.at(-1)!.lastSkipReason]]);
     expect((await call('DELETE', `/v1/schedules/${schedule.id}`)).status).toBe(200);
     expect((await call('DELETE', `/v1/schedules/${schedule.id}`)).status).toBe(404);
     const audit = JSON.parse((await call('GET', '/v1/audit')).text) as { entries: { action: string; target: string }[] };

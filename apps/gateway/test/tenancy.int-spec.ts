@@ -18,6 +18,8 @@ interface Fixture {
   /** Team alpha's resources that other teams must not see. */
   runA: string;
   runA2: string;
+  /** A finished run of alpha's: the one the table's admin call deletes. */
+  runDoneA: string;
   keyA: string;
   scheduleA: string;
   sampleA: string;
@@ -45,6 +47,7 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /v1/runs/:id': { kind: 'resource', role: 'viewer', path: (f) => `/v1/runs/${f.runA}` },
   'GET /v1/runs/:id/samples': { kind: 'resource', role: 'viewer', path: (f) => `/v1/runs/${f.runA}/samples` },
   'GET /v1/runs/:id/samples/:sampleId': { kind: 'resource', role: 'viewer', path: (f) => `/v1/runs/${f.runA}/samples/${f.sampleA}` },
+  'DELETE /v1/runs/:id': { kind: 'resource', role: 'admin', path: (f) => `/v1/runs/${f.runDoneA}` },
   'POST /v1/runs/:id/cancel': { kind: 'resource', role: 'runner', path: (f) => `/v1/runs/${f.runA}/cancel` },
   'POST /v1/runs/:id/rescore': { kind: 'resource', role: 'runner', path: (f) => `/v1/runs/${f.runA}/rescore` },
   'POST /v1/runs/:id/retry-errors': { kind: 'resource', role: 'runner', path: (f) => `/v1/runs/${f.runA}/retry-errors` },
@@ -123,6 +126,7 @@ beforeAll(async () => {
   fixture = {
     runA,
     runA2,
+    runDoneA: fake.addFinishedRun('alpha').id!,
     keyA: (created.json as { key: { id: string } }).key.id,
     scheduleA: (schedule.json as { schedule: { id: string } }).schedule.id,
     sampleA: fake.samples.get(runA)![0]!.id!,
@@ -349,6 +353,41 @@ describe('audit log', () => {
       ['run.retry-errors', runnerId, source.id, { retried: 1 }],
       ['run.rescore', runnerId, rescore.id, { sourceRunId: source.id, samples: 2 }],
       ['run.start', runnerId, source.id, { model: 'sim:oracle', benchmark: 'gsm8k', samples: 3 }],
+    ]);
+  });
+});
+
+describe('run deletion', () => {
+  it('is for admins: refused to viewers and runners, 409 while active, then 204 and audited with what the run was', async () => {
+    const admin = await keys.key('tidy', 'admin');
+    const runner = await keys.key('tidy', 'runner');
+    const run = ((await call('POST', '/v1/runs', runner, { model: 'sim:oracle', benchmark: 'gsm8k', limit: 3, samples: 2 })).json as { run: { id: string } }).run;
+    for (const role of ['viewer', 'runner'] as const) {
+      const refused = await call('DELETE', `/v1/runs/${run.id}`, await keys.key('tidy', role));
+      expect(refused.status, refused.text).toBe(403);
+      expect((refused.json as { error: { message: string } }).error.message).toContain('needs the admin role');
+    }
+    const active = await call('DELETE', `/v1/runs/${run.id}`, admin);
+    expect(active.status, active.text).toBe(409);
+    expect(codeOf(active)).toBe('RUN_STATE_CONFLICT');
+    expect((active.json as { error: { message: string } }).error.message).toMatch(/cancel it first/);
+    expect((await call('GET', `/v1/runs/${run.id}`, runner)).status).toBe(200);
+
+    expect((await call('POST', `/v1/runs/${run.id}/cancel`, runner)).status).toBe(200);
+    const deleted = await call('DELETE', `/v1/runs/${run.id}`, admin);
+    expect(deleted.status, deleted.text).toBe(204);
+    expect(deleted.text).toBe('');
+    expect((await call('GET', `/v1/runs/${run.id}`, runner)).status).toBe(404);
+    const again = await call('DELETE', `/v1/runs/${run.id}`, admin);
+    expect(again.status, again.text).toBe(404);
+    expect(codeOf(again)).toBe('RUN_NOT_FOUND');
+    expect((await call('DELETE', '/v1/runs/not-a-uuid', admin)).status).toBe(400);
+
+    const { entries } = authResponseSchemas.AuditPage.parse((await call('GET', '/v1/audit?limit=3', admin)).json);
+    expect(entries.map((e) => [e.action, e.actor, e.target, e.detail])).toEqual([
+      ['run.delete', admin.slice(0, 16), run.id, { model: 'sim:oracle', benchmark: 'gsm8k', status: 'cancelled', samples: 6 }],
+      ['run.cancel', runner.slice(0, 16), run.id, null],
+      ['run.start', runner.slice(0, 16), run.id, { model: 'sim:oracle', benchmark: 'gsm8k', samples: 6 }],
     ]);
   });
 });

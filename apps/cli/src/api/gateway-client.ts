@@ -62,6 +62,8 @@ export interface ScheduleJson {
   nextRunAt: string | null;
   lastRunAt: string | null;
   lastSuccessAt: string | null;
+  /** Why the runs of the due tick are held back (a team quota) until nextRunAt; absent from gateways before it. */
+  lastSkipReason?: string | null;
   createdAt: string | null;
 }
 
@@ -300,5 +302,10 @@ export class GatewayClient {
 
   async cancelRun(id: string): Promise<RunJson> {
     return (await this.request<{ run: RunJson }>('POST', `/v1/runs/${encodeURIComponent(id)}/cancel`)).run;
+  }
+
+  /** Deletes a finished or cancelled run with its samples (an admin key); the gateway answers 204, nothing to return. */
+  async deleteRun(id: string): Promise<void> {
+    await this.request<unknown>('DELETE', `/v1/runs/${encodeURIComponent(id)}`);
   }
 }

@@ -15,24 +15,32 @@ describe('regressionText', () => {
 });
 
 describe('scheduleLine', () => {
+  const schedule = {
+    id: 'id-1',
+    name: 'nightly',
+    cron: '0 3 * * *',
+    timezone: 'Europe/Berlin',
+    model: 'sim:oracle',
+    benchmarks: ['gsm8k', 'humaneval'],
+    config: { limit: 0, samples: 1, concurrency: 0, chat: false },
+    baseline: 'previous',
+    enabled: true,
+    webhookUrl: null,
+    nextRunAt: '2026-12-04T02:00:00.000Z',
+    lastRunAt: null,
+    lastSuccessAt: null,
+    createdAt: '2026-12-03T00:00:00.000Z',
+  };
+
   it('shows the cron, zone, baseline and when it runs next', () => {
-    const line = scheduleLine({
-      id: 'id-1',
-      name: 'nightly',
-      cron: '0 3 * * *',
-      timezone: 'Europe/Berlin',
-      model: 'sim:oracle',
-      benchmarks: ['gsm8k', 'humaneval'],
-      config: { limit: 0, samples: 1, concurrency: 0, chat: false },
-      baseline: 'previous',
-      enabled: true,
-      webhookUrl: null,
-      nextRunAt: '2026-12-04T02:00:00.000Z',
-      lastRunAt: null,
-      lastSuccessAt: null,
-      createdAt: '2026-12-03T00:00:00.000Z',
-    });
+    const line = scheduleLine(schedule);
     expect(line).toContain('0 3 * * * Europe/Berlin');
-    expect(line).toContain('gsm8k,humaneval  baseline=previous  next 2026-12-04T02:00:00.000Z  last success never');
+    expect(line).toContain('gsm8k,humaneval  baseline=previous  next 2026-12-04T02:00:00.000Z  last success never\n');
+    expect(scheduleLine({ ...schedule, lastSkipReason: null })).toBe(line);
+  });
+
+  it('says why its runs are held back, when a team quota holds them', () => {
+    const reason = 'team research has 2 run(s) queued or running, its quota is 2; wait for one to finish or cancel one';
+    expect(scheduleLine({ ...schedule, lastSkipReason: reason })).toContain(`last success never  held back: ${reason}\n`);
   });
 });

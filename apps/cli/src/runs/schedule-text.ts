@@ -3,7 +3,8 @@ import type { RegressionJson, ScheduleJson } from '../api/gateway-client';
 /** One line per schedule for `lemur schedules list`. */
 export function scheduleLine(s: ScheduleJson): string {
   const state = s.enabled ? `next ${s.nextRunAt ?? '-'}` : 'disabled';
-  return `${s.id}  ${s.name.padEnd(20)}  ${`${s.cron} ${s.timezone}`.padEnd(28)}  ${s.model}  ${s.benchmarks.join(',')}  baseline=${s.baseline}  ${state}  last success ${s.lastSuccessAt ?? 'never'}\n`;
+  const held = s.lastSkipReason ? `  held back: ${s.lastSkipReason}` : '';
+  return `${s.id}  ${s.name.padEnd(20)}  ${`${s.cron} ${s.timezone}`.padEnd(28)}  ${s.model}  ${s.benchmarks.join(',')}  baseline=${s.baseline}  ${state}  last success ${s.lastSuccessAt ?? 'never'}${held}\n`;
 }
 
 /** The regression line of `lemur runs show` for a scheduled run. */

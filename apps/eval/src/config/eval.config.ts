@@ -2,8 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { logLevelSchema, parseEnv, portSchema } from '@lemur/shared-config';
 import { internalTokenEnvShape } from '@lemur/shared-grpc';
+import { teamQuotaDefaultsFrom, teamQuotaEnvShape, type QuotaLimits } from '@lemur/shared-run-admission';
 import { tracingConfigFrom, tracingEnvShape, type TracingConfig } from '@lemur/shared-tracing';
 import { z } from 'zod';
+import { DEFAULT_INITIAL_MODEL_CONCURRENCY } from '../worker/adaptive-concurrency';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -20,6 +22,8 @@ const schema = z.object({
   EVAL_WORKERS: flag.default(true),
   EVAL_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
   EVAL_DEFAULT_RUN_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(32),
+  // Where each model's adaptive limit starts; it grows from there up to the runs' concurrency until the endpoint refuses.
+  EVAL_INITIAL_MODEL_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(DEFAULT_INITIAL_MODEL_CONCURRENCY),
   EVAL_SAMPLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
   EVAL_JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).default(900),
   EVAL_QUEUE_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).default(30),
@@ -30,6 +34,7 @@ const schema = z.object({
   LEMUR_PARENT_PID: z.coerce.number().int().positive().optional(),
   ...tracingEnvShape,
   ...internalTokenEnvShape,
+  ...teamQuotaEnvShape,
   LEMUR_ENVIRONMENT_URL: z.string().url('must be an http(s) URL of an environment server (docs/environment-protocol.md)').optional(),
 });
 
@@ -45,12 +50,16 @@ export interface EvalConfig {
   workers: boolean;
   workerConcurrency: number;
   defaultRunConcurrency: number;
+  /** Each (model, team)'s first limit of samples in flight on a worker, before the adaptive limit has learned the endpoint. */
+  initialModelConcurrency: number;
   sampleTimeoutMs: number;
   jobExpireSeconds: number;
   queueMaintenanceSeconds: number;
   sampleMaxAttempts: number;
   /** Create the runs of due schedules (API replicas only; several may, each tick is claimed once). */
   scheduler: { enabled: boolean; pollMs: number };
+  /** Quotas of a team that has none of its own, the gateway's (GATEWAY_TEAM_*): scheduled runs are admitted by them too. */
+  teamDefaults: QuotaLimits;
   logLevel: string;
   /** Set by a launcher (`lemur up`): close when that process is gone. */
   parentPid?: number;
@@ -87,11 +96,13 @@ export function loadEvalConfig(env: Record<string, string | undefined> = process
     workers: p.EVAL_WORKERS,
     workerConcurrency: p.EVAL_WORKER_CONCURRENCY,
     defaultRunConcurrency: p.EVAL_DEFAULT_RUN_CONCURRENCY,
+    initialModelConcurrency: p.EVAL_INITIAL_MODEL_CONCURRENCY,
     sampleTimeoutMs: p.EVAL_SAMPLE_TIMEOUT_MS,
     jobExpireSeconds: p.EVAL_JOB_EXPIRE_SECONDS,
     queueMaintenanceSeconds: p.EVAL_QUEUE_MAINTENANCE_SECONDS,
     sampleMaxAttempts: p.EVAL_SAMPLE_MAX_ATTEMPTS,
     scheduler: { enabled: p.EVAL_SCHEDULER, pollMs: p.EVAL_SCHEDULER_POLL_MS },
+    teamDefaults: teamQuotaDefaultsFrom(p),
     logLevel: p.LOG_LEVEL,
     ...(p.LEMUR_PARENT_PID ? { parentPid: p.LEMUR_PARENT_PID } : {}),
     tracing: tracingConfigFrom(p),

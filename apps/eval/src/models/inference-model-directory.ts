@@ -18,6 +18,10 @@ export class InferenceModelDirectory implements ModelDirectory {
     return (await this.models()).find((m) => m.name === model)?.chat ?? false;
   }
 
+  async revision(model: string): Promise<string> {
+    return (await this.models()).find((m) => m.name === model)?.revision ?? '';
+  }
+
   private models(): Promise<inferenceV1.ModelInfo[]> {
     if (!this.cached || Date.now() - this.cached.at > TTL_MS) {
       const models = this.client.listModels({}, { deadlineMs: 5_000 }).then((r) => r.models);

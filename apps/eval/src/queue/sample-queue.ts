@@ -105,9 +105,22 @@ export class SampleQueue {
     await this.boss.complete(this.queueName(job.runId), job.id);
   }
 
-  /** Gives a job back for a retry (pg-boss counts retries against the job's retry limit). */
-  async fail(job: SampleJob, reason: string): Promise<void> {
-    await this.boss.fail(this.queueName(job.runId), job.id, { reason });
+  /**
+   * Gives a job back for a retry after `retryDelayMs` (rounded up to whole seconds, pg-boss's unit; at least 1 s).
+   * pg-boss counts retries against the job's retry limit.
+   */
+  async fail(job: SampleJob, reason: string, retryDelayMs = 1_000): Promise<void> {
+    const name = this.queueName(job.runId);
+    // pg-boss starts a failed job again after the job's own retry_delay: set it while this worker still holds the job
+    // (active), so no one can fetch the job between the two statements; a crash between them only changes the delay.
+    await this.boss
+      .getDb()
+      .executeSql('UPDATE pgboss.job SET retry_delay = $3, retry_backoff = false WHERE name = $1 AND id = $2', [
+        name,
+        job.id,
+        Math.max(1, Math.ceil(retryDelayMs / 1000)),
+      ]);
+    await this.boss.fail(name, job.id, { reason });
   }
 
   /** Jobs of a run still to do or in progress. */

@@ -106,6 +106,15 @@ export interface RunJsonRow {
 /** A run named by its id and the team it must belong to. */
 export type RunOfTeam = Pick<RunRecord, 'id' | 'teamId'>;
 
+/** What may keep a run from being deleted, read under a lock on the run's row. */
+export interface RunDependents {
+  run: RunRecord;
+  /** The team's schedules whose runs are compared to this one (their fixed baseline), by name. */
+  baselineOf: { id: string; name: string }[];
+  /** Re-scoring runs of this run still queued or running: their workers read its samples. */
+  activeRescores: Pick<RunRecord, 'id' | 'status'>[];
+}
+
 /** Optional filters of a run listing, combined with AND. */
 export interface RunFilter {
   modelName?: string;
@@ -143,6 +152,13 @@ export interface RunStore {
    * one transaction; returns their ids, none when the run has no errored samples or is not finished.
    */
   reopenErrored(id: string): Promise<string[]>;
+  /**
+   * Deletes a team's run with its samples in one transaction, unless `refuse`, called under a lock on the run's row with
+   * what depends on it, throws: then nothing changes and its error is thrown. A suite run the run belongs to keeps the
+   * member, with the reason it has no run. Returns the run as it was and how many samples went with it; null when the
+   * team has no such run.
+   */
+  deleteForTeam(run: RunOfTeam, refuse: (dependents: RunDependents) => void): Promise<{ run: RunRecord; deletedSamples: number } | null>;
 }
 
 export interface SampleStore {

@@ -64,6 +64,14 @@ describe('RunRepository', () => {
     expect((await runs.listForTeam(other, { limit: 10 })).items).toEqual([]);
   });
 
+  it('lists the active runs with their team\'s name, the team the workers\' calls carry', async () => {
+    const [red, blue] = [await runs.ensureTeam('active-red'), await runs.ensureTeam('active-blue')];
+    const [a, b] = [(await runs.createWithSamples(newRun(red))).run, (await runs.createWithSamples(newRun(blue))).run];
+    const active = await runs.listActive();
+    expect(active.find((r) => r.id === a.id)).toMatchObject({ teamId: red, teamName: 'active-red' });
+    expect(active.find((r) => r.id === b.id)).toMatchObject({ teamId: blue, teamName: 'active-blue' });
+  });
+
   it('pages a team\'s runs newest first with a keyset cursor, each run exactly once', async () => {
     const teamId = await runs.ensureTeam('paging');
     const ids: string[] = [];

@@ -3,7 +3,7 @@ import { Prisma, sqlPoolOf, type PrismaClient, type Run } from '@lemur/shared-da
 import { PlatformError } from '@lemur/shared-errors';
 import type { Pool } from 'pg';
 import { RUN_JSON_PARTS_SQL } from './listing-json.sql';
-import type { NewRun, Page, RunFilter, RunJsonRow, RunStore } from './run-store';
+import type { NewRun, Page, RunDependents, RunFilter, RunJsonRow, RunOfTeam, RunStore } from './run-store';
 import type { RegressionCheckData, RunConfigData, RunRecord, RunSpec, RunStatusName } from './run.types';
 
 const INSERT_CHUNK = 5_000;
@@ -90,6 +90,8 @@ export const runJsonPageQuery = (teamId: string, opts: { limit: number; cursor?:
 
 // Creating a run writes the run and all its samples (in chunks of INSERT_CHUNK) in one transaction.
 const CREATE_TRANSACTION = { timeout: 120_000, maxWait: 10_000 };
+// Deleting one takes its samples with it in the same transaction: a 100k-sample run is one long statement.
+const DELETE_TRANSACTION = { timeout: 120_000, maxWait: 10_000 };
 
 async function insertWithSamples(tx: Prisma.TransactionClient, run: NewRun): Promise<{ run: RunRecord; sampleIds: string[] }> {
   const row = await tx.run.create({
@@ -197,11 +199,13 @@ export class RunRepository implements RunStore {
 
 
   async listActive(): Promise<RunRecord[]> {
+    // With the team's name: the workers serve these runs, and their model and sandbox calls carry it as their team.
     const rows = await this.prisma.run.findMany({
       where: { status: { in: ['QUEUED', 'RUNNING'] } },
       orderBy: { createdAt: 'asc' },
+      include: { team: { select: { name: true } } },
     });
-    return rows.map(toRecord);
+    return rows.map((row) => ({ ...toRecord(row), teamName: row.team.name }));
   }
 
   async markRunning(id: string): Promise<void> {
@@ -250,5 +254,27 @@ export class RunRepository implements RunStore {
       await tx.sample.updateMany({ where: { runId: id, status: 'PENDING' }, data: { status: 'CANCELLED', finishedAt: new Date() } });
       return true;
     });
+  }
+
+  async deleteForTeam(of: RunOfTeam, refuse: (dependents: RunDependents) => void): Promise<{ run: RunRecord; deletedSamples: number } | null> {
+    return this.prisma.$transaction(async (tx) => {
+      // Held until commit: a cancel, finish, retry or re-scoring start of this run waits, then finds it gone (or kept).
+      const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM run WHERE id = ${of.id}::uuid AND team_id = ${of.teamId}::uuid FOR UPDATE`;
+      if (locked.length === 0) return null;
+      const run = toRecord(await tx.run.findUniqueOrThrow({ where: { id: of.id } }));
+      const baselineOf = await tx.schedule.findMany({ where: { teamId: of.teamId, baseline: of.id }, select: { id: true, name: true }, orderBy: { name: 'asc' } });
+      const activeRescores = await tx.run.findMany({ where: { sourceRunId: of.id, status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true, status: true } });
+      refuse({ run, baselineOf, activeRescores });
+      if (run.suiteRunId) {
+        // The suite keeps its member, saying why it has no run now, rather than showing it started with none.
+        await tx.$executeRaw`UPDATE suite_run SET members = (
+            SELECT jsonb_agg(CASE WHEN m->>'runId' = ${run.id} THEN m || jsonb_build_object('reason', ${`its run ${run.id} was deleted`}::text) ELSE m END ORDER BY i)
+            FROM jsonb_array_elements(members) WITH ORDINALITY AS e(m, i))
+          WHERE id = ${run.suiteRunId}::uuid`;
+      }
+      const { count } = await tx.sample.deleteMany({ where: { runId: of.id } });
+      await tx.run.delete({ where: { id: of.id } });
+      return { run, deletedSamples: count };
+    }, DELETE_TRANSACTION);
   }
 }

@@ -17,6 +17,11 @@ export interface RunSpec {
   metric: 'pass@k' | 'accuracy';
   sampling: ResolvedSampling;
   platformVersion: string;
+  /**
+   * The weights revision the inference service reported for the model when the run started; '' when the model is
+   * registered without one (then the model name alone identifies it). Absent on runs started before it was recorded.
+   */
+  modelRevision?: string;
   items: number;
   /** Agent benchmarks: the protocol, its scoring rules and budget, and the feedback model if any. */
   agent?: {
@@ -26,6 +31,8 @@ export interface RunSpec {
     maxProposeSolution: number;
     cellTimeoutMs: number;
     tools: string[];
+    /** The tool provider that defines `tools` in each session (e.g. 'offline-stub'): another changes what the model observes. */
+    toolProvider?: string;
     feedbackModel?: string;
     /** Benchmarks whose tools act on an environment server: the server and the tool functions it backs. */
     environment?: { endpoint: string; tools: string[] };
@@ -78,6 +85,8 @@ export type SampleStatusName = 'PENDING' | 'SCORED' | 'ERRORED' | 'CANCELLED';
 export interface RunRecord {
   id: string;
   teamId: string;
+  /** The team's name: loaded with the runs a worker serves (RunStore.listActive), whose calls carry it as their team. */
+  teamName?: string;
   modelName: string;
   benchmark: string;
   benchmarkVersion: string;

@@ -7,6 +7,7 @@ import { grpcServiceDefinition } from '@lemur/shared-grpc';
 import { describe, expect, it } from 'vitest';
 import type { BenchmarkCatalog } from '../benchmarks/benchmark-catalog';
 import type { CompareRunsUseCase } from './compare-runs/compare-runs.usecase';
+import type { DeleteRunUseCase } from './delete-run/delete-run.usecase';
 import { testRunSpec, useTestRepositories } from './repositories.test-fixture';
 import type { RunFinalizer } from './run-finalizer';
 import type { RunRepository } from './run.repository';
@@ -20,7 +21,15 @@ useTestRepositories((r) => ({ runs, samples } = r));
 
 // Listings of finished runs need nothing else; the live summary of an unfinished one is RunFinalizer's (tested there).
 const handler = () =>
-  new RunsGrpcHandler(null as unknown as StartRunUseCase, runs, samples, null as unknown as RunFinalizer, null as unknown as BenchmarkCatalog, null as unknown as CompareRunsUseCase);
+  new RunsGrpcHandler(
+    null as unknown as StartRunUseCase,
+    runs,
+    samples,
+    null as unknown as RunFinalizer,
+    null as unknown as BenchmarkCatalog,
+    null as unknown as CompareRunsUseCase,
+    null as unknown as DeleteRunUseCase,
+  );
 
 const definition = grpcServiceDefinition(evalV1.EvalService);
 /** The answer as the gateway receives it: serialized by the service's serializer, decoded by the client's. */

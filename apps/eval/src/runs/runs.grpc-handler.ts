@@ -13,6 +13,7 @@ import type { RunSummaryData } from './run-summary';
 import { MAX_PAGE_SIZE } from './sample.repository';
 import type { RunRecord } from './run.types';
 import { CompareRunsUseCase } from './compare-runs/compare-runs.usecase';
+import { DeleteRunUseCase } from './delete-run/delete-run.usecase';
 import { StartRunUseCase } from './start-run/start-run.usecase';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -49,6 +50,7 @@ export class RunsGrpcHandler {
     @Inject(RunFinalizer) private readonly finalizer: RunFinalizer,
     @Inject(BenchmarkCatalog) private readonly catalog: BenchmarkCatalog,
     @Inject(CompareRunsUseCase) private readonly compareRuns: CompareRunsUseCase,
+    @Inject(DeleteRunUseCase) private readonly deleteRuns: DeleteRunUseCase,
   ) {}
 
   @GrpcMethod('EvalService', 'CreateRun')
@@ -124,6 +126,16 @@ export class RunsGrpcHandler {
     }
     const cancelled = await this.find(req.team, req.id);
     return create(evalV1.CancelRunResponseSchema, { run: await this.message(cancelled, req.team) });
+  }
+
+  @GrpcMethod('EvalService', 'DeleteRun')
+  async deleteRun(req: evalV1.DeleteRunRequest) {
+    if (!req.team) throw PlatformError.invalid('team', 'is required');
+    if (!UUID.test(req.id)) throw PlatformError.invalid('id', 'must be a run id (UUID)');
+    const { run, deletedSamples } = await this.deleteRuns.execute({ team: req.team, runId: req.id });
+    // Its samples are gone: the summary is the one stored when it finished (none for a cancelled run).
+    const summary = run.status === 'SUCCEEDED' || run.status === 'FAILED' ? (run.summary as RunSummaryData | null) : null;
+    return create(evalV1.DeleteRunResponseSchema, { run: toRunMessage(run, req.team, summary), deletedSamples });
   }
 
   @GrpcMethod('EvalService', 'ListBenchmarks')

@@ -20,6 +20,7 @@ function toRecord(row: Schedule): ScheduleRecord {
     nextRunAt: row.nextRunAt,
     lastRunAt: row.lastRunAt,
     lastSuccessAt: row.lastSuccessAt,
+    lastSkipReason: row.lastSkipReason,
     createdAt: row.createdAt,
   };
 }
@@ -88,7 +89,19 @@ export class ScheduleRepository {
   async claimTick(id: string, tick: Date, next: Date, now: Date): Promise<boolean> {
     const { count } = await this.prisma.schedule.updateMany({
       where: { id, enabled: true, nextRunAt: tick },
-      data: { nextRunAt: next, lastRunAt: now },
+      data: { nextRunAt: next, lastRunAt: now, lastSkipReason: null },
+    });
+    return count === 1;
+  }
+
+  /**
+   * Claims the tick `tick` like claimTick, but to hold its runs back: the tick stays pending until `retryAt`, with
+   * `reason` on the schedule for its readers. False when another scheduler claimed it first.
+   */
+  async deferTick(id: string, tick: Date, retryAt: Date, reason: string): Promise<boolean> {
+    const { count } = await this.prisma.schedule.updateMany({
+      where: { id, enabled: true, nextRunAt: tick },
+      data: { nextRunAt: retryAt, lastSkipReason: reason },
     });
     return count === 1;
   }

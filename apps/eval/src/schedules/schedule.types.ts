@@ -18,13 +18,15 @@ export interface ScheduleRecord {
   nextRunAt: Date;
   lastRunAt: Date | null;
   lastSuccessAt: Date | null;
+  /** Why the scheduler holds the runs of the due tick back (a team quota) until nextRunAt; null once it starts them. */
+  lastSkipReason: string | null;
   createdAt: Date;
 }
 
 export type ScheduleRunConfig = RunConfigData;
 
 /** A schedule to create, validated: a stored schedule before it has an id, runs or a creation time. */
-export type NewSchedule = Omit<ScheduleRecord, 'id' | 'lastRunAt' | 'lastSuccessAt' | 'createdAt'>;
+export type NewSchedule = Omit<ScheduleRecord, 'id' | 'lastRunAt' | 'lastSuccessAt' | 'lastSkipReason' | 'createdAt'>;
 
 /** A schedule with its team's name, as the scheduler and the metrics need it. */
 export interface DueSchedule extends ScheduleRecord {

@@ -33,6 +33,7 @@ export function toScheduleMessage(s: ScheduleRecord): evalV1.Schedule {
     ...(s.lastRunAt ? { lastRunAt: timestampFromDate(s.lastRunAt) } : {}),
     ...(s.lastSuccessAt ? { lastSuccessAt: timestampFromDate(s.lastSuccessAt) } : {}),
     createdAt: timestampFromDate(s.createdAt),
+    lastSkipReason: s.lastSkipReason ?? '',
   });
 }
 

@@ -23,7 +23,7 @@ const item: MintItem = { id: 'mint-gsm8k/0', upstreamId: 0, prompt: 'What is 2 +
 const run = (feedbackModel?: string) => ({
   id: 'r1',
   modelName: 'agent',
-  teamId: 't1',
+  teamName: 'team-one',
   spec: { sampling: { maxTokens: 512, temperature: 0, topP: 1, stop: benchmark.sampling.stop } } as RunRecord['spec'],
   config: feedbackModel ? { feedbackModel } : {},
 });
@@ -97,7 +97,7 @@ const noExecutor: CodeExecutor = {
 };
 
 function runner(inference: InferenceClient, sessions: SandboxSessions): EpisodeRunner {
-  return new EpisodeRunner(inference, sessions, noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 1000 });
+  return new EpisodeRunner(inference, () => sessions, () => noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 1000 });
 }
 
 const EXECUTE = '<thought> compute </thought>\n<execute> print(2 + 2) </execute>';
@@ -214,12 +214,41 @@ describe('EpisodeRunner', () => {
       const text = (req.messages ?? []).length === 1 ? EXECUTE : RIGHT;
       return { choices: [{ text, finishReason: 'stop' }], endpoint: 'e', attempts: 1, latencyMs: 1 } as unknown as Awaited<ReturnType<InferenceClient['generate']>>;
     };
-    const limited = new EpisodeRunner(inference, sessions, noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 1000, maxOpenSessions: 3 });
+    const limited = new EpisodeRunner(inference, () => sessions, () => noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 1000, maxOpenSessions: 3 });
     const results = await Promise.all(Array.from({ length: 10 }, () => limited.run(run(), benchmark, item, new AbortController().signal)));
     expect(results.every((r) => r.score === 1)).toBe(true);
     expect(sessions.maxOpen).toBeGreaterThan(1);
     expect(sessions.maxOpen).toBeLessThanOrEqual(3);
     expect(sessions.closed).toHaveLength(10);
+  });
+
+  it('keeps each team to maxOpenSessions on its own: a team at its limit does not hold back another team\'s episode', async () => {
+    const sessionsOf = new Map<string, FakeSessions>();
+    const sessionsFor = (team: string): FakeSessions => {
+      if (!sessionsOf.has(team)) sessionsOf.set(team, new FakeSessions());
+      return sessionsOf.get(team)!;
+    };
+    let unblock: () => void = () => undefined;
+    const blocked = new Promise<void>((r) => (unblock = r));
+    const inference = new ScriptedInference({});
+    const teams: string[] = [];
+    inference.generate = async (req) => {
+      teams.push(req.team ?? '');
+      if (req.team === 'busy') await blocked;
+      return { choices: [{ text: RIGHT, finishReason: 'stop' }], endpoint: 'e', attempts: 1, latencyMs: 1 } as unknown as Awaited<ReturnType<InferenceClient['generate']>>;
+    };
+    const limited = new EpisodeRunner(inference, sessionsFor, () => noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 1000, maxOpenSessions: 1 });
+    const signal = new AbortController().signal;
+    const busy = limited.run({ ...run(), teamName: 'busy' }, benchmark, item, signal);
+    const other = limited.run({ ...run(), teamName: 'other' }, benchmark, item, signal);
+    const first = await Promise.race([other, new Promise((r) => setTimeout(() => r('still waiting for a slot'), 2_000))]);
+    expect(first).toMatchObject({ status: 'SCORED', score: 1 });
+    unblock();
+    expect(await busy).toMatchObject({ status: 'SCORED', score: 1 });
+    // Each team's session and model calls were its own.
+    expect([...sessionsOf.keys()].sort()).toEqual(['busy', 'other']);
+    expect(sessionsOf.get('other')!.closed).toEqual(['s1']);
+    expect(teams).toEqual(['busy', 'other']);
   });
 
   it('asks the feedback model each turn and shows its text as expert feedback', async () => {
@@ -243,15 +272,26 @@ describe('SampleProcessor with an agent benchmark', () => {
   it('stores a failed episode as ERRORED with a null score once its attempts are used up', async () => {
     const inference = new ScriptedInference({ agent: [new PlatformError(PlatformErrorCode.UPSTREAM_FAILED, 'replica down')] });
     const sessions = new FakeSessions();
-    const processor = new SampleProcessor(catalog, inference, noExecutor, { sampleTimeoutMs: 1000, maxAttempts: 1 }, runner(inference, sessions));
+    const processor = new SampleProcessor(catalog, inference, () => noExecutor, { sampleTimeoutMs: 1000, maxAttempts: 1 }, runner(inference, sessions));
     const outcome = await processor.process(record, sample, 1, new AbortController().signal);
     expect(outcome).toMatchObject({ kind: 'result', result: { status: 'ERRORED', score: null, passed: null, error: expect.stringContaining('UPSTREAM_FAILED') } });
     expect(sessions.closed).toEqual(['s1']);
   });
 
+  it('errors the sample of a run loaded without its team\'s name, calling neither the model nor the sandbox', async () => {
+    const inference = new ScriptedInference({ agent: [RIGHT] });
+    const sessions = new FakeSessions();
+    const processor = new SampleProcessor(catalog, inference, () => noExecutor, { sampleTimeoutMs: 1000, maxAttempts: 3 }, runner(inference, sessions));
+    const { teamName: _teamName, ...withoutTeam } = record;
+    const outcome = await processor.process(withoutTeam, sample, 1, new AbortController().signal);
+    expect(outcome).toMatchObject({ kind: 'result', result: { status: 'ERRORED', score: null, error: expect.stringMatching(/^INTERNAL: run r1 was loaded without its team's name/) } });
+    expect(inference.calls).toEqual([]);
+    expect(sessions.created).toEqual([]);
+  });
+
   it('scores a successful episode', async () => {
     const inference = new ScriptedInference({ agent: [RIGHT] });
-    const processor = new SampleProcessor(catalog, inference, noExecutor, { sampleTimeoutMs: 1000, maxAttempts: 1 }, runner(inference, new FakeSessions()));
+    const processor = new SampleProcessor(catalog, inference, () => noExecutor, { sampleTimeoutMs: 1000, maxAttempts: 1 }, runner(inference, new FakeSessions()));
     const outcome = await processor.process(record, sample, 1, new AbortController().signal);
     expect(outcome).toMatchObject({ kind: 'result', result: { status: 'SCORED', score: 1 } });
   });
@@ -275,7 +315,7 @@ describe('EpisodeRunner with InterCode environments', () => {
   it('runs a SQL episode without any session: each action is judged at once, with its rows and reward shown', async () => {
     const sessions = new FakeSessions();
     const inference = new ScriptedInference({ agent: ['```sql\nSHOW TABLES\n```', 'SELECT count(*) FROM item'] });
-    const r = new EpisodeRunner(inference, sessions, sqlExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 1000 });
+    const r = new EpisodeRunner(inference, () => sessions, () => sqlExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 1000 });
     const result = await r.run(run(), getBenchmark('intercode-sql'), sqlItem, new AbortController().signal);
     expect(sessions.created).toEqual([]);
     expect(result).toMatchObject({ status: 'SCORED', score: 1, scoreDetail: { terminateReason: 'reward_1', protocol: 'intercode', modelTurns: 2 } });
@@ -300,7 +340,7 @@ describe('EpisodeRunner with InterCode environments', () => {
       },
     };
     const inference = new ScriptedInference({ agent: ['print(hello)'] });
-    const r = new EpisodeRunner(inference, sessions, noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 1000 });
+    const r = new EpisodeRunner(inference, () => sessions, () => noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 1000 });
     const bashItem: IntercodeBashItem = { id: 'nl2bash-fs1-0', fileSystem: 1, index: 0, query: 'Say hello', gold: 'echo hello' };
     const result = await r.run(run(), { ...bash, agent } as unknown as Benchmark, bashItem, new AbortController().signal);
     expect(result).toMatchObject({ status: 'SCORED', score: 1 });

@@ -11,9 +11,11 @@ import {
   type Benchmark,
   type ChatMessage,
   type CodeExecutor,
+  type EnvironmentInfo,
   type EnvironmentOutcome,
   type ExecutionResult,
   type SamplingDefaults,
+  type StepResponse,
 } from '@lemur/benchmarks';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import type { RunRecord, SampleResult } from '../runs/run.types';
@@ -22,6 +24,7 @@ import type { CellResult, SandboxSessions } from '../sandbox/sandbox-session-cli
 import type { AgentToolProvider } from './agent-tool-provider';
 import { TurnClock } from './turn-clock';
 import type { InferenceClient } from './sample-processor';
+import type { ForTeam, TeamRun } from './team-run';
 
 /** One entry of an episode's stored transcript, in the order things happened. */
 export type EpisodeEvent =
@@ -48,13 +51,15 @@ export type EpisodeEvent =
       environment?: EnvironmentOutcome;
     }
   | { role: 'action'; kind: 'propose'; solution: string; success: boolean; reason: string; error?: string; observation?: string; reward?: number }
+  /** A command the episode sent to its environment server itself (WebArena), with the server's answer or refusal. */
+  | ({ role: 'action'; kind: 'environment'; action: string } & (StepResponse | { error: string }))
   | { role: 'environment'; content: string }
   | { role: 'verdict'; success: boolean; terminateReason: string; reason: string };
 
-/** What the runner needs of a run: its model, team, sampling and optional feedback model. */
-export type EpisodeRun = Pick<RunRecord, 'id' | 'modelName' | 'teamId' | 'spec'> & { config: Pick<RunRecord['config'], 'feedbackModel'> };
+/** What the runner needs of a run: its model, team (the name its calls carry), sampling and optional feedback model. */
+export type EpisodeRun = Pick<TeamRun, 'id' | 'modelName' | 'teamName' | 'spec'> & { config: Pick<RunRecord['config'], 'feedbackModel'> };
 
-// The sandbox caps open sessions per team (16 by default); a worker keeps its own episodes below that and waits.
+// The sandbox caps open sessions per team (16 by default); a worker keeps each team's episodes below that and waits.
 const DEFAULT_MAX_OPEN_SESSIONS = 8;
 // Other workers share the team's cap: a refused CreateSession is tried again for this long before the sample fails.
 const CREATE_RETRY_MS = 120_000;
@@ -67,15 +72,15 @@ const CONTEXT_EXCEEDED = /maximum context length/i;
  * Runs one item of an agent benchmark as a full episode: a model turn per step, `<execute>` cells in one persistent
  * Python session, proposals judged by the benchmark, optional expert feedback from a second model. The session is
  * closed whatever happens. Platform failures (endpoint, sandbox) are thrown as PlatformError, so the sample is
- * retried or ERRORED, never scored 0 for them.
+ * retried or ERRORED, never scored 0 for them. Sessions and code run as the run's team, under its sandbox cap.
  */
 export class EpisodeRunner {
-  private readonly slots: Slots;
+  private readonly slots: TeamSlots;
 
   constructor(
     private readonly inference: InferenceClient,
-    private readonly sessions: SandboxSessions,
-    private readonly executor: CodeExecutor,
+    private readonly sessionsFor: ForTeam<SandboxSessions>,
+    private readonly executorFor: ForTeam<CodeExecutor>,
     private readonly tools: AgentToolProvider,
     private readonly opts: {
       turnTimeoutMs: number;
@@ -85,7 +90,7 @@ export class EpisodeRunner {
       onTurnOverhead?: (benchmark: string, seconds: number) => void;
     },
   ) {
-    this.slots = new Slots(opts.maxOpenSessions ?? DEFAULT_MAX_OPEN_SESSIONS);
+    this.slots = new TeamSlots(opts.maxOpenSessions ?? DEFAULT_MAX_OPEN_SESSIONS);
   }
 
   async run(run: EpisodeRun, benchmark: Benchmark, item: { id: string }, signal: AbortSignal): Promise<SampleResult> {
@@ -106,11 +111,11 @@ export class EpisodeRunner {
     }
     const toolCode = environment === 'python' ? this.tools.setupCode(agent.tools) : (agent.sessionSetup?.(item) ?? '');
     const setupCode = relay === undefined ? toolCode : [toolCode, renderEnvironmentRelaySetup(agent.environmentServer!.tools, relay.nonce)].filter((c) => c !== '').join('\n');
-    await this.slots.acquire(signal);
+    await this.slots.acquire(run.teamName, signal);
     try {
       return await this.runEpisode(run, benchmark, agent, item, signal, setupCode, started, relay);
     } finally {
-      this.slots.release();
+      this.slots.release(run.teamName);
     }
   }
 
@@ -125,10 +130,10 @@ export class EpisodeRunner {
     relay: EnvironmentRelay | undefined,
   ): Promise<SampleResult> {
     const feedbackModel = run.config.feedbackModel;
-    const observation = relay === undefined ? undefined : await relay.reset();
+    const reset = relay === undefined ? undefined : await relay.reset();
     let episode: ReturnType<typeof agent.startEpisode>;
     try {
-      episode = agent.startEpisode(item, { feedback: feedbackModel !== undefined && feedbackModel !== '', ...(observation === undefined ? {} : { observation }) });
+      episode = agent.startEpisode(item, { feedback: feedbackModel !== undefined && feedbackModel !== '', ...(reset === undefined ? {} : reset) });
     } catch (err) {
       await relay?.close();
       throw err;
@@ -136,7 +141,8 @@ export class EpisodeRunner {
     const events: EpisodeEvent[] = [];
     const tokens = { prompt: 0, completion: 0 };
     const environment = agent.environment ?? 'python';
-    const session = environment === 'none' ? null : new EpisodeSession(this.sessions, agent, environment, setupCode, signal);
+    const session = environment === 'none' ? null : new EpisodeSession(this.sessionsFor(run.teamName), agent, environment, setupCode, signal);
+    const executor = this.executorFor(run.teamName);
     let firstPrompt: string | null = null;
     let modelTurns = 0;
     let outcome: SampleResult | undefined;
@@ -149,9 +155,9 @@ export class EpisodeRunner {
         if (step.kind === 'done') {
           clock.end();
           const last = [...events].reverse().find((e) => e.role === 'action' && e.kind === 'propose');
-          const reason = step.success
-            ? 'solved'
-            : `${step.terminateReason}${last?.role === 'action' && last.kind === 'propose' ? `; last proposal: ${last.reason}` : '; no solution proposed'}`;
+          const reason =
+            step.reason ??
+            (step.success ? 'solved' : `${step.terminateReason}${last?.role === 'action' && last.kind === 'propose' ? `; last proposal: ${last.reason}` : '; no solution proposed'}`);
           events.push({ role: 'verdict', success: step.success, terminateReason: step.terminateReason, reason });
           outcome = {
             status: 'SCORED',
@@ -188,7 +194,7 @@ export class EpisodeRunner {
             const lastAssistant = step.messages.map((m) => m.role).lastIndexOf('assistant');
             if (lastAssistant >= 0) for (const m of step.messages.slice(lastAssistant + 1)) if (m.role === 'user') events.push({ role: 'environment', content: m.content });
             const modelCall = clock.call('model');
-            const reply = await this.chat(run.modelName, run.teamId, step.messages, this.modelSampling(run, benchmark), signal);
+            const reply = await this.chat(run.modelName, run.teamName, step.messages, this.modelSampling(run, benchmark), signal);
             modelCall(reply.kind === 'reply' ? reply.modelMs : 0);
             if (reply.kind === 'context-exceeded') {
               events.push({ role: 'environment', content: `model call failed: ${reply.message}` });
@@ -224,7 +230,7 @@ export class EpisodeRunner {
           case 'judge': {
             const judgeCall = clock.call('code');
             const verdict = await agent.judge(item, step.solution, {
-              executor: this.executor,
+              executor,
               ...(session !== null ? { session: session.shell() } : {}),
               ...(step.observation !== undefined ? { observation: step.observation } : {}),
             });
@@ -248,9 +254,22 @@ export class EpisodeRunner {
             });
             break;
           }
+          case 'environment': {
+            if (relay === undefined || episode.submitEnvironmentStep === undefined) {
+              throw new PlatformError(PlatformErrorCode.INTERNAL, `${benchmark.name} asked for an environment step without an environment server episode`);
+            }
+            // The server reports no service time of its own: all of the step is the environment's, none the platform's.
+            const environmentCall = clock.call('code');
+            const sent = performance.now();
+            const answer = await relay.step(step.action);
+            environmentCall(performance.now() - sent);
+            events.push({ role: 'action', kind: 'environment', action: step.action, ...answer });
+            episode.submitEnvironmentStep(answer);
+            break;
+          }
           case 'feedback': {
             const feedbackCall = clock.call('model');
-            const reply = await this.chat(feedbackModel!, run.teamId, [step.prompt], agent.feedbackSampling, signal);
+            const reply = await this.chat(feedbackModel!, run.teamName, [step.prompt], agent.feedbackSampling, signal);
             feedbackCall(reply.kind === 'reply' ? reply.modelMs : 0);
             if (reply.kind === 'context-exceeded') {
               throw new PlatformError(PlatformErrorCode.UPSTREAM_FAILED, `feedback model ${feedbackModel}: ${reply.message}`);
@@ -442,10 +461,20 @@ class EnvironmentRelay {
     return this.environment.endpoint;
   }
 
-  async reset(): Promise<string> {
+  async reset(): Promise<{ observation: string; info: EnvironmentInfo }> {
     const reset = await this.guard(() => this.environment.reset(this.taskId, this.signal), 'reset');
     this.session = reset.session;
-    return reset.observation;
+    return { observation: reset.observation, info: reset.info };
+  }
+
+  /** One command sent as it is; one the server refuses as malformed comes back as `error`, as the relay raises it in agent code. */
+  async step(action: string): Promise<StepResponse | { error: string }> {
+    try {
+      return await this.environment.step(this.session!, action, this.signal);
+    } catch (err) {
+      if (err instanceof EnvironmentException && err.code === EnvironmentErrorCode.BAD_REQUEST) return { error: err.message };
+      throw this.platformError(err, 'step');
+    }
   }
 
   async execute(session: EpisodeSession, code: string): Promise<{ observation: string; cell: ExecutionResult; restarted: boolean; outcome: EnvironmentOutcome }> {
@@ -497,7 +526,33 @@ class EnvironmentRelay {
   }
 }
 
-/** A counting semaphore: at most `size` episodes hold a sandbox session at once in this worker. */
+/**
+ * One Slots per team with episodes in this worker: the sandbox caps each team's sessions on its own, so one team's
+ * episodes never wait behind another's. A team's entry goes when its last episode leaves (the map stays small).
+ */
+class TeamSlots {
+  private readonly byTeam = new Map<string, Slots>();
+
+  constructor(private readonly size: number) {}
+
+  async acquire(team: string, signal: AbortSignal): Promise<void> {
+    let slots = this.byTeam.get(team);
+    if (slots === undefined) {
+      slots = new Slots(this.size);
+      this.byTeam.set(team, slots);
+    }
+    await slots.acquire(signal);
+  }
+
+  release(team: string): void {
+    const slots = this.byTeam.get(team);
+    if (slots === undefined) return;
+    slots.release();
+    if (slots.idle) this.byTeam.delete(team);
+  }
+}
+
+/** A counting semaphore: at most `size` episodes of one team hold a sandbox session at once in this worker. */
 class Slots {
   private used = 0;
   private readonly waiting: (() => void)[] = [];
@@ -529,5 +584,10 @@ class Slots {
     // The slot passes straight to the next waiter, so `used` stays the same.
     if (next) next();
     else this.used -= 1;
+  }
+
+  /** Nobody holds a slot or waits for one. */
+  get idle(): boolean {
+    return this.used === 0 && this.waiting.length === 0;
   }
 }

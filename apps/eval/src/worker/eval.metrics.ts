@@ -1,12 +1,13 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** Metrics of the eval workers; labels bounded to benchmark and outcome. */
+/** Metrics of the eval workers; labels bounded to benchmark, outcome, model and team. */
 export class EvalMetrics {
   readonly samples: Counter<'benchmark' | 'outcome'>;
   readonly sampleDuration: Histogram<'benchmark'>;
   readonly inFlight: Gauge;
   readonly runsFinished: Counter<'status'>;
   readonly agentTurnOverhead: Histogram<'benchmark'>;
+  readonly modelConcurrencyLimit: Gauge<'model' | 'team'>;
 
   constructor(registry: Registry) {
     this.samples = new Counter({
@@ -38,6 +39,12 @@ export class EvalMetrics {
       help: "Platform time of one agent turn: the turn's wall time minus the model's and the sandboxed code's own reported time.",
       labelNames: ['benchmark'],
       buckets: [0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    });
+    this.modelConcurrencyLimit = new Gauge({
+      name: 'lemur_eval_model_concurrency_limit',
+      help: "Samples this worker lets run at once against a model for a team: the adaptive limit, halved on 429/503/RESOURCE_EXHAUSTED, grown back on successes, at most the runs' concurrency.",
+      labelNames: ['model', 'team'],
       registers: [registry],
     });
   }

@@ -1,14 +1,15 @@
 import type { LikelihoodProtocol, TokenLogprob } from '@lemur/benchmarks';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
-import type { RunRecord, SampleResult } from '../runs/run.types';
+import type { SampleResult } from '../runs/run.types';
 import type { InferenceClient } from './sample-processor';
+import type { TeamRun } from './team-run';
 
 /** A sample scored from log-probabilities, or why it must be generated instead. */
 export type LikelihoodAttempt = { kind: 'scored'; result: SampleResult } | { kind: 'fallback'; reason: string };
 
 /** What the worker knows of the sample it scores. */
 export interface LikelihoodRequest<I> {
-  run: RunRecord;
+  run: TeamRun;
   item: I;
   prompt: string;
   deadlineMs: number;
@@ -28,7 +29,7 @@ export async function scoreByLikelihood<I>(inference: InferenceClient, likelihoo
     response = await inference.generate(
       {
         model: req.run.modelName,
-        team: req.run.teamId,
+        team: req.run.teamName,
         prompt: req.prompt,
         sampling: { maxTokens: likelihood.maxTokens, temperature: 0, topP: 1, stop: [], n: 1, logprobs: likelihood.topLogprobs },
       },

@@ -7,6 +7,7 @@ import type { RunRecord, SampleRecord, SampleResult } from '../runs/run.types';
 import type { EpisodeRunner } from './episode-runner';
 import { scoreByLikelihood } from './likelihood-sample';
 import type { SampleRescorer } from './sample-rescorer';
+import { teamRunOf, type ForTeam } from './team-run';
 
 /** Errors worth another attempt: the replica or sandbox may be back, the deadline may have been bad luck. */
 const TRANSIENT = new Set<PlatformErrorCode>([
@@ -20,23 +21,27 @@ const TRANSIENT = new Set<PlatformErrorCode>([
 export type InferenceClient = Pick<GrpcClient<(typeof inferenceV1.InferenceService)['method']>, 'generate'>;
 
 /** What happened to one sample: scored or errored (final), or to be tried again. */
-export type SampleOutcome = { kind: 'result'; result: SampleResult } | { kind: 'retry'; reason: string };
+export type SampleOutcome = { kind: 'result'; result: SampleResult } | { kind: 'retry'; reason: string; error?: PlatformError };
 
-/** Turns one pending sample into a result: build the prompt, call the model, score the answer (in the sandbox for code). */
+/**
+ * Turns one pending sample into a result: build the prompt, call the model, score the answer (in the sandbox for code).
+ * Every call is made for the run's team (see teamRunOf), so the executor is built per team.
+ */
 export class SampleProcessor {
   constructor(
     private readonly catalog: BenchmarkCatalog,
     private readonly inference: InferenceClient,
-    private readonly executor: CodeExecutor,
+    private readonly executorFor: ForTeam<CodeExecutor>,
     private readonly opts: { sampleTimeoutMs: number; maxAttempts: number },
     private readonly episodes?: EpisodeRunner,
     private readonly rescorer?: SampleRescorer,
   ) {}
 
-  async process(run: RunRecord, sample: SampleRecord, attempt: number, signal: AbortSignal): Promise<SampleOutcome> {
+  async process(record: RunRecord, sample: SampleRecord, attempt: number, signal: AbortSignal): Promise<SampleOutcome> {
     const started = Date.now();
     let prompt: string | null = null;
     try {
+      const run = teamRunOf(record);
       const { benchmark, loaded } = await this.catalog.load(`${run.benchmark}@${run.benchmarkVersion}`);
       const item = loaded.items[sample.itemIndex];
       if (!item || item.id !== sample.itemId) {
@@ -78,7 +83,7 @@ export class SampleProcessor {
       const response = await this.inference.generate(
         {
           model: run.modelName,
-          team: run.teamId,
+          team: run.teamName,
           ...(built.kind === 'completion' ? { prompt: built.text } : { messages: built.messages }),
           sampling: {
             maxTokens: sampling.maxTokens,
@@ -93,7 +98,7 @@ export class SampleProcessor {
       );
       const completion = response.choices[0]?.text ?? '';
       const latencyMs = Date.now() - started;
-      const verdict = await benchmark.score(item, completion, { executor: this.executor });
+      const verdict = await benchmark.score(item, completion, { executor: this.executorFor(run.teamName) });
       return {
         kind: 'result',
         result: {
@@ -130,7 +135,7 @@ export class SampleProcessor {
     } catch (err) {
       const error = err instanceof PlatformError ? err : new PlatformError(PlatformErrorCode.INTERNAL, String(err), { cause: err });
       if (TRANSIENT.has(error.code) && attempt < this.opts.maxAttempts && !signal.aborted) {
-        return { kind: 'retry', reason: `${error.code}: ${error.message}` };
+        return { kind: 'retry', reason: `${error.code}: ${error.message}`, error };
       }
       return {
         kind: 'result',

@@ -17,7 +17,7 @@ function source(over: Partial<SampleView>): SampleView {
   };
 }
 
-const rescorer = (view: SampleView) => new SampleRescorer({ findAt: () => Promise.resolve(view) }, noSandbox);
+const rescorer = (view: SampleView) => new SampleRescorer({ findAt: () => Promise.resolve(view) }, () => noSandbox);
 
 describe('SampleRescorer on a benchmark scored by likelihood', () => {
   it('judges the stored candidates, not the completion text (the top token)', async () => {

@@ -1,8 +1,9 @@
 import type { AgentProtocol, Benchmark, CodeExecutor, LikelihoodProtocol, TokenLogprob } from '@lemur/benchmarks';
 import type { SampleStore, SampleView } from '../runs/run-store';
-import type { RescoreSpec, RunRecord, SampleRecord, SampleResult } from '../runs/run.types';
+import type { RescoreSpec, SampleRecord, SampleResult } from '../runs/run.types';
 import type { EpisodeEvent } from './episode-runner';
 import { rescoreEpisode } from './episode-rescore';
+import type { ForTeam, TeamRun } from './team-run';
 
 /**
  * Scores one sample of a re-scoring run from its source sample's stored output with the run's (current) benchmark:
@@ -12,11 +13,13 @@ import { rescoreEpisode } from './episode-rescore';
 export class SampleRescorer {
   constructor(
     private readonly samples: Pick<SampleStore, 'findAt'>,
-    private readonly executor: CodeExecutor,
+    private readonly executorFor: ForTeam<CodeExecutor>,
   ) {}
 
-  async rescore(run: Pick<RunRecord, 'spec'>, rescore: RescoreSpec, benchmark: Benchmark, item: { id: string }, sample: SampleRecord): Promise<SampleResult> {
+  async rescore(run: Pick<TeamRun, 'spec' | 'teamName'>, rescore: RescoreSpec, benchmark: Benchmark, item: { id: string }, sample: SampleRecord): Promise<SampleResult> {
     const started = Date.now();
+    // The code runs again for the re-scoring run's team, under that team's sandbox limits.
+    const executor = this.executorFor(run.teamName);
     const source = await this.samples.findAt(rescore.sourceRunId, sample.itemIndex, sample.sampleIndex);
     const cannot = (why: string, from?: SampleView): SampleResult => ({
       status: 'ERRORED',
@@ -68,7 +71,7 @@ export class SampleRescorer {
     }
     const agent = benchmark.agent as AgentProtocol<{ id: string }> | undefined;
     if (agent === undefined) {
-      const verdict = await benchmark.score(item, source.completion, { executor: this.executor });
+      const verdict = await benchmark.score(item, source.completion, { executor });
       return scored(verdict.score, verdict.passed, {
         reason: verdict.reason,
         ...(verdict.extracted !== undefined ? { extracted: verdict.extracted } : {}),
@@ -83,7 +86,7 @@ export class SampleRescorer {
     }
     const events = Array.isArray(source.transcript) ? (source.transcript as EpisodeEvent[]) : [];
     const budget = run.spec.agent ?? agent.budget;
-    const outcome = await rescoreEpisode(events, (solution) => agent.judge(item, solution, { executor: this.executor }), budget);
+    const outcome = await rescoreEpisode(events, (solution) => agent.judge(item, solution, { executor }), budget);
     if (outcome.kind === 'unknowable') return cannot(outcome.reason, source);
     return scored(outcome.success ? 1 : 0, outcome.success, {
       reason: outcome.reason,

@@ -5,6 +5,9 @@ import { type RunFinalizer } from '../runs/run-finalizer';
 import type { RunStore, SampleStore } from '../runs/run-store';
 import type { RunRecord, SampleResult } from '../runs/run.types';
 import type { SampleJob, SampleQueue } from '../queue/sample-queue';
+import { DEFAULT_INITIAL_MODEL_CONCURRENCY } from './adaptive-concurrency';
+import { ModelConcurrencyLimits, type HeldSlot } from './adaptive-concurrency-limits';
+import { capacitySignalOf, retryAfterMsOf, retryDelayMs } from './adaptive-concurrency-signals';
 import type { EvalMetrics } from './eval.metrics';
 import type { SampleProcessor } from './sample-processor';
 
@@ -13,8 +16,11 @@ const IDLE_POLL_MS = 250;
 const RECONCILE_EVERY_MS = 30_000;
 
 /**
- * Takes sample jobs from the queue and processes them, at most `concurrency` at once in this process and at most each
- * run's own concurrency per run, serving runs round-robin. Stateless: any number of workers can share one database.
+ * Takes sample jobs from the queue and processes them, at most `concurrency` at once in this process, at most each
+ * run's own concurrency per run, and at most the adaptive limit of the run's model for its team (AIMD: halved when the
+ * endpoint refuses with 429/503, grown back on successes), serving runs round-robin. A sample to be retried waits an
+ * exponential backoff (or the Retry-After it was given) in the queue. Stateless: any number of workers can share one
+ * database; each adapts its own limits.
  */
 export class SampleWorker {
   private stopped = true;
@@ -29,6 +35,7 @@ export class SampleWorker {
   private readonly tasks = new Set<Promise<void>>();
   private readonly markedRunning = new Set<string>();
   private readonly drainedRuns = new Set<string>();
+  private readonly modelLimits: ModelConcurrencyLimits;
 
   constructor(
     private readonly queue: SampleQueue,
@@ -38,8 +45,13 @@ export class SampleWorker {
     private readonly finalizer: RunFinalizer,
     private readonly metrics: EvalMetrics,
     private readonly logger: Logger,
-    private readonly opts: { concurrency: number },
-  ) {}
+    private readonly opts: { concurrency: number; initialModelConcurrency?: number },
+  ) {
+    this.modelLimits = new ModelConcurrencyLimits(metrics.modelConcurrencyLimit, logger, {
+      initial: opts.initialModelConcurrency ?? DEFAULT_INITIAL_MODEL_CONCURRENCY,
+      workerConcurrency: opts.concurrency,
+    });
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -61,12 +73,14 @@ export class SampleWorker {
       let fetched = 0;
       try {
         const runs = await this.active();
+        this.modelLimits.fit(runs);
         await this.maybeReconcile(runs);
         for (let i = 0; i < runs.length && this.inFlight < this.opts.concurrency; i++) {
           const run = runs[(cursor + i) % runs.length]!;
           const free = Math.min(
             this.opts.concurrency - this.inFlight,
             run.config.concurrency - (this.inFlightByRun.get(run.id) ?? 0),
+            this.modelLimits.available(run),
           );
           if (free <= 0) continue;
           const jobs = await this.queue.fetch(run.id, free);
@@ -146,6 +160,7 @@ export class SampleWorker {
   }
 
   private launch(run: RunRecord, job: SampleJob): void {
+    const slot = this.modelLimits.acquire(run);
     this.inFlight += 1;
     this.metrics.inFlight.inc();
     this.inFlightByRun.set(run.id, (this.inFlightByRun.get(run.id) ?? 0) + 1);
@@ -165,10 +180,11 @@ export class SampleWorker {
         parent: contextFromTraceparent(job.traceparent),
         attributes: { 'run.id': run.id, 'sample.id': job.sampleId, benchmark: run.benchmark, model: run.modelName },
       },
-      () => this.handle(run, job, signal),
+      () => this.handle(run, job, signal, slot),
     )
       .catch((err: unknown) => this.logger.error({ err, runId: run.id, sampleId: job.sampleId }, 'sample handling failed'))
       .finally(() => {
+        if (slot) this.modelLimits.release(slot, { runId: run.id, sampleId: job.sampleId });
         this.inFlight -= 1;
         this.metrics.inFlight.dec();
         const left = (this.inFlightByRun.get(run.id) ?? 1) - 1;
@@ -209,7 +225,8 @@ export class SampleWorker {
     }
   }
 
-  private async handle(run: RunRecord, job: SampleJob, signal: AbortSignal): Promise<void> {
+  /** Processes one sample; what it told about the endpoint's capacity goes into `slot` for its model's limit. */
+  private async handle(run: RunRecord, job: SampleJob, signal: AbortSignal, slot: HeldSlot | undefined): Promise<void> {
     const sample = await this.samples.claim(job.sampleId);
     if (!sample) {
       // Already scored by an earlier attempt whose worker died before completing the job, or cancelled.
@@ -226,10 +243,17 @@ export class SampleWorker {
     const timer = this.metrics.sampleDuration.startTimer({ benchmark: run.benchmark });
     const outcome = await this.processor.process(run, sample, attempt, signal);
     timer();
+    if (slot) {
+      slot.signal = capacitySignalOf(outcome);
+      if (slot.signal === 'overload') slot.reason = outcome.kind === 'retry' ? outcome.reason : (outcome.result.error ?? undefined);
+    }
     if (outcome.kind === 'retry') {
+      // Backoff for every retry, not only overloads: a sandbox or replica that is back up costs a second or two more,
+      // an overloaded one is not hit again by the same samples at the same moment.
+      const delayMs = retryDelayMs(attempt, retryAfterMsOf(outcome.error));
       this.metrics.samples.inc({ benchmark: run.benchmark, outcome: 'retried' });
-      this.logger.warn({ runId: run.id, sampleId: sample.id, attempt, reason: outcome.reason }, 'sample will be retried');
-      await this.queue.fail(job, outcome.reason);
+      this.logger.warn({ runId: run.id, sampleId: sample.id, attempt, delayMs, reason: outcome.reason }, 'sample will be retried');
+      await this.queue.fail(job, outcome.reason, delayMs);
       return;
     }
     const won = await this.record(sample.id, outcome.result);

@@ -1,9 +1,7 @@
-// The gateway's only access to the audit_log table.
-import type { Prisma, PrismaClient } from '@lemur/shared-database';
+// The gateway's access to the audit_log table: entries are written by the shared AuditEntryRepository (the eval
+// service's scheduler writes its runs' entries with it too), and read here.
+import { AuditEntryRepository } from '@lemur/shared-run-admission';
 import { PlatformError } from '@lemur/shared-errors';
-
-/** What the audit log records. */
-export type AuditAction = 'run.start' | 'run.cancel' | 'run.rescore' | 'run.retry-errors' | 'run.delete' | 'key.create' | 'key.revoke' | 'member.add' | 'member.remove' | 'schedule.create' | 'schedule.delete' | 'suite.start';
 
 /** One audit entry. */
 export interface AuditEntry {
@@ -26,21 +24,8 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   return { createdAt, id };
 }
 
-export class AuditLogRepository {
-  constructor(private readonly prisma: PrismaClient) {}
-
-  async record(entry: { teamId: string; actor: string; action: AuditAction; target: string; detail?: Record<string, unknown> }): Promise<void> {
-    await this.prisma.auditLog.create({
-      data: {
-        teamId: entry.teamId,
-        actor: entry.actor,
-        action: entry.action,
-        target: entry.target,
-        ...(entry.detail ? { detail: entry.detail as Prisma.InputJsonValue } : {}),
-      },
-    });
-  }
-
+/** Writes (AuditEntryRepository.record) and pages the team's audit log. */
+export class AuditLogRepository extends AuditEntryRepository {
   /** The team's entries, newest first, by keyset pages. */
   async page(teamId: string, opts: { limit: number; cursor?: string }): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
     const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;

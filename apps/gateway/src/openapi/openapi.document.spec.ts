@@ -43,6 +43,13 @@ describe('the OpenAPI document', () => {
     expect(params.find((p) => p.name === 'limit')).toMatchObject({ in: 'query', required: false });
   });
 
+  it('documents run deletion for admins: 204 with no body, 409 while the run is active or depended on', () => {
+    const op = doc.paths['/v1/runs/{id}'].delete;
+    expect(op['x-lemur-role']).toBe('admin');
+    expect(op.responses['204']).not.toHaveProperty('content');
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['404', '409']));
+  });
+
   it('declares the API key scheme, and for each operation its role; only operational endpoints are public', () => {
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>

@@ -74,6 +74,13 @@ export function openApiDocument(version: string) {
           parameters: runId,
           responses: { '200': ok('The run', 'RunEnvelope'), ...errors(400, 401, 404, 503) },
         },
+        delete: {
+          summary:
+            "Delete a finished or cancelled run with all its samples, in one transaction (audited as run.delete). 409 for a queued or running run (cancel it first), a schedule's fixed baseline (the error names the schedule) or a run being re-scored",
+          ...access('admin'),
+          parameters: runId,
+          responses: { '204': { description: 'Deleted; re-scoring runs made from it are kept' }, ...errors(400, 401, 403, 404, 409, 503) },
+        },
       },
       '/v1/runs/{id}/samples': {
         get: {
@@ -230,7 +237,7 @@ export function openApiDocument(version: string) {
       },
       '/v1/audit': {
         get: {
-          summary: 'Who started, cancelled or revoked what, newest first',
+          summary: 'Who started, cancelled, deleted or revoked what, newest first',
           ...access('admin'),
           parameters: parameters(auditQuery, 'query'),
           responses: { '200': ok('A page of audit entries', 'AuditPage'), ...errors(400, 401, 403) },

@@ -32,6 +32,13 @@ describe('run JSON', () => {
     expect(JSON.stringify(json)).not.toContain('$typeName');
   });
 
+  it("shows the whole manifest, the model's revision and the tool provider included, from the run or from its JSON text", () => {
+    const spec = { benchmarkRef: 'mint-gsm8k@1.0.0', modelRevision: 'main@3f2a9c1', agent: { tools: ['wikipedia_search'], toolProvider: 'offline-stub' } };
+    const run = create(evalV1.RunSchema, { id: 'r', model: 'm', benchmark: 'mint-gsm8k', spec });
+    expect(runJson(run).spec).toEqual(spec);
+    expect(runJson(create(evalV1.RunSchema, { id: 'r' }), JSON.stringify(spec)).spec).toEqual(spec);
+  });
+
   it('keeps an unscored sample unscored (null), not 0', () => {
     const json = sampleJson(create(evalV1.SampleSchema, { id: 's', status: evalV1.SampleStatus.ERRORED, error: 'boom' }));
     expect(json).toMatchObject({ status: 'errored', score: null, passed: null, error: 'boom' });

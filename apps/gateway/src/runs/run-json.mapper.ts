@@ -135,6 +135,7 @@ export function scheduleJson(s: evalV1.Schedule): ScheduleJson {
     nextRunAt: iso(s.nextRunAt),
     lastRunAt: iso(s.lastRunAt),
     lastSuccessAt: iso(s.lastSuccessAt),
+    lastSkipReason: s.lastSkipReason || null,
     createdAt: iso(s.createdAt),
   };
 }

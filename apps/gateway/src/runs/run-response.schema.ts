@@ -159,6 +159,7 @@ export const scheduleJsonSchema = z.object({
   nextRunAt: isoTime,
   lastRunAt: isoTime,
   lastSuccessAt: isoTime,
+  lastSkipReason: z.string().nullable().describe('Why the runs of the due tick are held back (a team quota) until nextRunAt; null once a tick starts them'),
   createdAt: isoTime,
 });
 export type ScheduleJson = z.infer<typeof scheduleJsonSchema>;

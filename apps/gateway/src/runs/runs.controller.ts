@@ -2,7 +2,7 @@ import type { evalV1, inferenceV1 } from '@lemur/proto';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import { activeSpan } from '@lemur/shared-tracing';
 import type { GrpcClient } from '@lemur/shared-grpc';
-import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { AuditLogRepository } from '../audit/audit-log.repository';
 import { Access } from '../auth/access.decorator';
@@ -10,7 +10,7 @@ import { principalOf } from '../auth/principal';
 import { AUDIT_LOG, EVAL_CLIENT, INFERENCE_CLIENT, RUN_QUOTAS } from '../gateway.tokens';
 import type { RunQuotas } from '../quotas/run-quotas.service';
 import { modelListJson } from '../openai/openai-json.mapper';
-import { benchmarkJson, comparisonJson, modelJson, runJson, runStatusValue, sampleJson, sampleStatusValue } from './run-json.mapper';
+import { benchmarkJson, comparisonJson, modelJson, runJson, runStatusName, runStatusValue, sampleJson, sampleStatusValue } from './run-json.mapper';
 import { compareQuery, createRunBody, listRunsQuery, listSamplesQuery, runPathParams, samplePathParams, validate } from './run-request.schema';
 import { teamOf } from './team-context';
 import { runConfigOf } from './run-config.mapper';
@@ -161,6 +161,23 @@ export class RunsController {
     const cancelled = requireRun(run);
     await this.audit.record({ teamId: me.teamId, actor: me.actor, action: 'run.cancel', target: cancelled.id });
     return { run: runJson(cancelled) };
+  }
+
+  @Delete('runs/:id')
+  @HttpCode(204)
+  @Access('admin')
+  async deleteRun(@Req() req: FastifyRequest, @Param() params: unknown): Promise<void> {
+    const me = principalOf(req);
+    const { run, deletedSamples } = await this.evalClient.deleteRun({ team: me.teamName, id: validate(runPathParams, params, 'path').id });
+    const deleted = requireRun(run);
+    // The run and its samples are gone: this entry is what is left of what it was.
+    await this.audit.record({
+      teamId: me.teamId,
+      actor: me.actor,
+      action: 'run.delete',
+      target: deleted.id,
+      detail: { model: deleted.model, benchmark: deleted.benchmark, status: runStatusName(deleted.status), samples: deletedSamples },
+    });
   }
 
   @Post('runs/:id/rescore')

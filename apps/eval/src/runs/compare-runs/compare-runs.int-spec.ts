@@ -103,6 +103,14 @@ describe('CompareRunsUseCase (real PostgreSQL)', () => {
     expect(c.differences).toContainEqual({ field: 'datasetSha256', a: '"abc"', b: '"other"', breaksComparability: true });
   });
 
+  it('lists other weights served under the same model name, stored and read back with each run, as a difference', async () => {
+    const a = await runWith('cmp', 'lemur-70b-chat', [1, 0, 1], { modelRevision: 'main@1111111' });
+    const b = await runWith('cmp', 'lemur-70b-chat', [1, 1, 1], { modelRevision: 'main@2222222' });
+    const c = await compare.execute({ team: 'cmp', runA: a, runB: b });
+    expect(c.comparable).toBe(true);
+    expect(c.differences).toEqual([{ field: 'modelRevision', a: '"main@1111111"', b: '"main@2222222"', breaksComparability: false }]);
+  });
+
   it('flags runs whose letters were chosen by logprobs and by generation as not comparable', async () => {
     const a = await runWith('cmp', 'm', [1, 0], { choiceScoring: { method: 'logprobs', protocol: 'next-token-logprobs', topLogprobs: 20, maxTokens: 1, fallback: 'generation' } });
     const b = await runWith('cmp', 'm', [1, 0], { choiceScoring: { method: 'generation', reason: 'the run uses the chat API (chat option)' } });

@@ -46,8 +46,9 @@ export function perItemScores(rows: readonly ItemScoreRow[]): Map<string, number
 }
 
 /**
- * What differs between the runs' recorded specs. Data and prompts must match for scores to be comparable; model,
- * sampling and platform differences are what a comparison is usually about, so they are listed, not refused.
+ * What differs between the runs' recorded specs. Data and prompts must match for scores to be comparable; model
+ * (name or weights revision), sampling, tool provider and platform differences are what a comparison is usually
+ * about, so they are listed, not refused.
  */
 export function specDifferences(a: RunRecord, b: RunRecord): SpecDifference[] {
   const fields: [string, (r: RunRecord) => unknown, boolean][] = [
@@ -58,8 +59,11 @@ export function specDifferences(a: RunRecord, b: RunRecord): SpecDifference[] {
     // Letters chosen by log-probabilities and letters read from generated text are different measurements.
     ['choiceScoring', (r) => r.spec.choiceScoring?.method, true],
     ['model', (r) => r.modelName, false],
+    // New weights served under the same model name: without it the two runs' settings would look the same.
+    ['modelRevision', (r) => r.spec.modelRevision, false],
     ['sampling', (r) => r.spec.sampling, false],
     ['samplesPerItem', (r) => r.config.samplesPerItem, false],
+    ['toolProvider', (r) => r.spec.agent?.toolProvider, false],
     ['platformVersion', (r) => r.spec.platformVersion, false],
   ];
   return fields.flatMap(([field, read, breaks]) => {

@@ -12,7 +12,7 @@ import { type SandboxDirectory, StartRunUseCase } from './start-run.usecase';
 
 const datasets = resolve(__dirname, '../../../../../../shared/datasets');
 
-function setup(opts: { failQueue?: boolean; environmentUrl?: string; sandbox?: SandboxDirectory } = {}) {
+function setup(opts: { failQueue?: boolean; environmentUrl?: string; sandbox?: SandboxDirectory; toolProvider?: string; revisions?: false } = {}) {
   const created: NewRun[] = [];
   const queued: string[][] = [];
   const runs = {
@@ -33,6 +33,7 @@ function setup(opts: { failQueue?: boolean; environmentUrl?: string; sandbox?: S
     has: async (m: string) => m === 'sim:oracle' || m === 'chat-only',
     names: async () => ['sim:oracle', 'chat-only'],
     chatOnly: async (m: string) => m === 'chat-only',
+    ...(opts.revisions === false ? {} : { revision: async (m: string) => (m === 'chat-only' ? 'main@9e1f2d3' : '') }),
   };
   const catalog = new BenchmarkCatalog({ datasetsDir: datasets, online: false });
   const useCase = new StartRunUseCase(runs, catalog, models, queue, createLogger('test', 'silent'), {
@@ -40,6 +41,7 @@ function setup(opts: { failQueue?: boolean; environmentUrl?: string; sandbox?: S
     defaultConcurrency: 16,
     ...(opts.environmentUrl ? { environmentUrl: opts.environmentUrl } : {}),
     ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
+    ...(opts.toolProvider ? { toolProvider: opts.toolProvider } : {}),
   });
   return { useCase, created, queued };
 }
@@ -104,6 +106,19 @@ describe('StartRunUseCase', () => {
     });
     expect(run.config).toMatchObject({ samplesPerItem: 3, concurrency: 16, seed: 7 });
     expect(queued[0]).toHaveLength(30);
+  });
+
+  it("records the model's weights revision ('' when it has none) and, for agent benchmarks, the tool provider", async () => {
+    const { useCase, created } = setup({ toolProvider: 'offline-stub' });
+    await useCase.execute({ ...base, model: 'chat-only', benchmark: 'mint-gsm8k', limit: 2 });
+    await useCase.execute({ ...base, limit: 2 });
+    expect(created[0]!.spec).toMatchObject({ modelRevision: 'main@9e1f2d3', agent: { tools: ['wikipedia_search'], toolProvider: 'offline-stub' } });
+    expect(created[1]!.spec.modelRevision).toBe('');
+    expect(created[1]!.spec.agent).toBeUndefined();
+    // A directory that cannot tell revisions records none, rather than claiming the model has none.
+    const blind = setup({ revisions: false });
+    await blind.useCase.execute({ ...base, limit: 2 });
+    expect(blind.created[0]!.spec).not.toHaveProperty('modelRevision');
   });
 
   it('takes all 1,319 GSM8K items by default and sends no completion stop strings to the chat API', async () => {

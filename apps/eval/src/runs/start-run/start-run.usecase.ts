@@ -17,6 +17,8 @@ export interface ModelDirectory {
   names(): Promise<string[]>;
   /** True when the model is registered as chat-only (its endpoint serves no completions API to ask for logprobs). */
   chatOnly?(model: string): Promise<boolean>;
+  /** The weights revision the model is registered with ('' when it has none). */
+  revision?(model: string): Promise<string>;
 }
 
 /** What the sandbox serves, as a run start needs to know it (implemented over the sandbox's GetCapabilities). */
@@ -33,7 +35,14 @@ export class StartRunUseCase {
     private readonly models: ModelDirectory,
     private readonly queue: SampleQueue,
     private readonly logger: Logger,
-    private readonly opts: { platformVersion: string; defaultConcurrency: number; environmentUrl?: string; sandbox?: SandboxDirectory },
+    private readonly opts: {
+      platformVersion: string;
+      defaultConcurrency: number;
+      environmentUrl?: string;
+      sandbox?: SandboxDirectory;
+      /** The name of the tool provider the workers give agent sessions (AgentToolProvider.name), for the manifest. */
+      toolProvider?: string;
+    },
   ) {}
 
   async execute(cmd: StartRunCommand): Promise<RunRecord> {
@@ -69,6 +78,8 @@ export class StartRunUseCase {
     if (items.length * samplesPerItem > MAX_SAMPLES_PER_RUN) {
       throw PlatformError.invalid('samples', `a run may have at most ${MAX_SAMPLES_PER_RUN} samples`);
     }
+    // Other weights under the same name are another model: a comparison must be able to tell.
+    const modelRevision = await this.models.revision?.(cmd.model);
     const spec: RunSpec = {
       benchmarkRef: ref,
       datasetFile: benchmark.dataset.name,
@@ -86,6 +97,7 @@ export class StartRunUseCase {
         ...(cmd.seed !== undefined ? { seed: cmd.seed } : {}),
       },
       platformVersion: this.opts.platformVersion,
+      ...(modelRevision !== undefined ? { modelRevision } : {}),
       items: items.length,
       ...(benchmark.likelihood ? { choiceScoring: await this.choiceScoring(benchmark.likelihood, cmd) } : {}),
       ...(benchmark.agent
@@ -96,6 +108,7 @@ export class StartRunUseCase {
               ...benchmark.agent.budget,
               cellTimeoutMs: benchmark.agent.cellTimeoutMs,
               tools: [...benchmark.agent.tools],
+              ...(this.opts.toolProvider !== undefined ? { toolProvider: this.opts.toolProvider } : {}),
               ...(cmd.feedbackModel !== undefined ? { feedbackModel: cmd.feedbackModel } : {}),
               ...(environmentServer !== undefined ? { environment: { endpoint: this.opts.environmentUrl!, tools: environmentServer.tools.map((t) => t.name) } } : {}),
             },

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file lemur/eval/v1/eval.proto.
  */
 export const file_lemur_eval_v1_eval: GenFile = /*@__PURE__*/
-  fileDesc("ChhsZW11ci9ldmFsL3YxL2V2YWwucHJvdG8SDWxlbXVyLmV2YWwudjEi+wEKCVJ1bkNvbmZpZxINCgVsaW1pdBgBIAEoDRIYChBzYW1wbGVzX3Blcl9pdGVtGAIgASgNEhMKC2NvbmN1cnJlbmN5GAMgASgNEhgKC3RlbXBlcmF0dXJlGAQgASgBSACIAQESFwoKbWF4X3Rva2VucxgFIAEoDUgBiAEBEhIKBXRvcF9wGAYgASgBSAKIAQESEQoEc2VlZBgHIAEoA0gDiAEBEgwKBGNoYXQYCCABKAgSFgoOZmVlZGJhY2tfbW9kZWwYCSABKAlCDgoMX3RlbXBlcmF0dXJlQg0KC19tYXhfdG9rZW5zQggKBl90b3BfcEIHCgVfc2VlZCJsChBDcmVhdGVSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSDQoFbW9kZWwYAiABKAkSEQoJYmVuY2htYXJrGAMgASgJEigKBmNvbmZpZxgEIAEoCzIYLmxlbXVyLmV2YWwudjEuUnVuQ29uZmlnIjQKEUNyZWF0ZVJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuImYKC01ldHJpY1ZhbHVlEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAESDgoGY2lfbG93GAMgASgBEg8KB2NpX2hpZ2gYBCABKAESDgoGbWV0aG9kGAUgASgJEgkKAW4YBiABKA0iYgoMU2FtcGxlQ291bnRzEg0KBXRvdGFsGAEgASgNEg8KB3BlbmRpbmcYAiABKA0SDgoGc2NvcmVkGAMgASgNEg8KB2Vycm9yZWQYBCABKA0SEQoJY2FuY2VsbGVkGAUgASgNIkkKDEdyb3VwU3VtbWFyeRIMCgRuYW1lGAEgASgJEisKB21ldHJpY3MYAiADKAsyGi5sZW11ci5ldmFsLnYxLk1ldHJpY1ZhbHVlIoQCCgpSdW5TdW1tYXJ5EisKB21ldHJpY3MYASADKAsyGi5sZW11ci5ldmFsLnYxLk1ldHJpY1ZhbHVlEisKBmNvdW50cxgCIAEoCzIbLmxlbXVyLmV2YWwudjEuU2FtcGxlQ291bnRzEhUKDXByb21wdF90b2tlbnMYAyABKAQSGQoRY29tcGxldGlvbl90b2tlbnMYBCABKAQSFwoPZWxhcHNlZF9zZWNvbmRzGAUgASgBEiQKHGNvbXBsZXRpb25fdG9rZW5zX3Blcl9zZWNvbmQYBiABKAESKwoGZ3JvdXBzGAcgAygLMhsubGVtdXIuZXZhbC52MS5Hcm91cFN1bW1hcnkimQQKA1J1bhIKCgJpZBgBIAEoCRIMCgR0ZWFtGAIgASgJEg0KBW1vZGVsGAMgASgJEhEKCWJlbmNobWFyaxgEIAEoCRIZChFiZW5jaG1hcmtfdmVyc2lvbhgFIAEoCRIoCgZzdGF0dXMYBiABKA4yGC5sZW11ci5ldmFsLnYxLlJ1blN0YXR1cxIoCgZjb25maWcYByABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZxIlCgRzcGVjGAggASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCgdzdW1tYXJ5GAkgASgLMhkubGVtdXIuZXZhbC52MS5SdW5TdW1tYXJ5Eg0KBWVycm9yGAogASgJEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtzY2hlZHVsZV9pZBgOIAEoCRIyCgpyZWdyZXNzaW9uGA8gASgLMh4ubGVtdXIuZXZhbC52MS5SZWdyZXNzaW9uQ2hlY2sSFQoNc291cmNlX3J1bl9pZBgQIAEoCRIUCgxzdWl0ZV9ydW5faWQYESABKAki/gEKD1JlZ3Jlc3Npb25DaGVjaxIXCg9iYXNlbGluZV9ydW5faWQYASABKAkSEQoJcmVncmVzc2VkGAIgASgIEg0KBWRlbHRhGAMgASgBEg4KBmNpX2xvdxgEIAEoARIPCgdjaV9oaWdoGAUgASgBEg8KB3BfdmFsdWUYBiABKAESEwoLc2lnbmlmaWNhbnQYByABKAgSEgoKY29tcGFyYWJsZRgIIAEoCBIXCg9yZWdyZXNzZWRfaXRlbXMYCSABKA0SDAoEbm90ZRgKIAEoCRIuCgpjaGVja2VkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIpCg1HZXRSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiMQoOR2V0UnVuUmVzcG9uc2USHwoDcnVuGAEgASgLMhIubGVtdXIuZXZhbC52MS5SdW4ivQEKD0xpc3RSdW5zUmVxdWVzdBIMCgR0ZWFtGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJEg0KBW1vZGVsGAQgASgJEhEKCWJlbmNobWFyaxgFIAEoCRIoCgZzdGF0dXMYBiABKA4yGC5sZW11ci5ldmFsLnYxLlJ1blN0YXR1cxITCgtzY2hlZHVsZV9pZBgHIAEoCRIUCgxzdWl0ZV9ydW5faWQYCCABKAkijQEKEExpc3RSdW5zUmVzcG9uc2USIAoEcnVucxgBIAMoCzISLmxlbXVyLmV2YWwudjEuUnVuEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgpzcGVjc19qc29uGAMgAygJEhEKCXJ1bnNfanNvbhgEIAMoCRIXCg9ydW5zX2pzb25fYXJyYXkYBSABKAwi3AIKBlNhbXBsZRIKCgJpZBgBIAEoCRIPCgdpdGVtX2lkGAIgASgJEhIKCml0ZW1faW5kZXgYAyABKA0SFAoMc2FtcGxlX2luZGV4GAQgASgNEisKBnN0YXR1cxgFIAEoDjIbLmxlbXVyLmV2YWwudjEuU2FtcGxlU3RhdHVzEg4KBnByb21wdBgGIAEoCRISCgpjb21wbGV0aW9uGAcgASgJEhIKBXNjb3JlGAggASgBSACIAQESEwoGcGFzc2VkGAkgASgISAGIAQESDQoFZXJyb3IYCiABKAkSFQoNcHJvbXB0X3Rva2VucxgLIAEoDRIZChFjb21wbGV0aW9uX3Rva2VucxgMIAEoDRISCgpsYXRlbmN5X21zGA0gASgNEicKBmRldGFpbBgOIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCCAoGX3Njb3JlQgkKB19wYXNzZWQipgEKEkxpc3RTYW1wbGVzUmVxdWVzdBIMCgR0ZWFtGAEgASgJEg4KBnJ1bl9pZBgCIAEoCRIrCgZzdGF0dXMYAyABKA4yGy5sZW11ci5ldmFsLnYxLlNhbXBsZVN0YXR1cxIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCRITCgZwYXNzZWQYBiABKAhIAIgBAUIJCgdfcGFzc2VkIkMKEEdldFNhbXBsZVJlcXVlc3QSDAoEdGVhbRgBIAEoCRIOCgZydW5faWQYAiABKAkSEQoJc2FtcGxlX2lkGAMgASgJIjoKEUdldFNhbXBsZVJlc3BvbnNlEiUKBnNhbXBsZRgBIAEoCzIVLmxlbXVyLmV2YWwudjEuU2FtcGxlIp4BChNMaXN0U2FtcGxlc1Jlc3BvbnNlEiYKB3NhbXBsZXMYASADKAsyFS5sZW11ci5ldmFsLnYxLlNhbXBsZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFAoMZGV0YWlsc19qc29uGAMgAygJEhQKDHNhbXBsZXNfanNvbhgEIAMoCRIaChJzYW1wbGVzX2pzb25fYXJyYXkYBSABKAwiLAoQQ2FuY2VsUnVuUmVxdWVzdBIMCgR0ZWFtGAEgASgJEgoKAmlkGAIgASgJIjQKEUNhbmNlbFJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuIi0KEVJlc2NvcmVSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiNQoSUmVzY29yZVJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuIjYKGlJldHJ5RXJyb3JlZFNhbXBsZXNSZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiTwobUmV0cnlFcnJvcmVkU2FtcGxlc1Jlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuEg8KB3JldHJpZWQYAiABKA0iFwoVTGlzdEJlbmNobWFya3NSZXF1ZXN0Il4KDUJlbmNobWFya0luZm8SDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEg4KBm1ldHJpYxgDIAEoCRINCgVpdGVtcxgEIAEoDRIPCgdkYXRhc2V0GAUgASgJIkoKFkxpc3RCZW5jaG1hcmtzUmVzcG9uc2USMAoKYmVuY2htYXJrcxgBIAMoCzIcLmxlbXVyLmV2YWwudjEuQmVuY2htYXJrSW5mbyJAChJDb21wYXJlUnVuc1JlcXVlc3QSDAoEdGVhbRgBIAEoCRINCgVydW5fYRgCIAEoCRINCgVydW5fYhgDIAEoCSJTCg5TcGVjRGlmZmVyZW5jZRINCgVmaWVsZBgBIAEoCRIJCgFhGAIgASgJEgkKAWIYAyABKAkSHAoUYnJlYWtzX2NvbXBhcmFiaWxpdHkYBCABKAgiQwoLTWNOZW1hclRlc3QSEAoIaW1wcm92ZWQYASABKA0SEQoJcmVncmVzc2VkGAIgASgNEg8KB3BfdmFsdWUYAyABKAEi9wMKDVJ1bkNvbXBhcmlzb24SDQoFcnVuX2EYASABKAkSDQoFcnVuX2IYAiABKAkSEQoJYmVuY2htYXJrGAMgASgJEg4KBm1ldHJpYxgEIAEoCRIUCgxzaGFyZWRfaXRlbXMYBSABKA0SEQoJb25seV9pbl9hGAYgASgNEhEKCW9ubHlfaW5fYhgHIAEoDRIOCgZtZWFuX2EYCCABKAESDgoGbWVhbl9iGAkgASgBEg0KBWRlbHRhGAogASgBEg4KBmNpX2xvdxgLIAEoARIPCgdjaV9oaWdoGAwgASgBEhIKCmNvbmZpZGVuY2UYDSABKAESGQoRYm9vdHN0cmFwX3BfdmFsdWUYDiABKAESKwoHbWNuZW1hchgPIAEoCzIaLmxlbXVyLmV2YWwudjEuTWNOZW1hclRlc3QSEwoLc2lnbmlmaWNhbnQYECABKAgSFgoOaW1wcm92ZWRfY291bnQYESABKA0SFwoPcmVncmVzc2VkX2NvdW50GBIgASgNEhYKDmltcHJvdmVkX2l0ZW1zGBMgAygJEhcKD3JlZ3Jlc3NlZF9pdGVtcxgUIAMoCRIyCgtkaWZmZXJlbmNlcxgVIAMoCzIdLmxlbXVyLmV2YWwudjEuU3BlY0RpZmZlcmVuY2USEgoKY29tcGFyYWJsZRgWIAEoCCJHChNDb21wYXJlUnVuc1Jlc3BvbnNlEjAKCmNvbXBhcmlzb24YASABKAsyHC5sZW11ci5ldmFsLnYxLlJ1bkNvbXBhcmlzb24iNAoURXhwb3J0U2FtcGxlc1JlcXVlc3QSDAoEdGVhbRgBIAEoCRIOCgZydW5faWQYAiABKAkiVQoVRXhwb3J0U2FtcGxlc1Jlc3BvbnNlEiYKB3NhbXBsZXMYASADKAsyFS5sZW11ci5ldmFsLnYxLlNhbXBsZRIUCgxkZXRhaWxzX2pzb24YAiADKAkikAMKCFNjaGVkdWxlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEY3JvbhgDIAEoCRIQCgh0aW1lem9uZRgEIAEoCRINCgVtb2RlbBgFIAEoCRISCgpiZW5jaG1hcmtzGAYgAygJEigKBmNvbmZpZxgHIAEoCzIYLmxlbXVyLmV2YWwudjEuUnVuQ29uZmlnEhAKCGJhc2VsaW5lGAggASgJEg8KB2VuYWJsZWQYCSABKAgSEwoLd2ViaG9va191cmwYCiABKAkSLwoLbmV4dF9ydW5fYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2xhc3RfcnVuX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X3N1Y2Nlc3NfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmNyZWF0ZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItgBChVDcmVhdGVTY2hlZHVsZVJlcXVlc3QSDAoEdGVhbRgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBGNyb24YAyABKAkSEAoIdGltZXpvbmUYBCABKAkSDQoFbW9kZWwYBSABKAkSEgoKYmVuY2htYXJrcxgGIAMoCRIoCgZjb25maWcYByABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZxIQCghiYXNlbGluZRgIIAEoCRIPCgdlbmFibGVkGAkgASgIEhMKC3dlYmhvb2tfdXJsGAogASgJIkMKFkNyZWF0ZVNjaGVkdWxlUmVzcG9uc2USKQoIc2NoZWR1bGUYASABKAsyFy5sZW11ci5ldmFsLnYxLlNjaGVkdWxlIiQKFExpc3RTY2hlZHVsZXNSZXF1ZXN0EgwKBHRlYW0YASABKAkiQwoVTGlzdFNjaGVkdWxlc1Jlc3BvbnNlEioKCXNjaGVkdWxlcxgBIAMoCzIXLmxlbXVyLmV2YWwudjEuU2NoZWR1bGUiMQoVRGVsZXRlU2NoZWR1bGVSZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiQwoWRGVsZXRlU2NoZWR1bGVSZXNwb25zZRIpCghzY2hlZHVsZRgBIAEoCzIXLmxlbXVyLmV2YWwudjEuU2NoZWR1bGUiaQoRU3RhcnRTdWl0ZVJlcXVlc3QSDAoEdGVhbRgBIAEoCRINCgVtb2RlbBgCIAEoCRINCgVzdWl0ZRgDIAEoCRIoCgZjb25maWcYBCABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZyKgAQoLU3VpdGVNZW1iZXISCwoDa2V5GAEgASgJEhEKCWJlbmNobWFyaxgCIAEoCRIQCghmZWVkYmFjaxgDIAEoCBIuCgVzdGF0ZRgEIAEoDjIfLmxlbXVyLmV2YWwudjEuU3VpdGVNZW1iZXJTdGF0ZRIOCgZyZWFzb24YBSABKAkSHwoDcnVuGAYgASgLMhIubGVtdXIuZXZhbC52MS5SdW4icwoJU3VpdGVBeGlzEgwKBG5hbWUYASABKAkSDQoFbGFiZWwYAiABKAkSEgoFdmFsdWUYAyABKAFIAIgBARIJCgFuGAQgASgNEg8KB21lbWJlcnMYBSADKAkSDwoHbWlzc2luZxgGIAMoCUIICgZfdmFsdWUi8QEKCFN1aXRlUnVuEgoKAmlkGAEgASgJEgwKBHRlYW0YAiABKAkSDQoFc3VpdGUYAyABKAkSDQoFbW9kZWwYBCABKAkSKAoGY29uZmlnGAUgASgLMhgubGVtdXIuZXZhbC52MS5SdW5Db25maWcSKwoHbWVtYmVycxgGIAMoCzIaLmxlbXVyLmV2YWwudjEuU3VpdGVNZW1iZXISJgoEYXhlcxgHIAMoCzIYLmxlbXVyLmV2YWwudjEuU3VpdGVBeGlzEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkAKElN0YXJ0U3VpdGVSZXNwb25zZRIqCglzdWl0ZV9ydW4YASABKAsyFy5sZW11ci5ldmFsLnYxLlN1aXRlUnVuIisKD0dldFN1aXRlUmVxdWVzdBIMCgR0ZWFtGAEgASgJEgoKAmlkGAIgASgJIj4KEEdldFN1aXRlUmVzcG9uc2USKgoJc3VpdGVfcnVuGAEgASgLMhcubGVtdXIuZXZhbC52MS5TdWl0ZVJ1biqhAQoJUnVuU3RhdHVzEhoKFlJVTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFSVU5fU1RBVFVTX1FVRVVFRBABEhYKElJVTl9TVEFUVVNfUlVOTklORxACEhgKFFJVTl9TVEFUVVNfU1VDQ0VFREVEEAMSFQoRUlVOX1NUQVRVU19GQUlMRUQQBBIYChRSVU5fU1RBVFVTX0NBTkNFTExFRBAFKpoBCgxTYW1wbGVTdGF0dXMSHQoZU0FNUExFX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFVNBTVBMRV9TVEFUVVNfUEVORElORxABEhgKFFNBTVBMRV9TVEFUVVNfU0NPUkVEEAISGQoVU0FNUExFX1NUQVRVU19FUlJPUkVEEAMSGwoXU0FNUExFX1NUQVRVU19DQU5DRUxMRUQQBCqaAQoQU3VpdGVNZW1iZXJTdGF0ZRIiCh5TVUlURV9NRU1CRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIeChpTVUlURV9NRU1CRVJfU1RBVEVfU1RBUlRFRBABEh4KGlNVSVRFX01FTUJFUl9TVEFURV9TS0lQUEVEEAISIgoeU1VJVEVfTUVNQkVSX1NUQVRFX1VOQVZBSUxBQkxFEAMy9QoKC0V2YWxTZXJ2aWNlEk4KCUNyZWF0ZVJ1bhIfLmxlbXVyLmV2YWwudjEuQ3JlYXRlUnVuUmVxdWVzdBogLmxlbXVyLmV2YWwudjEuQ3JlYXRlUnVuUmVzcG9uc2USRQoGR2V0UnVuEhwubGVtdXIuZXZhbC52MS5HZXRSdW5SZXF1ZXN0Gh0ubGVtdXIuZXZhbC52MS5HZXRSdW5SZXNwb25zZRJLCghMaXN0UnVucxIeLmxlbXVyLmV2YWwudjEuTGlzdFJ1bnNSZXF1ZXN0Gh8ubGVtdXIuZXZhbC52MS5MaXN0UnVuc1Jlc3BvbnNlElQKC0xpc3RTYW1wbGVzEiEubGVtdXIuZXZhbC52MS5MaXN0U2FtcGxlc1JlcXVlc3QaIi5sZW11ci5ldmFsLnYxLkxpc3RTYW1wbGVzUmVzcG9uc2USTgoJR2V0U2FtcGxlEh8ubGVtdXIuZXZhbC52MS5HZXRTYW1wbGVSZXF1ZXN0GiAubGVtdXIuZXZhbC52MS5HZXRTYW1wbGVSZXNwb25zZRJOCglDYW5jZWxSdW4SHy5sZW11ci5ldmFsLnYxLkNhbmNlbFJ1blJlcXVlc3QaIC5sZW11ci5ldmFsLnYxLkNhbmNlbFJ1blJlc3BvbnNlElEKClJlc2NvcmVSdW4SIC5sZW11ci5ldmFsLnYxLlJlc2NvcmVSdW5SZXF1ZXN0GiEubGVtdXIuZXZhbC52MS5SZXNjb3JlUnVuUmVzcG9uc2USbAoTUmV0cnlFcnJvcmVkU2FtcGxlcxIpLmxlbXVyLmV2YWwudjEuUmV0cnlFcnJvcmVkU2FtcGxlc1JlcXVlc3QaKi5sZW11ci5ldmFsLnYxLlJldHJ5RXJyb3JlZFNhbXBsZXNSZXNwb25zZRJdCg5MaXN0QmVuY2htYXJrcxIkLmxlbXVyLmV2YWwudjEuTGlzdEJlbmNobWFya3NSZXF1ZXN0GiUubGVtdXIuZXZhbC52MS5MaXN0QmVuY2htYXJrc1Jlc3BvbnNlElQKC0NvbXBhcmVSdW5zEiEubGVtdXIuZXZhbC52MS5Db21wYXJlUnVuc1JlcXVlc3QaIi5sZW11ci5ldmFsLnYxLkNvbXBhcmVSdW5zUmVzcG9uc2USXAoNRXhwb3J0U2FtcGxlcxIjLmxlbXVyLmV2YWwudjEuRXhwb3J0U2FtcGxlc1JlcXVlc3QaJC5sZW11ci5ldmFsLnYxLkV4cG9ydFNhbXBsZXNSZXNwb25zZTABEl0KDkNyZWF0ZVNjaGVkdWxlEiQubGVtdXIuZXZhbC52MS5DcmVhdGVTY2hlZHVsZVJlcXVlc3QaJS5sZW11ci5ldmFsLnYxLkNyZWF0ZVNjaGVkdWxlUmVzcG9uc2USWgoNTGlzdFNjaGVkdWxlcxIjLmxlbXVyLmV2YWwudjEuTGlzdFNjaGVkdWxlc1JlcXVlc3QaJC5sZW11ci5ldmFsLnYxLkxpc3RTY2hlZHVsZXNSZXNwb25zZRJdCg5EZWxldGVTY2hlZHVsZRIkLmxlbXVyLmV2YWwudjEuRGVsZXRlU2NoZWR1bGVSZXF1ZXN0GiUubGVtdXIuZXZhbC52MS5EZWxldGVTY2hlZHVsZVJlc3BvbnNlElEKClN0YXJ0U3VpdGUSIC5sZW11ci5ldmFsLnYxLlN0YXJ0U3VpdGVSZXF1ZXN0GiEubGVtdXIuZXZhbC52MS5TdGFydFN1aXRlUmVzcG9uc2USSwoIR2V0U3VpdGUSHi5sZW11ci5ldmFsLnYxLkdldFN1aXRlUmVxdWVzdBofLmxlbXVyLmV2YWwudjEuR2V0U3VpdGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChhsZW11ci9ldmFsL3YxL2V2YWwucHJvdG8SDWxlbXVyLmV2YWwudjEi+wEKCVJ1bkNvbmZpZxINCgVsaW1pdBgBIAEoDRIYChBzYW1wbGVzX3Blcl9pdGVtGAIgASgNEhMKC2NvbmN1cnJlbmN5GAMgASgNEhgKC3RlbXBlcmF0dXJlGAQgASgBSACIAQESFwoKbWF4X3Rva2VucxgFIAEoDUgBiAEBEhIKBXRvcF9wGAYgASgBSAKIAQESEQoEc2VlZBgHIAEoA0gDiAEBEgwKBGNoYXQYCCABKAgSFgoOZmVlZGJhY2tfbW9kZWwYCSABKAlCDgoMX3RlbXBlcmF0dXJlQg0KC19tYXhfdG9rZW5zQggKBl90b3BfcEIHCgVfc2VlZCJsChBDcmVhdGVSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSDQoFbW9kZWwYAiABKAkSEQoJYmVuY2htYXJrGAMgASgJEigKBmNvbmZpZxgEIAEoCzIYLmxlbXVyLmV2YWwudjEuUnVuQ29uZmlnIjQKEUNyZWF0ZVJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuImYKC01ldHJpY1ZhbHVlEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAESDgoGY2lfbG93GAMgASgBEg8KB2NpX2hpZ2gYBCABKAESDgoGbWV0aG9kGAUgASgJEgkKAW4YBiABKA0iYgoMU2FtcGxlQ291bnRzEg0KBXRvdGFsGAEgASgNEg8KB3BlbmRpbmcYAiABKA0SDgoGc2NvcmVkGAMgASgNEg8KB2Vycm9yZWQYBCABKA0SEQoJY2FuY2VsbGVkGAUgASgNIkkKDEdyb3VwU3VtbWFyeRIMCgRuYW1lGAEgASgJEisKB21ldHJpY3MYAiADKAsyGi5sZW11ci5ldmFsLnYxLk1ldHJpY1ZhbHVlIoQCCgpSdW5TdW1tYXJ5EisKB21ldHJpY3MYASADKAsyGi5sZW11ci5ldmFsLnYxLk1ldHJpY1ZhbHVlEisKBmNvdW50cxgCIAEoCzIbLmxlbXVyLmV2YWwudjEuU2FtcGxlQ291bnRzEhUKDXByb21wdF90b2tlbnMYAyABKAQSGQoRY29tcGxldGlvbl90b2tlbnMYBCABKAQSFwoPZWxhcHNlZF9zZWNvbmRzGAUgASgBEiQKHGNvbXBsZXRpb25fdG9rZW5zX3Blcl9zZWNvbmQYBiABKAESKwoGZ3JvdXBzGAcgAygLMhsubGVtdXIuZXZhbC52MS5Hcm91cFN1bW1hcnkimQQKA1J1bhIKCgJpZBgBIAEoCRIMCgR0ZWFtGAIgASgJEg0KBW1vZGVsGAMgASgJEhEKCWJlbmNobWFyaxgEIAEoCRIZChFiZW5jaG1hcmtfdmVyc2lvbhgFIAEoCRIoCgZzdGF0dXMYBiABKA4yGC5sZW11ci5ldmFsLnYxLlJ1blN0YXR1cxIoCgZjb25maWcYByABKAsyGC5sZW11ci5ldmFsLnYxLlJ1bkNvbmZpZxIlCgRzcGVjGAggASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIqCgdzdW1tYXJ5GAkgASgLMhkubGVtdXIuZXZhbC52MS5SdW5TdW1tYXJ5Eg0KBWVycm9yGAogASgJEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtzY2hlZHVsZV9pZBgOIAEoCRIyCgpyZWdyZXNzaW9uGA8gASgLMh4ubGVtdXIuZXZhbC52MS5SZWdyZXNzaW9uQ2hlY2sSFQoNc291cmNlX3J1bl9pZBgQIAEoCRIUCgxzdWl0ZV9ydW5faWQYESABKAki/gEKD1JlZ3Jlc3Npb25DaGVjaxIXCg9iYXNlbGluZV9ydW5faWQYASABKAkSEQoJcmVncmVzc2VkGAIgASgIEg0KBWRlbHRhGAMgASgBEg4KBmNpX2xvdxgEIAEoARIPCgdjaV9oaWdoGAUgASgBEg8KB3BfdmFsdWUYBiABKAESEwoLc2lnbmlmaWNhbnQYByABKAgSEgoKY29tcGFyYWJsZRgIIAEoCBIXCg9yZWdyZXNzZWRfaXRlbXMYCSABKA0SDAoEbm90ZRgKIAEoCRIuCgpjaGVja2VkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIpCg1HZXRSdW5SZXF1ZXN0EgwKBHRlYW0YASABKAkSCgoCaWQYAiABKAkiMQoOR2V0UnVuUmVzcG9uc2USHwoDcnVuGAEgASgLMhIubGVtdXIuZXZhbC52MS5SdW4ivQEKD0xpc3RSdW5zUmVxdWVzdBIMCgR0ZWFtGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJEg0KBW1vZGVsGAQgASgJEhEKCWJlbmNobWFyaxgFIAEoCRIoCgZzdGF0dXMYBiABKA4yGC5sZW11ci5ldmFsLnYxLlJ1blN0YXR1cxITCgtzY2hlZHVsZV9pZBgHIAEoCRIUCgxzdWl0ZV9ydW5faWQYCCABKAkijQEKEExpc3RSdW5zUmVzcG9uc2USIAoEcnVucxgBIAMoCzISLmxlbXVyLmV2YWwudjEuUnVuEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgpzcGVjc19qc29uGAMgAygJEhEKCXJ1bnNfanNvbhgEIAMoCRIXCg9ydW5zX2pzb25fYXJyYXkYBSABKAwi3AIKBlNhbXBsZRIKCgJpZBgBIAEoCRIPCgdpdGVtX2lkGAIgASgJEhIKCml0ZW1faW5kZXgYAyABKA0SFAoMc2FtcGxlX2luZGV4GAQgASgNEisKBnN0YXR1cxgFIAEoDjIbLmxlbXVyLmV2YWwudjEuU2FtcGxlU3RhdHVzEg4KBnByb21wdBgGIAEoCRISCgpjb21wbGV0aW9uGAcgASgJEhIKBXNjb3JlGAggASgBSACIAQESEwoGcGFzc2VkGAkgASgISAGIAQESDQoFZXJyb3IYCiABKAkSFQoNcHJvbXB0X3Rva2VucxgLIAEoDRIZChFjb21wbGV0aW9uX3Rva2VucxgMIAEoDRISCgpsYXRlbmN5X21zGA0gASgNEicKBmRldGFpbBgOIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCCAoGX3Njb3JlQgkKB19wYXNzZWQipgEKEkxpc3RTYW1wbGVzUmVxdWVzdBIMCgR0ZWFtGAEgASgJEg4KBnJ1bl9pZBgCIAEoCRIrCgZzdGF0dXMYAyABKA4yGy5sZW11ci5ldmFsLnYxLlNhbXBsZVN0YXR1cxIRCglwYWdlX3NpemUYBCABKA0SEgoKcGFnZV90b2tlbhgFIAEoCRITCgZwYXNzZWQYBiABKAhIAIgBAUIJCgdfcGFzc2VkIkMKEEdldFNhbXBsZVJlcXVlc3QSDAoEdGVhbRgBIAEoCRIOCgZydW5faWQYAiABKAkSEQoJc2FtcGxlX2lkGAMgASgJIjoKEUdldFNhbXBsZVJlc3BvbnNlEiUKBnNhbXBsZRgBIAEoCzIVLmxlbXVyLmV2YWwudjEuU2FtcGxlIp4BChNMaXN0U2FtcGxlc1Jlc3BvbnNlEiYKB3NhbXBsZXMYASADKAsyFS5sZW11ci5ldmFsLnYxLlNhbXBsZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFAoMZGV0YWlsc19qc29uGAMgAygJEhQKDHNhbXBsZXNfanNvbhgEIAMoCRIaChJzYW1wbGVzX2pzb25fYXJyYXkYBSABKAwiLAoQQ2FuY2VsUnVuUmVxdWVzdBIMCgR0ZWFtGAEgASgJEgoKAmlkGAIgASgJIjQKEUNhbmNlbFJ1blJlc3BvbnNlEh8KA3J1bhgBIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuIiwKEERlbGV0ZVJ1blJlcXVlc3QSDAoEdGVhbRgBIAEoCRIKCgJpZBgCIAEoCSJNChFEZWxldGVSdW5SZXNwb25zZRIfCgNydW4YASABKAsyEi5sZW11ci5ldmFsLnYxLlJ1bhIXCg9kZWxldGVkX3NhbXBsZXMYAiABKA0iLQoRUmVzY29yZVJ1blJlcXVlc3QSDAoEdGVhbRgBIAEoCRIKCgJpZBgCIAEoCSI1ChJSZXNjb3JlUnVuUmVzcG9uc2USHwoDcnVuGAEgASgLMhIubGVtdXIuZXZhbC52MS5SdW4iNgoaUmV0cnlFcnJvcmVkU2FtcGxlc1JlcXVlc3QSDAoEdGVhbRgBIAEoCRIKCgJpZBgCIAEoCSJPChtSZXRyeUVycm9yZWRTYW1wbGVzUmVzcG9uc2USHwoDcnVuGAEgASgLMhIubGVtdXIuZXZhbC52MS5SdW4SDwoHcmV0cmllZBgCIAEoDSIXChVMaXN0QmVuY2htYXJrc1JlcXVlc3QiXgoNQmVuY2htYXJrSW5mbxIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSDgoGbWV0cmljGAMgASgJEg0KBWl0ZW1zGAQgASgNEg8KB2RhdGFzZXQYBSABKAkiSgoWTGlzdEJlbmNobWFya3NSZXNwb25zZRIwCgpiZW5jaG1hcmtzGAEgAygLMhwubGVtdXIuZXZhbC52MS5CZW5jaG1hcmtJbmZvIkAKEkNvbXBhcmVSdW5zUmVxdWVzdBIMCgR0ZWFtGAEgASgJEg0KBXJ1bl9hGAIgASgJEg0KBXJ1bl9iGAMgASgJIlMKDlNwZWNEaWZmZXJlbmNlEg0KBWZpZWxkGAEgASgJEgkKAWEYAiABKAkSCQoBYhgDIAEoCRIcChRicmVha3NfY29tcGFyYWJpbGl0eRgEIAEoCCJDCgtNY05lbWFyVGVzdBIQCghpbXByb3ZlZBgBIAEoDRIRCglyZWdyZXNzZWQYAiABKA0SDwoHcF92YWx1ZRgDIAEoASL3AwoNUnVuQ29tcGFyaXNvbhINCgVydW5fYRgBIAEoCRINCgVydW5fYhgCIAEoCRIRCgliZW5jaG1hcmsYAyABKAkSDgoGbWV0cmljGAQgASgJEhQKDHNoYXJlZF9pdGVtcxgFIAEoDRIRCglvbmx5X2luX2EYBiABKA0SEQoJb25seV9pbl9iGAcgASgNEg4KBm1lYW5fYRgIIAEoARIOCgZtZWFuX2IYCSABKAESDQoFZGVsdGEYCiABKAESDgoGY2lfbG93GAsgASgBEg8KB2NpX2hpZ2gYDCABKAESEgoKY29uZmlkZW5jZRgNIAEoARIZChFib290c3RyYXBfcF92YWx1ZRgOIAEoARIrCgdtY25lbWFyGA8gASgLMhoubGVtdXIuZXZhbC52MS5NY05lbWFyVGVzdBITCgtzaWduaWZpY2FudBgQIAEoCBIWCg5pbXByb3ZlZF9jb3VudBgRIAEoDRIXCg9yZWdyZXNzZWRfY291bnQYEiABKA0SFgoOaW1wcm92ZWRfaXRlbXMYEyADKAkSFwoPcmVncmVzc2VkX2l0ZW1zGBQgAygJEjIKC2RpZmZlcmVuY2VzGBUgAygLMh0ubGVtdXIuZXZhbC52MS5TcGVjRGlmZmVyZW5jZRISCgpjb21wYXJhYmxlGBYgASgIIkcKE0NvbXBhcmVSdW5zUmVzcG9uc2USMAoKY29tcGFyaXNvbhgBIAEoCzIcLmxlbXVyLmV2YWwudjEuUnVuQ29tcGFyaXNvbiI0ChRFeHBvcnRTYW1wbGVzUmVxdWVzdBIMCgR0ZWFtGAEgASgJEg4KBnJ1bl9pZBgCIAEoCSJVChVFeHBvcnRTYW1wbGVzUmVzcG9uc2USJgoHc2FtcGxlcxgBIAMoCzIVLmxlbXVyLmV2YWwudjEuU2FtcGxlEhQKDGRldGFpbHNfanNvbhgCIAMoCSKqAwoIU2NoZWR1bGUSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRjcm9uGAMgASgJEhAKCHRpbWV6b25lGAQgASgJEg0KBW1vZGVsGAUgASgJEhIKCmJlbmNobWFya3MYBiADKAkSKAoGY29uZmlnGAcgASgLMhgubGVtdXIuZXZhbC52MS5SdW5Db25maWcSEAoIYmFzZWxpbmUYCCABKAkSDwoHZW5hYmxlZBgJIAEoCBITCgt3ZWJob29rX3VybBgKIAEoCRIvCgtuZXh0X3J1bl9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLbGFzdF9ydW5fYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2xhc3Rfc3VjY2Vzc19hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQbGFzdF9za2lwX3JlYXNvbhgPIAEoCSLYAQoVQ3JlYXRlU2NoZWR1bGVSZXF1ZXN0EgwKBHRlYW0YASABKAkSDAoEbmFtZRgCIAEoCRIMCgRjcm9uGAMgASgJEhAKCHRpbWV6b25lGAQgASgJEg0KBW1vZGVsGAUgASgJEhIKCmJlbmNobWFya3MYBiADKAkSKAoGY29uZmlnGAcgASgLMhgubGVtdXIuZXZhbC52MS5SdW5Db25maWcSEAoIYmFzZWxpbmUYCCABKAkSDwoHZW5hYmxlZBgJIAEoCBITCgt3ZWJob29rX3VybBgKIAEoCSJDChZDcmVhdGVTY2hlZHVsZVJlc3BvbnNlEikKCHNjaGVkdWxlGAEgASgLMhcubGVtdXIuZXZhbC52MS5TY2hlZHVsZSIkChRMaXN0U2NoZWR1bGVzUmVxdWVzdBIMCgR0ZWFtGAEgASgJIkMKFUxpc3RTY2hlZHVsZXNSZXNwb25zZRIqCglzY2hlZHVsZXMYASADKAsyFy5sZW11ci5ldmFsLnYxLlNjaGVkdWxlIjEKFURlbGV0ZVNjaGVkdWxlUmVxdWVzdBIMCgR0ZWFtGAEgASgJEgoKAmlkGAIgASgJIkMKFkRlbGV0ZVNjaGVkdWxlUmVzcG9uc2USKQoIc2NoZWR1bGUYASABKAsyFy5sZW11ci5ldmFsLnYxLlNjaGVkdWxlImkKEVN0YXJ0U3VpdGVSZXF1ZXN0EgwKBHRlYW0YASABKAkSDQoFbW9kZWwYAiABKAkSDQoFc3VpdGUYAyABKAkSKAoGY29uZmlnGAQgASgLMhgubGVtdXIuZXZhbC52MS5SdW5Db25maWcioAEKC1N1aXRlTWVtYmVyEgsKA2tleRgBIAEoCRIRCgliZW5jaG1hcmsYAiABKAkSEAoIZmVlZGJhY2sYAyABKAgSLgoFc3RhdGUYBCABKA4yHy5sZW11ci5ldmFsLnYxLlN1aXRlTWVtYmVyU3RhdGUSDgoGcmVhc29uGAUgASgJEh8KA3J1bhgGIAEoCzISLmxlbXVyLmV2YWwudjEuUnVuInMKCVN1aXRlQXhpcxIMCgRuYW1lGAEgASgJEg0KBWxhYmVsGAIgASgJEhIKBXZhbHVlGAMgASgBSACIAQESCQoBbhgEIAEoDRIPCgdtZW1iZXJzGAUgAygJEg8KB21pc3NpbmcYBiADKAlCCAoGX3ZhbHVlIvEBCghTdWl0ZVJ1bhIKCgJpZBgBIAEoCRIMCgR0ZWFtGAIgASgJEg0KBXN1aXRlGAMgASgJEg0KBW1vZGVsGAQgASgJEigKBmNvbmZpZxgFIAEoCzIYLmxlbXVyLmV2YWwudjEuUnVuQ29uZmlnEisKB21lbWJlcnMYBiADKAsyGi5sZW11ci5ldmFsLnYxLlN1aXRlTWVtYmVyEiYKBGF4ZXMYByADKAsyGC5sZW11ci5ldmFsLnYxLlN1aXRlQXhpcxIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJAChJTdGFydFN1aXRlUmVzcG9uc2USKgoJc3VpdGVfcnVuGAEgASgLMhcubGVtdXIuZXZhbC52MS5TdWl0ZVJ1biIrCg9HZXRTdWl0ZVJlcXVlc3QSDAoEdGVhbRgBIAEoCRIKCgJpZBgCIAEoCSI+ChBHZXRTdWl0ZVJlc3BvbnNlEioKCXN1aXRlX3J1bhgBIAEoCzIXLmxlbXVyLmV2YWwudjEuU3VpdGVSdW4qoQEKCVJ1blN0YXR1cxIaChZSVU5fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFQoRUlVOX1NUQVRVU19RVUVVRUQQARIWChJSVU5fU1RBVFVTX1JVTk5JTkcQAhIYChRSVU5fU1RBVFVTX1NVQ0NFRURFRBADEhUKEVJVTl9TVEFUVVNfRkFJTEVEEAQSGAoUUlVOX1NUQVRVU19DQU5DRUxMRUQQBSqaAQoMU2FtcGxlU3RhdHVzEh0KGVNBTVBMRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVTQU1QTEVfU1RBVFVTX1BFTkRJTkcQARIYChRTQU1QTEVfU1RBVFVTX1NDT1JFRBACEhkKFVNBTVBMRV9TVEFUVVNfRVJST1JFRBADEhsKF1NBTVBMRV9TVEFUVVNfQ0FOQ0VMTEVEEAQqmgEKEFN1aXRlTWVtYmVyU3RhdGUSIgoeU1VJVEVfTUVNQkVSX1NUQVRFX1VOU1BFQ0lGSUVEEAASHgoaU1VJVEVfTUVNQkVSX1NUQVRFX1NUQVJURUQQARIeChpTVUlURV9NRU1CRVJfU1RBVEVfU0tJUFBFRBACEiIKHlNVSVRFX01FTUJFUl9TVEFURV9VTkFWQUlMQUJMRRADMsULCgtFdmFsU2VydmljZRJOCglDcmVhdGVSdW4SHy5sZW11ci5ldmFsLnYxLkNyZWF0ZVJ1blJlcXVlc3QaIC5sZW11ci5ldmFsLnYxLkNyZWF0ZVJ1blJlc3BvbnNlEkUKBkdldFJ1bhIcLmxlbXVyLmV2YWwudjEuR2V0UnVuUmVxdWVzdBodLmxlbXVyLmV2YWwudjEuR2V0UnVuUmVzcG9uc2USSwoITGlzdFJ1bnMSHi5sZW11ci5ldmFsLnYxLkxpc3RSdW5zUmVxdWVzdBofLmxlbXVyLmV2YWwudjEuTGlzdFJ1bnNSZXNwb25zZRJUCgtMaXN0U2FtcGxlcxIhLmxlbXVyLmV2YWwudjEuTGlzdFNhbXBsZXNSZXF1ZXN0GiIubGVtdXIuZXZhbC52MS5MaXN0U2FtcGxlc1Jlc3BvbnNlEk4KCUdldFNhbXBsZRIfLmxlbXVyLmV2YWwudjEuR2V0U2FtcGxlUmVxdWVzdBogLmxlbXVyLmV2YWwudjEuR2V0U2FtcGxlUmVzcG9uc2USTgoJQ2FuY2VsUnVuEh8ubGVtdXIuZXZhbC52MS5DYW5jZWxSdW5SZXF1ZXN0GiAubGVtdXIuZXZhbC52MS5DYW5jZWxSdW5SZXNwb25zZRJOCglEZWxldGVSdW4SHy5sZW11ci5ldmFsLnYxLkRlbGV0ZVJ1blJlcXVlc3QaIC5sZW11ci5ldmFsLnYxLkRlbGV0ZVJ1blJlc3BvbnNlElEKClJlc2NvcmVSdW4SIC5sZW11ci5ldmFsLnYxLlJlc2NvcmVSdW5SZXF1ZXN0GiEubGVtdXIuZXZhbC52MS5SZXNjb3JlUnVuUmVzcG9uc2USbAoTUmV0cnlFcnJvcmVkU2FtcGxlcxIpLmxlbXVyLmV2YWwudjEuUmV0cnlFcnJvcmVkU2FtcGxlc1JlcXVlc3QaKi5sZW11ci5ldmFsLnYxLlJldHJ5RXJyb3JlZFNhbXBsZXNSZXNwb25zZRJdCg5MaXN0QmVuY2htYXJrcxIkLmxlbXVyLmV2YWwudjEuTGlzdEJlbmNobWFya3NSZXF1ZXN0GiUubGVtdXIuZXZhbC52MS5MaXN0QmVuY2htYXJrc1Jlc3BvbnNlElQKC0NvbXBhcmVSdW5zEiEubGVtdXIuZXZhbC52MS5Db21wYXJlUnVuc1JlcXVlc3QaIi5sZW11ci5ldmFsLnYxLkNvbXBhcmVSdW5zUmVzcG9uc2USXAoNRXhwb3J0U2FtcGxlcxIjLmxlbXVyLmV2YWwudjEuRXhwb3J0U2FtcGxlc1JlcXVlc3QaJC5sZW11ci5ldmFsLnYxLkV4cG9ydFNhbXBsZXNSZXNwb25zZTABEl0KDkNyZWF0ZVNjaGVkdWxlEiQubGVtdXIuZXZhbC52MS5DcmVhdGVTY2hlZHVsZVJlcXVlc3QaJS5sZW11ci5ldmFsLnYxLkNyZWF0ZVNjaGVkdWxlUmVzcG9uc2USWgoNTGlzdFNjaGVkdWxlcxIjLmxlbXVyLmV2YWwudjEuTGlzdFNjaGVkdWxlc1JlcXVlc3QaJC5sZW11ci5ldmFsLnYxLkxpc3RTY2hlZHVsZXNSZXNwb25zZRJdCg5EZWxldGVTY2hlZHVsZRIkLmxlbXVyLmV2YWwudjEuRGVsZXRlU2NoZWR1bGVSZXF1ZXN0GiUubGVtdXIuZXZhbC52MS5EZWxldGVTY2hlZHVsZVJlc3BvbnNlElEKClN0YXJ0U3VpdGUSIC5sZW11ci5ldmFsLnYxLlN0YXJ0U3VpdGVSZXF1ZXN0GiEubGVtdXIuZXZhbC52MS5TdGFydFN1aXRlUmVzcG9uc2USSwoIR2V0U3VpdGUSHi5sZW11ci5ldmFsLnYxLkdldFN1aXRlUmVxdWVzdBofLmxlbXVyLmV2YWwudjEuR2V0U3VpdGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message lemur.eval.v1.RunConfig
@@ -874,6 +874,54 @@ export const CancelRunResponseSchema: GenMessage<CancelRunResponse> = /*@__PURE_
   messageDesc(file_lemur_eval_v1_eval, 19);
 
 /**
+ * @generated from message lemur.eval.v1.DeleteRunRequest
+ */
+export type DeleteRunRequest = Message<"lemur.eval.v1.DeleteRunRequest"> & {
+  /**
+   * @generated from field: string team = 1;
+   */
+  team: string;
+
+  /**
+   * @generated from field: string id = 2;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message lemur.eval.v1.DeleteRunRequest.
+ * Use `create(DeleteRunRequestSchema)` to create a new message.
+ */
+export const DeleteRunRequestSchema: GenMessage<DeleteRunRequest> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 20);
+
+/**
+ * @generated from message lemur.eval.v1.DeleteRunResponse
+ */
+export type DeleteRunResponse = Message<"lemur.eval.v1.DeleteRunResponse"> & {
+  /**
+   * The run as it was when deleted; its summary as stored (absent for a cancelled run: its samples are gone).
+   *
+   * @generated from field: lemur.eval.v1.Run run = 1;
+   */
+  run?: Run | undefined;
+
+  /**
+   * How many samples were deleted with it.
+   *
+   * @generated from field: uint32 deleted_samples = 2;
+   */
+  deletedSamples: number;
+};
+
+/**
+ * Describes the message lemur.eval.v1.DeleteRunResponse.
+ * Use `create(DeleteRunResponseSchema)` to create a new message.
+ */
+export const DeleteRunResponseSchema: GenMessage<DeleteRunResponse> = /*@__PURE__*/
+  messageDesc(file_lemur_eval_v1_eval, 21);
+
+/**
  * @generated from message lemur.eval.v1.RescoreRunRequest
  */
 export type RescoreRunRequest = Message<"lemur.eval.v1.RescoreRunRequest"> & {
@@ -895,7 +943,7 @@ export type RescoreRunRequest = Message<"lemur.eval.v1.RescoreRunRequest"> & {
  * Use `create(RescoreRunRequestSchema)` to create a new message.
  */
 export const RescoreRunRequestSchema: GenMessage<RescoreRunRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 20);
+  messageDesc(file_lemur_eval_v1_eval, 22);
 
 /**
  * @generated from message lemur.eval.v1.RescoreRunResponse
@@ -914,7 +962,7 @@ export type RescoreRunResponse = Message<"lemur.eval.v1.RescoreRunResponse"> & {
  * Use `create(RescoreRunResponseSchema)` to create a new message.
  */
 export const RescoreRunResponseSchema: GenMessage<RescoreRunResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 21);
+  messageDesc(file_lemur_eval_v1_eval, 23);
 
 /**
  * @generated from message lemur.eval.v1.RetryErroredSamplesRequest
@@ -936,7 +984,7 @@ export type RetryErroredSamplesRequest = Message<"lemur.eval.v1.RetryErroredSamp
  * Use `create(RetryErroredSamplesRequestSchema)` to create a new message.
  */
 export const RetryErroredSamplesRequestSchema: GenMessage<RetryErroredSamplesRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 22);
+  messageDesc(file_lemur_eval_v1_eval, 24);
 
 /**
  * @generated from message lemur.eval.v1.RetryErroredSamplesResponse
@@ -962,7 +1010,7 @@ export type RetryErroredSamplesResponse = Message<"lemur.eval.v1.RetryErroredSam
  * Use `create(RetryErroredSamplesResponseSchema)` to create a new message.
  */
 export const RetryErroredSamplesResponseSchema: GenMessage<RetryErroredSamplesResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 23);
+  messageDesc(file_lemur_eval_v1_eval, 25);
 
 /**
  * @generated from message lemur.eval.v1.ListBenchmarksRequest
@@ -975,7 +1023,7 @@ export type ListBenchmarksRequest = Message<"lemur.eval.v1.ListBenchmarksRequest
  * Use `create(ListBenchmarksRequestSchema)` to create a new message.
  */
 export const ListBenchmarksRequestSchema: GenMessage<ListBenchmarksRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 24);
+  messageDesc(file_lemur_eval_v1_eval, 26);
 
 /**
  * @generated from message lemur.eval.v1.BenchmarkInfo
@@ -1012,7 +1060,7 @@ export type BenchmarkInfo = Message<"lemur.eval.v1.BenchmarkInfo"> & {
  * Use `create(BenchmarkInfoSchema)` to create a new message.
  */
 export const BenchmarkInfoSchema: GenMessage<BenchmarkInfo> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 25);
+  messageDesc(file_lemur_eval_v1_eval, 27);
 
 /**
  * @generated from message lemur.eval.v1.ListBenchmarksResponse
@@ -1029,7 +1077,7 @@ export type ListBenchmarksResponse = Message<"lemur.eval.v1.ListBenchmarksRespon
  * Use `create(ListBenchmarksResponseSchema)` to create a new message.
  */
 export const ListBenchmarksResponseSchema: GenMessage<ListBenchmarksResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 26);
+  messageDesc(file_lemur_eval_v1_eval, 28);
 
 /**
  * @generated from message lemur.eval.v1.CompareRunsRequest
@@ -1060,7 +1108,7 @@ export type CompareRunsRequest = Message<"lemur.eval.v1.CompareRunsRequest"> & {
  * Use `create(CompareRunsRequestSchema)` to create a new message.
  */
 export const CompareRunsRequestSchema: GenMessage<CompareRunsRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 27);
+  messageDesc(file_lemur_eval_v1_eval, 29);
 
 /**
  * A setting that differs between the two runs.
@@ -1096,7 +1144,7 @@ export type SpecDifference = Message<"lemur.eval.v1.SpecDifference"> & {
  * Use `create(SpecDifferenceSchema)` to create a new message.
  */
 export const SpecDifferenceSchema: GenMessage<SpecDifference> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 28);
+  messageDesc(file_lemur_eval_v1_eval, 30);
 
 /**
  * @generated from message lemur.eval.v1.McNemarTest
@@ -1123,7 +1171,7 @@ export type McNemarTest = Message<"lemur.eval.v1.McNemarTest"> & {
  * Use `create(McNemarTestSchema)` to create a new message.
  */
 export const McNemarTestSchema: GenMessage<McNemarTest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 29);
+  messageDesc(file_lemur_eval_v1_eval, 31);
 
 /**
  * @generated from message lemur.eval.v1.RunComparison
@@ -1255,7 +1303,7 @@ export type RunComparison = Message<"lemur.eval.v1.RunComparison"> & {
  * Use `create(RunComparisonSchema)` to create a new message.
  */
 export const RunComparisonSchema: GenMessage<RunComparison> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 30);
+  messageDesc(file_lemur_eval_v1_eval, 32);
 
 /**
  * @generated from message lemur.eval.v1.CompareRunsResponse
@@ -1272,7 +1320,7 @@ export type CompareRunsResponse = Message<"lemur.eval.v1.CompareRunsResponse"> &
  * Use `create(CompareRunsResponseSchema)` to create a new message.
  */
 export const CompareRunsResponseSchema: GenMessage<CompareRunsResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 31);
+  messageDesc(file_lemur_eval_v1_eval, 33);
 
 /**
  * @generated from message lemur.eval.v1.ExportSamplesRequest
@@ -1294,7 +1342,7 @@ export type ExportSamplesRequest = Message<"lemur.eval.v1.ExportSamplesRequest">
  * Use `create(ExportSamplesRequestSchema)` to create a new message.
  */
 export const ExportSamplesRequestSchema: GenMessage<ExportSamplesRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 32);
+  messageDesc(file_lemur_eval_v1_eval, 34);
 
 /**
  * @generated from message lemur.eval.v1.ExportSamplesResponse
@@ -1321,7 +1369,7 @@ export type ExportSamplesResponse = Message<"lemur.eval.v1.ExportSamplesResponse
  * Use `create(ExportSamplesResponseSchema)` to create a new message.
  */
 export const ExportSamplesResponseSchema: GenMessage<ExportSamplesResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 33);
+  messageDesc(file_lemur_eval_v1_eval, 35);
 
 /**
  * @generated from message lemur.eval.v1.Schedule
@@ -1404,6 +1452,14 @@ export type Schedule = Message<"lemur.eval.v1.Schedule"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 14;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * Why the scheduler holds the schedule's runs back (a team quota: concurrent runs or samples per day) until
+   * next_run_at, when it tries again; empty once a tick has started them.
+   *
+   * @generated from field: string last_skip_reason = 15;
+   */
+  lastSkipReason: string;
 };
 
 /**
@@ -1411,7 +1467,7 @@ export type Schedule = Message<"lemur.eval.v1.Schedule"> & {
  * Use `create(ScheduleSchema)` to create a new message.
  */
 export const ScheduleSchema: GenMessage<Schedule> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 34);
+  messageDesc(file_lemur_eval_v1_eval, 36);
 
 /**
  * @generated from message lemur.eval.v1.CreateScheduleRequest
@@ -1473,7 +1529,7 @@ export type CreateScheduleRequest = Message<"lemur.eval.v1.CreateScheduleRequest
  * Use `create(CreateScheduleRequestSchema)` to create a new message.
  */
 export const CreateScheduleRequestSchema: GenMessage<CreateScheduleRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 35);
+  messageDesc(file_lemur_eval_v1_eval, 37);
 
 /**
  * @generated from message lemur.eval.v1.CreateScheduleResponse
@@ -1490,7 +1546,7 @@ export type CreateScheduleResponse = Message<"lemur.eval.v1.CreateScheduleRespon
  * Use `create(CreateScheduleResponseSchema)` to create a new message.
  */
 export const CreateScheduleResponseSchema: GenMessage<CreateScheduleResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 36);
+  messageDesc(file_lemur_eval_v1_eval, 38);
 
 /**
  * @generated from message lemur.eval.v1.ListSchedulesRequest
@@ -1507,7 +1563,7 @@ export type ListSchedulesRequest = Message<"lemur.eval.v1.ListSchedulesRequest">
  * Use `create(ListSchedulesRequestSchema)` to create a new message.
  */
 export const ListSchedulesRequestSchema: GenMessage<ListSchedulesRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 37);
+  messageDesc(file_lemur_eval_v1_eval, 39);
 
 /**
  * @generated from message lemur.eval.v1.ListSchedulesResponse
@@ -1524,7 +1580,7 @@ export type ListSchedulesResponse = Message<"lemur.eval.v1.ListSchedulesResponse
  * Use `create(ListSchedulesResponseSchema)` to create a new message.
  */
 export const ListSchedulesResponseSchema: GenMessage<ListSchedulesResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 38);
+  messageDesc(file_lemur_eval_v1_eval, 40);
 
 /**
  * @generated from message lemur.eval.v1.DeleteScheduleRequest
@@ -1546,7 +1602,7 @@ export type DeleteScheduleRequest = Message<"lemur.eval.v1.DeleteScheduleRequest
  * Use `create(DeleteScheduleRequestSchema)` to create a new message.
  */
 export const DeleteScheduleRequestSchema: GenMessage<DeleteScheduleRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 39);
+  messageDesc(file_lemur_eval_v1_eval, 41);
 
 /**
  * @generated from message lemur.eval.v1.DeleteScheduleResponse
@@ -1563,7 +1619,7 @@ export type DeleteScheduleResponse = Message<"lemur.eval.v1.DeleteScheduleRespon
  * Use `create(DeleteScheduleResponseSchema)` to create a new message.
  */
 export const DeleteScheduleResponseSchema: GenMessage<DeleteScheduleResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 40);
+  messageDesc(file_lemur_eval_v1_eval, 42);
 
 /**
  * @generated from message lemur.eval.v1.StartSuiteRequest
@@ -1600,7 +1656,7 @@ export type StartSuiteRequest = Message<"lemur.eval.v1.StartSuiteRequest"> & {
  * Use `create(StartSuiteRequestSchema)` to create a new message.
  */
 export const StartSuiteRequestSchema: GenMessage<StartSuiteRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 41);
+  messageDesc(file_lemur_eval_v1_eval, 43);
 
 /**
  * @generated from message lemur.eval.v1.SuiteMember
@@ -1648,7 +1704,7 @@ export type SuiteMember = Message<"lemur.eval.v1.SuiteMember"> & {
  * Use `create(SuiteMemberSchema)` to create a new message.
  */
 export const SuiteMemberSchema: GenMessage<SuiteMember> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 42);
+  messageDesc(file_lemur_eval_v1_eval, 44);
 
 /**
  * An aggregate axis of the suite (e.g. tool use): the instance-weighted mean of its members' scores.
@@ -1698,7 +1754,7 @@ export type SuiteAxis = Message<"lemur.eval.v1.SuiteAxis"> & {
  * Use `create(SuiteAxisSchema)` to create a new message.
  */
 export const SuiteAxisSchema: GenMessage<SuiteAxis> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 43);
+  messageDesc(file_lemur_eval_v1_eval, 45);
 
 /**
  * @generated from message lemur.eval.v1.SuiteRun
@@ -1750,7 +1806,7 @@ export type SuiteRun = Message<"lemur.eval.v1.SuiteRun"> & {
  * Use `create(SuiteRunSchema)` to create a new message.
  */
 export const SuiteRunSchema: GenMessage<SuiteRun> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 44);
+  messageDesc(file_lemur_eval_v1_eval, 46);
 
 /**
  * @generated from message lemur.eval.v1.StartSuiteResponse
@@ -1767,7 +1823,7 @@ export type StartSuiteResponse = Message<"lemur.eval.v1.StartSuiteResponse"> & {
  * Use `create(StartSuiteResponseSchema)` to create a new message.
  */
 export const StartSuiteResponseSchema: GenMessage<StartSuiteResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 45);
+  messageDesc(file_lemur_eval_v1_eval, 47);
 
 /**
  * @generated from message lemur.eval.v1.GetSuiteRequest
@@ -1789,7 +1845,7 @@ export type GetSuiteRequest = Message<"lemur.eval.v1.GetSuiteRequest"> & {
  * Use `create(GetSuiteRequestSchema)` to create a new message.
  */
 export const GetSuiteRequestSchema: GenMessage<GetSuiteRequest> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 46);
+  messageDesc(file_lemur_eval_v1_eval, 48);
 
 /**
  * @generated from message lemur.eval.v1.GetSuiteResponse
@@ -1806,7 +1862,7 @@ export type GetSuiteResponse = Message<"lemur.eval.v1.GetSuiteResponse"> & {
  * Use `create(GetSuiteResponseSchema)` to create a new message.
  */
 export const GetSuiteResponseSchema: GenMessage<GetSuiteResponse> = /*@__PURE__*/
-  messageDesc(file_lemur_eval_v1_eval, 47);
+  messageDesc(file_lemur_eval_v1_eval, 49);
 
 /**
  * @generated from enum lemur.eval.v1.RunStatus
@@ -1987,6 +2043,18 @@ export const EvalService: GenService<{
     methodKind: "unary";
     input: typeof CancelRunRequestSchema;
     output: typeof CancelRunResponseSchema;
+  },
+  /**
+   * DeleteRun removes a finished or cancelled run of the team with all its samples, in one transaction. Refused for a
+   * queued or running run (cancel it first), a run a schedule uses as its fixed baseline (named in the error), and a run
+   * a queued or running re-scoring run is reading.
+   *
+   * @generated from rpc lemur.eval.v1.EvalService.DeleteRun
+   */
+  deleteRun: {
+    methodKind: "unary";
+    input: typeof DeleteRunRequestSchema;
+    output: typeof DeleteRunResponseSchema;
   },
   /**
    * RescoreRun creates a new run that scores a finished run's stored outputs again with the current scorer of its
