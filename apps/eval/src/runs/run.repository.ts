@@ -227,6 +227,8 @@ export class RunRepository implements RunStore {
 
   async reopenErrored(id: string): Promise<string[]> {
     return this.prisma.$transaction(async (tx) => {
+      // The run row first, as cancel and delete take it: locking its samples first could deadlock with a delete.
+      await tx.$queryRaw`SELECT id FROM run WHERE id = ${id}::uuid FOR UPDATE`;
       const reopened = await tx.sample.updateManyAndReturn({
         where: { runId: id, status: 'ERRORED', run: { status: { in: ['SUCCEEDED', 'FAILED'] } } },
         // A fresh attempt budget: the retry is a new decision, not the old attempts continued.
