@@ -20,6 +20,7 @@ import { instrumentHttp } from './http/http.metrics';
 import { genRequestId, traceHttp } from './http/http-tracing';
 import { RunQuotaRepository } from './quotas/run-quota.repository';
 import { RunQuotas } from './quotas/run-quotas.service';
+import type { InferenceClient } from './runs/runs.controller';
 
 /** A running gateway. */
 export interface RunningGateway {
@@ -29,13 +30,29 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/**
+ * The inference client the routes get: generations have their own deadline, long enough for a model to start from
+ * zero replicas and for a long stream; listing models keeps the RPC deadline. A call's own deadline and signal (a
+ * client that disconnects) still apply.
+ */
+function withGenerationDeadline(client: InferenceClient, deadlineMs: number): InferenceClient {
+  return {
+    ...client,
+    generate: (request, options) => client.generate(request, { ...options, deadlineMs: options?.deadlineMs ?? deadlineMs }),
+    generateStream: (request, options) => client.generateStream(request, { ...options, deadlineMs: options?.deadlineMs ?? deadlineMs }),
+  };
+}
+
 /** Starts the REST gateway in front of the eval and inference services; `logDestination` lets tests read its log. */
 export async function startGateway(config: GatewayConfig, opts: { logDestination?: NodeJS.WritableStream } = {}): Promise<RunningGateway> {
   const logger = createLogger('gateway', config.logLevel, opts.logDestination);
   const registry = createMetricsRegistry('gateway');
   const version = (JSON.parse(readFileSync(resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
   const evalClient = createGrpcClient(evalV1.EvalService, config.evalAddr, { defaultDeadlineMs: config.rpcDeadlineMs, internalToken: config.internalToken });
-  const inferenceClient = createGrpcClient(inferenceV1.InferenceService, config.inferenceAddr, { defaultDeadlineMs: config.rpcDeadlineMs, internalToken: config.internalToken });
+  const inferenceClient = withGenerationDeadline(
+    createGrpcClient(inferenceV1.InferenceService, config.inferenceAddr, { defaultDeadlineMs: config.rpcDeadlineMs, internalToken: config.internalToken }),
+    config.inferenceDeadlineMs,
+  );
 
   const prisma = createPrismaClient(config.databaseUrl, { maxConnections: 10 });
   const keys = new ApiKeyRepository(prisma);

@@ -52,10 +52,16 @@ export async function startInference(config: InferenceConfig, opts: { logDestina
     models,
     new GenerateMetrics(registry),
     logger.child({ context: 'GenerateService' }),
-    { maxAttempts: config.maxAttempts, upstreamTimeoutMs: config.upstreamTimeoutMs, idleTimeoutMs: config.streamIdleMs },
+    {
+      maxAttempts: config.maxAttempts,
+      upstreamTimeoutMs: config.upstreamTimeoutMs,
+      firstByteTimeoutMs: config.firstByteTimeoutMs,
+      idleTimeoutMs: config.streamIdleMs,
+    },
     admission,
     cache,
     kubernetes?.coldStart,
+    kubernetes?.activity,
   );
   const running = await startGrpcApp({
     module: InferenceModule.forRoot({ models, generate }),

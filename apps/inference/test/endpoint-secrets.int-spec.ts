@@ -185,6 +185,7 @@ describe('endpoint URLs never put a secret in logs, metrics or errors', () => {
       n: 1,
       signal: new AbortController().signal,
       timeoutMs: 5_000,
+      firstByteTimeoutMs: 4_000,
       idleTimeoutMs: 5_000,
     });
     const plain = await failure(completeUpstream(request()));

@@ -49,6 +49,31 @@ describe('inference as a Kubernetes controller, against an in-process API server
   let dir: string;
   const sims: SimulatorProcess[] = [];
 
+  /** Starts the inference service (the controller) against the API server, as a pod of it starts. */
+  async function startController(): Promise<void> {
+    app = await startInference(
+      loadInferenceConfig({
+        LEMUR_MODELS_FILE: join(dir, 'models.json'),
+        INFERENCE_GRPC_URL: `127.0.0.1:${await freePort()}`,
+        INFERENCE_METRICS_PORT: '0',
+        INFERENCE_KUBERNETES: 'true',
+        INFERENCE_KUBERNETES_SERVER: api.url,
+        INFERENCE_KUBERNETES_NAMESPACE: NS,
+        INFERENCE_AUTOSCALE_INTERVAL_MS: '250',
+        INFERENCE_COLD_START_TIMEOUT_MS: String(COLD_START_TIMEOUT_MS),
+        INFERENCE_ENGINE_SCRAPE_MS: '200',
+        LOG_LEVEL: process.env['K8S_TEST_LOG'] ?? 'silent',
+      }),
+    );
+    client = createGrpcClient(inferenceV1.InferenceService, app.grpcUrl, { defaultDeadlineMs: 20_000 });
+  }
+
+  async function metric(name: string, labels: string): Promise<number | undefined> {
+    const text = await (await fetch(`${app.metricsUrl}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+    return line === undefined ? undefined : Number(line.split(' ').pop());
+  }
+
   /**
    * Plays the rest of the cluster for one model: the ReplicaSet's pods (running, ready), the Deployment status, and
    * one EndpointSlice per pod (each simulator listens on its own port, as pods with a named targetPort may).
@@ -93,21 +118,7 @@ describe('inference as a Kubernetes controller, against an in-process API server
     sims.push(...started);
     dir = mkdtempSync(join(tmpdir(), 'lemur-k8s-'));
     writeFileSync(join(dir, 'models.json'), JSON.stringify({ models: [] }));
-    app = await startInference(
-      loadInferenceConfig({
-        LEMUR_MODELS_FILE: join(dir, 'models.json'),
-        INFERENCE_GRPC_URL: `127.0.0.1:${await freePort()}`,
-        INFERENCE_METRICS_PORT: '0',
-        INFERENCE_KUBERNETES: 'true',
-        INFERENCE_KUBERNETES_SERVER: api.url,
-        INFERENCE_KUBERNETES_NAMESPACE: NS,
-        INFERENCE_AUTOSCALE_INTERVAL_MS: '250',
-        INFERENCE_COLD_START_TIMEOUT_MS: String(COLD_START_TIMEOUT_MS),
-        INFERENCE_ENGINE_SCRAPE_MS: '200',
-        LOG_LEVEL: process.env['K8S_TEST_LOG'] ?? 'silent',
-      }),
-    );
-    client = createGrpcClient(inferenceV1.InferenceService, app.grpcUrl, { defaultDeadlineMs: 20_000 });
+    await startController();
   }, 90_000);
 
   afterAll(async () => {
@@ -205,6 +216,26 @@ describe('inference as a Kubernetes controller, against an in-process API server
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(Math.max(...seen)).toBe(3);
     expect((await kube.get(LEMUR_MODELS, 'lemur-70b', NS)).status).toMatchObject({ desiredReplicas: 3 });
+  });
+
+  it('keeps the replica count of a serving model when the controller restarts (as on every helm upgrade)', async () => {
+    expect(api.getObject<IDeployment & KubeObject>(deploymentKey('lemur-70b'))?.spec?.replicas).toBe(3);
+    const lastScaleTime = (await kube.get(LEMUR_MODELS, 'lemur-70b', NS)).status?.lastScaleTime;
+    client.close();
+    await app.close();
+    const seen = api.requests.length;
+    await startController();
+    // Registered means reconciled (the Deployment is written before the model is served); a recommendation means an
+    // autoscaling round ran on the replicas' load, which is idle now and calls for 1 replica.
+    await expect.poll(async () => (await client.listModels({})).models.find((m) => m.name === BASE_MODEL)?.readyEndpoints, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => metric('lemur_inference_model_recommended_replicas', `model="${BASE_MODEL}"`), { timeout: 10_000 }).toBe(1);
+    // The scale-down stabilization window (600 s) holds the count as it did before the restart.
+    expect(await metric('lemur_inference_model_desired_replicas', `model="${BASE_MODEL}"`)).toBe(3);
+    const deploymentWrites = api.requests.slice(seen).filter((r) => r.path.includes('/deployments/lemur-70b') && (r.method === 'PUT' || r.method === 'PATCH'));
+    expect(deploymentWrites).toEqual([]);
+    expect(api.getObject<IDeployment & KubeObject>(deploymentKey('lemur-70b'))?.spec?.replicas).toBe(3);
+    expect((await kube.get(LEMUR_MODELS, 'lemur-70b', NS)).status).toMatchObject({ desiredReplicas: 3, lastScaleTime });
+    expect((await client.generate({ model: BASE_MODEL, prompt: 'still serving?', sampling: { maxTokens: 4 } })).endpoint).toMatch(/^http:\/\/127\.0\.0\.1:/);
   });
 
   it('keeps watching after a forced 410 Gone (history compacted, connections dropped) by listing again', async () => {

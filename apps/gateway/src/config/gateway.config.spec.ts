@@ -38,6 +38,17 @@ describe('loadGatewayConfig', () => {
     });
   });
 
+  it('gives generations their own deadline, above inference cold start plus one upstream call', () => {
+    const defaults = loadGatewayConfig(DB);
+    expect(defaults.rpcDeadlineMs).toBe(120_000);
+    // INFERENCE_COLD_START_TIMEOUT_MS and INFERENCE_UPSTREAM_TIMEOUT_MS defaults: 15 and 10 minutes.
+    expect(defaults.inferenceDeadlineMs).toBeGreaterThanOrEqual(900_000 + 600_000);
+    expect(loadGatewayConfig({ ...DB, GATEWAY_INFERENCE_DEADLINE_MS: '5000' }).inferenceDeadlineMs).toBe(5_000);
+    for (const bad of ['50', '1.5', 'soon', '86400001']) {
+      expect(() => loadGatewayConfig({ ...DB, GATEWAY_INFERENCE_DEADLINE_MS: bad })).toThrow(/GATEWAY_INFERENCE_DEADLINE_MS/);
+    }
+  });
+
   it('names every bad variable, and requires the database', () => {
     expect(() => loadGatewayConfig({ GATEWAY_PORT: 'eighty', LOG_LEVEL: 'loud' })).toThrow(/GATEWAY_PORT[\s\S]*LOG_LEVEL[\s\S]*DATABASE_URL/);
     expect(() => loadGatewayConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);

@@ -10,6 +10,9 @@ const schema = z.object({
   INFERENCE_ADDR: z.string().default('127.0.0.1:50051'),
   GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   GATEWAY_RPC_DEADLINE_MS: z.coerce.number().int().min(100).default(120_000),
+  // Inference may wait up to 15 min for a model scaled to zero (INFERENCE_COLD_START_TIMEOUT_MS), then 10 min for one
+  // call to a replica (INFERENCE_UPSTREAM_TIMEOUT_MS), after up to 2 min in its team's queue: 30 min covers all three.
+  GATEWAY_INFERENCE_DEADLINE_MS: z.coerce.number().int().min(100).max(86_400_000).default(1_800_000),
   LOG_LEVEL: logLevelSchema,
   LEMUR_PARENT_PID: z.coerce.number().int().positive().optional(),
   ...tracingEnvShape,
@@ -29,6 +32,8 @@ export interface GatewayConfig {
   inferenceAddr: string;
   bodyLimitBytes: number;
   rpcDeadlineMs: number;
+  /** Deadline of a generation (the OpenAI routes' calls to inference, streams included); other calls have `rpcDeadlineMs`. */
+  inferenceDeadlineMs: number;
   logLevel: string;
   /** Set by a launcher (`lemur up`): close when that process is gone. */
   parentPid?: number;
@@ -53,6 +58,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     inferenceAddr: p.INFERENCE_ADDR,
     bodyLimitBytes: p.GATEWAY_BODY_LIMIT_BYTES,
     rpcDeadlineMs: p.GATEWAY_RPC_DEADLINE_MS,
+    inferenceDeadlineMs: p.GATEWAY_INFERENCE_DEADLINE_MS,
     logLevel: p.LOG_LEVEL,
     ...(p.LEMUR_PARENT_PID ? { parentPid: p.LEMUR_PARENT_PID } : {}),
     tracing: tracingConfigFrom(p),

@@ -53,3 +53,29 @@ describe('response cache settings', () => {
     expect(() => loadInferenceConfig({ ...base, INFERENCE_CACHE_KEYS_REFRESH_MS: '10' })).toThrow(/INFERENCE_CACHE_KEYS_REFRESH_MS/);
   });
 });
+
+describe('upstream time limits', () => {
+  const base = { LEMUR_MODELS_FILE: 'models.json' };
+
+  it('waits 5 min for a replica first byte and 10 min for a whole call by default, or as the environment says', () => {
+    expect(loadInferenceConfig(base)).toMatchObject({ firstByteTimeoutMs: 300_000, upstreamTimeoutMs: 600_000 });
+    expect(loadInferenceConfig({ ...base, INFERENCE_FIRST_BYTE_TIMEOUT_MS: '250', INFERENCE_UPSTREAM_TIMEOUT_MS: '1000' })).toMatchObject({
+      firstByteTimeoutMs: 250,
+      upstreamTimeoutMs: 1_000,
+    });
+  });
+
+  it('refuses a first-byte limit that is not a whole number of at least 100 ms, naming the variable', () => {
+    for (const bad of ['50', '2.5', 'soon']) {
+      expect(() => loadInferenceConfig({ ...base, INFERENCE_FIRST_BYTE_TIMEOUT_MS: bad })).toThrow(/INFERENCE_FIRST_BYTE_TIMEOUT_MS/);
+    }
+  });
+
+  it('refuses a first-byte limit the whole-call limit would always cut first, naming both variables', () => {
+    for (const firstByte of ['120000', '200000']) {
+      expect(() => loadInferenceConfig({ ...base, INFERENCE_UPSTREAM_TIMEOUT_MS: '120000', INFERENCE_FIRST_BYTE_TIMEOUT_MS: firstByte })).toThrow(
+        /INFERENCE_FIRST_BYTE_TIMEOUT_MS: must be below INFERENCE_UPSTREAM_TIMEOUT_MS \(120000\)/,
+      );
+    }
+  });
+});

@@ -44,6 +44,8 @@ const schema = z.object({
   INFERENCE_METRICS_PORT: portSchema.default(9461),
   LEMUR_MODELS_FILE: z.string().min(1, 'path of the model registry file (JSON) is required'),
   INFERENCE_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
+  // Above a 70B engine's queue and prefill under load, and what undici used to apply unasked (its 300 s headersTimeout).
+  INFERENCE_FIRST_BYTE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
   INFERENCE_STREAM_IDLE_MS: z.coerce.number().int().min(100).default(60_000),
   INFERENCE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   INFERENCE_ENGINE_SCRAPE_MS: z.coerce.number().int().min(0).default(1_000),
@@ -77,14 +79,32 @@ const schema = z.object({
   INFERENCE_COLD_START_TIMEOUT_MS: z.coerce.number().int().min(1).default(900_000),
 });
 
+/** The environment, with the settings that bound each other checked together. */
+const schemaWithLimits = schema.superRefine((env, ctx) => {
+  // At or above the whole call's limit, that limit always ends the call first: a replica that never answers is not retried.
+  if (env.INFERENCE_FIRST_BYTE_TIMEOUT_MS >= env.INFERENCE_UPSTREAM_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['INFERENCE_FIRST_BYTE_TIMEOUT_MS'],
+      message: `must be below INFERENCE_UPSTREAM_TIMEOUT_MS (${env.INFERENCE_UPSTREAM_TIMEOUT_MS}): lower it or raise INFERENCE_UPSTREAM_TIMEOUT_MS`,
+    });
+  }
+});
+
 /** The inference service's settings, read from the environment once at start-up. */
 export interface InferenceConfig {
   grpcUrl: string;
   metricsPort: number;
   modelsFile: string;
+  /** One call to a replica, from sending the request to its last byte; running out is DEADLINE_EXCEEDED. */
   upstreamTimeoutMs: number;
+  /**
+   * Longest wait for a replica's first byte (a stream's first event, a non-streamed call's whole answer); running out
+   * fails that replica (towards ejection) and the request is retried on another one.
+   */
+  firstByteTimeoutMs: number;
   maxAttempts: number;
-  /** A stream that sends nothing for this long is ended with an error (a stalled replica). */
+  /** A stream that, once its answer began, sends nothing for this long is ended with an error (a stalled replica). */
   streamIdleMs: number;
   /**
    * Replica routing: how often engine metrics are scraped (0 = never), and how many consecutive failures eject a
@@ -112,12 +132,13 @@ export interface InferenceConfig {
 }
 
 export function loadInferenceConfig(env: Record<string, string | undefined> = process.env): InferenceConfig {
-  const parsed = parseEnv(schema, env, 'inference');
+  const parsed = parseEnv(schemaWithLimits, env, 'inference');
   return {
     grpcUrl: parsed.INFERENCE_GRPC_URL,
     metricsPort: parsed.INFERENCE_METRICS_PORT,
     modelsFile: parsed.LEMUR_MODELS_FILE,
     upstreamTimeoutMs: parsed.INFERENCE_UPSTREAM_TIMEOUT_MS,
+    firstByteTimeoutMs: parsed.INFERENCE_FIRST_BYTE_TIMEOUT_MS,
     maxAttempts: parsed.INFERENCE_MAX_ATTEMPTS,
     streamIdleMs: parsed.INFERENCE_STREAM_IDLE_MS,
     routing: {

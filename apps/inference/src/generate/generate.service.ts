@@ -5,6 +5,7 @@ import { cacheKeyOf, isCacheable, type CachedCompletion } from '../cache/cached-
 import type { ResponseCacheService } from '../cache/response-cache.service';
 import type { Admission, FairAdmissionService } from '../fairness/fair-admission.service';
 import type { ColdStart } from '../kubernetes/lemur-model.controller';
+import type { RequestActivity } from '../kubernetes/model-activity.tracker';
 import type { ModelRegistry, RegisteredModel } from '../registry/model-registry';
 import type { GenerateMetrics } from './generate.metrics';
 import { RequestObservation } from './request-observation';
@@ -60,11 +61,13 @@ export class GenerateService {
     private readonly registry: ModelRegistry,
     private readonly metrics: GenerateMetrics,
     private readonly logger: Logger,
-    private readonly opts: { maxAttempts: number; upstreamTimeoutMs: number; idleTimeoutMs: number },
+    private readonly opts: { maxAttempts: number; upstreamTimeoutMs: number; firstByteTimeoutMs: number; idleTimeoutMs: number },
     private readonly admission: FairAdmissionService,
     private readonly cache: ResponseCacheService | undefined,
     /** Cluster mode: starts a replica of a model scaled to zero and waits (bounded) for it to be ready. */
     private readonly coldStart?: ColdStart,
+    /** Cluster mode: every request marks its model active, the autoscaler's clock for scaling to zero. */
+    private readonly activity?: RequestActivity,
   ) {}
 
   async generate(cmd: GenerateCommand, signal: AbortSignal): Promise<GenerateResult> {
@@ -72,6 +75,7 @@ export class GenerateService {
     const model = this.registry.get(cmd.model);
     const obs = new RequestObservation(this.metrics, model.name, cmd.team, started);
     this.metrics.inFlight.inc({ model: model.name });
+    const endActivity = this.activity?.begin(model.name);
     try {
       const key = this.cacheKey(model, cmd);
       const hit = key ? await this.lookup(key, model, cmd) : undefined;
@@ -126,6 +130,7 @@ export class GenerateService {
       throw err;
     } finally {
       this.metrics.inFlight.dec({ model: model.name });
+      endActivity?.();
     }
   }
 
@@ -141,6 +146,7 @@ export class GenerateService {
     const model = this.registry.get(cmd.model);
     const obs = new RequestObservation(this.metrics, model.name, cmd.team, started);
     this.metrics.inFlight.inc({ model: model.name });
+    const endActivity = this.activity?.begin(model.name);
     let failure: unknown;
     try {
       const key = this.cacheKey(model, cmd);
@@ -188,7 +194,7 @@ export class GenerateService {
             this.settle(end, err, signal);
             tried.add(endpoint.url);
             if (sent > 0 || !(err instanceof UpstreamError)) {
-              throw err instanceof UpstreamError ? new PlatformError(PlatformErrorCode.UPSTREAM_FAILED, err.message, { cause: err }) : err;
+              throw err instanceof UpstreamError ? new PlatformError(err.platformCode, err.message, { cause: err }) : err;
             }
             this.retryOrThrow(err, attempt, model, endpoint.url);
             obs.retried(endpoint.url);
@@ -204,6 +210,7 @@ export class GenerateService {
       // Also reached when the consumer stops iterating (the caller cancelled): that is not a success.
       obs.end(Date.now(), failure ?? (signal.aborted ? signal.reason : undefined), signal);
       this.metrics.inFlight.dec({ model: model.name });
+      endActivity?.();
     }
   }
 
@@ -247,6 +254,7 @@ export class GenerateService {
     return endpoint;
   }
 
+  /** How an attempt ended for the router: a replica's failure (our own time limits included) counts towards ejecting it. */
   private settle(end: (o: 'ok' | 'failed' | 'cancelled') => void, err: unknown, signal: AbortSignal): void {
     if (signal.aborted) end('cancelled');
     else if (err instanceof UpstreamError) end('failed');
@@ -255,7 +263,7 @@ export class GenerateService {
 
   private retryOrThrow(err: unknown, attempt: number, model: RegisteredModel, endpoint: string): void {
     if (!(err instanceof UpstreamError) || !err.retryable) {
-      if (err instanceof UpstreamError) throw new PlatformError(PlatformErrorCode.UPSTREAM_FAILED, err.message, { cause: err });
+      if (err instanceof UpstreamError) throw new PlatformError(err.platformCode, err.message, { cause: err });
       throw err;
     }
     if (attempt >= this.opts.maxAttempts) {
@@ -283,6 +291,7 @@ export class GenerateService {
       n: cmd.n,
       signal,
       timeoutMs: this.opts.upstreamTimeoutMs,
+      firstByteTimeoutMs: this.opts.firstByteTimeoutMs,
       idleTimeoutMs: this.opts.idleTimeoutMs,
     };
   }

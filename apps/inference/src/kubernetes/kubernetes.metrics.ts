@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export class KubernetesMetrics {
   readonly reconciles: Counter<'outcome'>;
   readonly desiredReplicas: Gauge<'model'>;
+  readonly recommendedReplicas: Gauge<'model'>;
   readonly scaleEvents: Counter<'model' | 'direction'>;
   readonly coldStartWait: Histogram<'model' | 'outcome'>;
 
@@ -18,6 +19,12 @@ export class KubernetesMetrics {
     this.desiredReplicas = new Gauge({
       name: 'lemur_inference_model_desired_replicas',
       help: 'Replicas the autoscaler wants for a model.',
+      labelNames: ['model'],
+      registers,
+    });
+    this.recommendedReplicas = new Gauge({
+      name: 'lemur_inference_model_recommended_replicas',
+      help: "Replicas the replicas' load called for at the last autoscaling round; desired stays higher while the scale-down stabilization window holds it.",
       labelNames: ['model'],
       registers,
     });

@@ -35,6 +35,7 @@ import type { Logger } from '@lemur/shared-logging';
 import type { ModelRegistry } from '../registry/model-registry';
 import { type KubernetesMetrics } from './kubernetes.metrics';
 import { LEMUR_MODELS } from './lemur-model.resource';
+import { type ModelActivity, withRequestActivity } from './model-activity.tracker';
 import { type ReplicaLoadReader } from './replica-load.reader';
 
 export interface LemurModelControllerOptions {
@@ -52,7 +53,8 @@ export interface ColdStart {
   waitForReplica(model: string, signal: AbortSignal): Promise<void>;
 }
 
-interface ScaleState {
+/** One model's replica count as this process decides it. */
+export interface ScaleState {
   desired: number;
   autoscaler: AutoscalerState;
   lastScaleTime?: string;
@@ -76,6 +78,23 @@ function autoscalePolicy(spec: ResolvedSpec): AutoscalePolicy {
     targetKvCacheUsage: spec.autoscaling.targetKvCacheUsage,
     scaleDownStabilizationMs: spec.autoscaling.scaleDownStabilizationSeconds * 1000,
     scaleToZeroAfterMs: spec.autoscaling.scaleToZeroAfterSeconds * 1000,
+  };
+}
+
+/**
+ * Where a model's replica count starts when this process first sees the model. A Deployment that already exists (this
+ * service restarted, as on every helm upgrade) keeps its count within the bounds and counts as active now: starting
+ * from minReplicas would scale a serving model down, and one woken from zero back to zero. Its count also stands as a
+ * recommendation made now, so a scale-down still waits out a whole stabilization window, as it would have before.
+ */
+export function adoptedScale(spec: Pick<ResolvedSpec, 'minReplicas' | 'maxReplicas'>, existing: IDeployment | undefined, lastScaleTime: string | undefined, now: number): ScaleState {
+  const replicas = existing?.spec?.replicas;
+  if (replicas === undefined) return { desired: spec.minReplicas, autoscaler: initialAutoscalerState(now) };
+  const desired = Math.min(spec.maxReplicas, Math.max(spec.minReplicas, replicas));
+  return {
+    desired,
+    autoscaler: { recommendations: [{ at: now, replicas: desired }], lastActivityAt: now },
+    ...(lastScaleTime ? { lastScaleTime } : {}),
   };
 }
 
@@ -141,6 +160,8 @@ export class LemurModelController implements ColdStart {
     private readonly options: LemurModelControllerOptions,
     private readonly logger: Logger,
     private readonly metrics: KubernetesMetrics,
+    /** Requests per model as GenerateService saw them: the idle clock for scaling to zero, beside the engines' gauges. */
+    private readonly activity?: ModelActivity,
   ) {
     const { namespace } = options;
     const informerOptions = { namespace, logger };
@@ -227,8 +248,11 @@ export class LemurModelController implements ColdStart {
       const spec = resolveSpec(lemurModel.spec);
       if (specProblem(spec)) continue;
       const loads = (await Promise.all(this.urlsOf(name).map((url) => this.loads.read(url, spec.modelName)))).filter((l) => l !== undefined);
-      const decision = decideReplicas(scale.desired, loads, autoscalePolicy(spec), scale.autoscaler, now);
+      const state = withRequestActivity(scale.autoscaler, this.activity?.lastActivityAt(spec.modelName, now));
+      const decision = decideReplicas(scale.desired, loads, autoscalePolicy(spec), state, now);
       scale.autoscaler = decision.state;
+      const recommended = decision.state.recommendations.at(-1);
+      if (recommended?.at === now) this.metrics.recommendedReplicas.set({ model: spec.modelName }, recommended.replicas);
       if (decision.replicas !== scale.desired) {
         this.metrics.scaleEvents.inc({ model: spec.modelName, direction: decision.replicas > scale.desired ? 'up' : 'down' });
         this.setDesired(name, spec.modelName, scale, decision.replicas, decision.reason);
@@ -317,15 +341,16 @@ export class LemurModelController implements ColdStart {
       : this.staticModels.has(spec.modelName) || takenBy
         ? { reason: 'DuplicateModelName', message: `model name "${spec.modelName}" is already served by ${takenBy ? `LemurModel ${takenBy}` : 'the static registry'}` }
         : undefined;
+    let deployment = this.deployments.get(workloadName(name), namespace);
     let scale = this.scaling.get(name);
     if (!scale) {
-      scale = { desired: spec.minReplicas, autoscaler: initialAutoscalerState(Date.now()) };
+      scale = adoptedScale(spec, deployment, lemurModel.status?.lastScaleTime, Date.now());
       this.scaling.set(name, scale);
+      if (deployment) this.logger.info({ lemurModel: name, model: spec.modelName, replicas: scale.desired }, 'adopted existing Deployment');
     }
     const bounded = Math.min(spec.maxReplicas, Math.max(spec.minReplicas, scale.desired));
     if (bounded !== scale.desired && !problem) this.setDesired(name, spec.modelName, scale, bounded, 'replica bounds changed');
 
-    let deployment = this.deployments.get(workloadName(name), namespace);
     if (problem) {
       if (this.served.has(name)) this.forget(name, false);
     } else {
@@ -374,6 +399,7 @@ export class LemurModelController implements ColdStart {
     if (model !== undefined) {
       this.registry.remove(model);
       this.metrics.desiredReplicas.remove({ model });
+      this.metrics.recommendedReplicas.remove({ model });
       this.logger.info({ lemurModel: name, model }, 'stopped serving model');
     }
     this.served.delete(name);

@@ -5,7 +5,9 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { redactEndpoint } from '../registry/endpoint-url';
 
 // One keep-alive pool per replica origin for the whole process; undici's request costs a fraction of fetch's CPU,
-// which matters on the hot path of every evaluation sample.
+// which matters on the hot path of every evaluation sample. Every call passes its own headersTimeout and bodyTimeout
+// from the config (`firstByteTimeoutMs`, `timeoutMs`): undici's 300 s defaults would otherwise end calls the config
+// allows, and as a failure of the wrong kind.
 const agent = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
 
 /** What a generation asks for, as the OpenAI API takes it: one prompt or chat messages, and the sampling. */
@@ -47,9 +49,18 @@ export interface UpstreamRequest extends GenerationParams {
   apiKey: string | undefined;
   /** The caller's cancellation. */
   signal: AbortSignal;
-  /** The whole call's time limit; running out is reported like a cancellation. */
+  /**
+   * The whole call's time limit (INFERENCE_UPSTREAM_TIMEOUT_MS); running out fails the call with DEADLINE_EXCEEDED, a
+   * failure of the replica that is not retried: the call has used all the time it had.
+   */
   timeoutMs: number;
-  /** Abort a stream that sends nothing for this long (a stalled replica). */
+  /**
+   * Longest wait for the first byte of the replica's answer (INFERENCE_FIRST_BYTE_TIMEOUT_MS): the first event of a
+   * stream (the engine's queue and prefill), or the whole answer of a call without streaming, which vLLM sends in one
+   * piece. Running out is a retryable failure of that replica: a replica that accepts connections and never answers.
+   */
+  firstByteTimeoutMs: number;
+  /** Abort a stream that, once its answer began, sends nothing for this long (a stalled replica). */
   idleTimeoutMs: number;
   /**
    * Told the replica's own time on a non-streamed call, whether it succeeded or not: from sending the request to the
@@ -66,65 +77,114 @@ export interface UpstreamChunk {
   usage?: { promptTokens: number; completionTokens: number };
 }
 
-/** A failure talking to a replica; `retryable` when nothing was produced yet and another replica may succeed. */
+/** What a request that an upstream failure ends is reported as. */
+export type UpstreamErrorCode = PlatformErrorCode.UPSTREAM_FAILED | PlatformErrorCode.DEADLINE_EXCEEDED;
+
+/**
+ * A failure of a replica (it counts towards ejecting it); `retryable` when nothing was produced yet and another
+ * replica may succeed; `platformCode` is what the caller is told, DEADLINE_EXCEEDED when our own time limit ended the
+ * call. (Not `code`: spans take an error's `code` as its type, and upstream failures are typed UpstreamError there.)
+ */
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
+  readonly platformCode: UpstreamErrorCode;
   constructor(
     message: string,
     readonly retryable: boolean,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; platformCode?: UpstreamErrorCode },
   ) {
-    super(message, options);
+    // Only a given cause becomes one: callers leave it out on purpose when it would carry the API key.
+    super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
+    this.platformCode = options?.platformCode ?? PlatformErrorCode.UPSTREAM_FAILED;
   }
 }
 
+/** Which of our own limits ended a call (the caller's cancellation is not one of them). */
+type Limit = 'first-byte' | 'deadline' | 'idle';
+
+/** undici's own header and body timers (set from the same limits, see `agent`) count as those limits. */
+function undiciLimit(err: unknown): Limit | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' ? 'first-byte' : code === 'UND_ERR_BODY_TIMEOUT' ? 'deadline' : undefined;
+}
+
 /**
- * Everything that ends one upstream call, as one AbortController: the caller's signal, the call's time limit and, for
- * streams, the idle timer. Plain timers that are cleared when the call ends, not AbortSignal.timeout/any: those stay
- * alive (a timer and a signal per request) for the whole time limit, and this runs for every request.
+ * Everything that ends one upstream call, as one AbortController: the caller's signal, the call's time limit, the wait
+ * for the answer's first byte and, for streams, the idle timer once bytes flow. Plain timers that are cleared when the
+ * call ends, not AbortSignal.timeout/any: those stay alive (a timer and a signal per request) for the whole time
+ * limit, and this runs for every request.
  */
 class CallAbort {
   private readonly controller = new AbortController();
   private readonly deadline: NodeJS.Timeout;
+  private firstByte: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
-  private timedOut = false;
-  idled = false;
+  /** Which of our limits aborted the call, if one did. */
+  expired: Limit | undefined;
   private readonly onCallerAbort = () => this.controller.abort();
 
   constructor(
     private readonly caller: AbortSignal,
-    timeoutMs: number,
+    private readonly req: Pick<UpstreamRequest, 'baseUrl' | 'timeoutMs' | 'firstByteTimeoutMs'>,
   ) {
     if (caller.aborted) this.controller.abort();
     else caller.addEventListener('abort', this.onCallerAbort, { once: true });
-    this.deadline = setTimeout(() => {
-      this.timedOut = true;
-      this.controller.abort();
-    }, timeoutMs).unref();
+    this.deadline = setTimeout(() => this.expire('deadline'), req.timeoutMs).unref();
+    this.firstByte = setTimeout(() => this.expire('first-byte'), req.firstByteTimeoutMs).unref();
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
-  /** The caller cancelled or the time limit passed. */
-  get cancelled(): boolean {
-    return this.caller.aborted || this.timedOut;
+  private expire(limit: Limit): void {
+    if (this.controller.signal.aborted) return;
+    this.expired = limit;
+    this.controller.abort();
   }
 
-  /** (Re)starts the idle timer: aborts unless armed again within `ms`. */
+  /** The answer began: the first-byte limit no longer applies. */
+  answered(): void {
+    if (this.firstByte === undefined) return;
+    clearTimeout(this.firstByte);
+    this.firstByte = undefined;
+  }
+
+  /** Bytes of a stream arrived: the first ones end the first-byte wait, each (re)starts the idle timer of `ms`. */
   armIdle(ms: number): void {
     if (this.idleTimer) this.idleTimer.refresh();
-    else
-      this.idleTimer = setTimeout(() => {
-        this.idled = true;
-        this.controller.abort();
-      }, ms);
+    else {
+      this.answered();
+      this.idleTimer = setTimeout(() => this.expire('idle'), ms);
+    }
+  }
+
+  /**
+   * The error for a call that the caller or one of our limits ended, else undefined (the replica failed on its own, and
+   * the caller describes how). A stalled stream (`idle`) is left to the stream, which knows how far it got.
+   */
+  failure(err: unknown): Error | undefined {
+    if (this.caller.aborted) return new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
+    const replica = redactEndpoint(this.req.baseUrl);
+    switch (this.expired ?? undiciLimit(err)) {
+      case 'first-byte':
+        return new UpstreamError(`replica ${replica} sent no answer within ${this.req.firstByteTimeoutMs} ms`, true, undefined, { cause: err });
+      case 'deadline':
+        return new UpstreamError(
+          `replica ${replica} did not finish within ${this.req.timeoutMs} ms, the inference service's limit for one call to a replica; retry, or ask for fewer tokens if the answer is long`,
+          false,
+          undefined,
+          { cause: err, platformCode: PlatformErrorCode.DEADLINE_EXCEEDED },
+        );
+      default:
+        return undefined;
+    }
   }
 
   dispose(): void {
     clearTimeout(this.deadline);
+    clearTimeout(this.firstByte);
     clearTimeout(this.idleTimer);
     this.caller.removeEventListener('abort', this.onCallerAbort);
   }
@@ -196,11 +256,14 @@ async function post(req: UpstreamRequest, payload: string, abort: CallAbort, tra
       },
       body: payload,
       signal: abort.signal,
+      headersTimeout: req.firstByteTimeoutMs,
+      bodyTimeout: req.timeoutMs,
     });
   } catch (err) {
-    if (abort.cancelled) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
-    throw new UpstreamError(`cannot reach ${redactEndpoint(req.baseUrl)}: ${(err as Error).message}`, true, undefined, { cause: err });
+    throw abort.failure(err) ?? new UpstreamError(`cannot reach ${redactEndpoint(req.baseUrl)}: ${(err as Error).message}`, true, undefined, { cause: err });
   }
+  // A non-streamed answer's headers come with its body (vLLM sends it whole), an error's with its reason.
+  abort.answered();
   traced.span.setAttribute('http.response.status_code', response.statusCode);
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
   throw rejectionFor(req, response.statusCode, await response.body.text().catch(() => ''));
@@ -279,7 +342,7 @@ function upstreamChoice(c: WireChoice, i: number): UpstreamChoice {
 export async function completeUpstream(
   req: UpstreamRequest,
 ): Promise<{ choices: UpstreamChoice[]; usage: { promptTokens: number; completionTokens: number } }> {
-  const abort = new CallAbort(req.signal, req.timeoutMs);
+  const abort = new CallAbort(req.signal, req);
   const traced = startUpstreamSpan(req, false);
   let failure: unknown;
   let json: { choices?: WireChoice[]; usage?: WireUsage };
@@ -292,8 +355,7 @@ export async function completeUpstream(
       text = await response.body.text();
     } catch (err) {
       if (err instanceof PlatformError || err instanceof UpstreamError) throw err;
-      if (abort.cancelled) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
-      throw new UpstreamError(`replica ${redactEndpoint(req.baseUrl)} sent an unreadable body`, true, undefined, { cause: err });
+      throw abort.failure(err) ?? new UpstreamError(`replica ${redactEndpoint(req.baseUrl)} sent an unreadable body`, true, undefined, { cause: err });
     } finally {
       req.onReplicaTime?.(performance.now() - sent);
     }
@@ -320,7 +382,7 @@ export async function completeUpstream(
  * breaks or stalls later ends with a non-retryable error, never a silent truncation.
  */
 export async function* streamUpstream(req: UpstreamRequest): AsyncGenerator<UpstreamChunk> {
-  const abort = new CallAbort(req.signal, req.timeoutMs);
+  const abort = new CallAbort(req.signal, req);
   const traced = startUpstreamSpan(req, true);
   const call = new StreamingCall(req, abort, traced);
   let produced = 0;
@@ -330,7 +392,7 @@ export async function* streamUpstream(req: UpstreamRequest): AsyncGenerator<Upst
     await call.opened;
     const events = new SseDataReader();
     try {
-      abort.armIdle(req.idleTimeoutMs);
+      // Until the first bytes the first-byte limit applies (the engine's queue and prefill); then the idle timer.
       for (;;) {
         const bytes = call.read();
         if (bytes === undefined) {
@@ -361,10 +423,11 @@ export async function* streamUpstream(req: UpstreamRequest): AsyncGenerator<Upst
         }
       }
     } catch (err) {
-      if (abort.cancelled) throw new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err });
+      const ended = abort.failure(err);
+      if (ended) throw ended;
       // A chunk that is not JSON is quoted in the parser's message, and may echo the key like an error body.
       const raw = (err as Error).message;
-      const why = abort.idled ? `sent nothing for ${req.idleTimeoutMs} ms` : withoutApiKey(raw, req.apiKey);
+      const why = abort.expired === 'idle' ? `sent nothing for ${req.idleTimeoutMs} ms` : withoutApiKey(raw, req.apiKey);
       // The cause is logged with the error: it goes only when it holds no key.
       const cause = req.apiKey && raw.includes(req.apiKey) ? {} : { cause: err };
       throw new UpstreamError(`stream from ${redactEndpoint(req.baseUrl)} broke after ${produced} chunks: ${why}`, produced === 0, undefined, cause);
@@ -437,6 +500,8 @@ class StreamingCall implements Dispatcher.DispatchHandler {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(req.apiKey ? { authorization: `Bearer ${req.apiKey}` } : {}), ...traced.headers },
         body: body(req, true),
+        headersTimeout: req.firstByteTimeoutMs,
+        bodyTimeout: req.timeoutMs,
       },
       this,
     );
@@ -473,11 +538,7 @@ class StreamingCall implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     this.failure = err;
     if (this.status === 0) {
-      this.fail(
-        this.abort.cancelled
-          ? new PlatformError(PlatformErrorCode.CANCELLED, 'request cancelled by the caller', { cause: err })
-          : new UpstreamError(`cannot reach ${redactEndpoint(this.req.baseUrl)}: ${err.message}`, true, undefined, { cause: err }),
-      );
+      this.fail(this.abort.failure(err) ?? new UpstreamError(`cannot reach ${redactEndpoint(this.req.baseUrl)}: ${err.message}`, true, undefined, { cause: err }));
     } else if (this.errorBody) {
       this.fail(rejectionFor(this.req, this.status, ''));
     }

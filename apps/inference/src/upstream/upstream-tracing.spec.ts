@@ -51,6 +51,7 @@ describe('upstream model calls are CLIENT spans that pass the trace on', () => {
     apiKey: 'sk-test-key',
     signal: new AbortController().signal,
     timeoutMs: 5_000,
+    firstByteTimeoutMs: 4_000,
     idleTimeoutMs: 5_000,
     model: 'served-model',
     prompt,

@@ -1,0 +1,42 @@
+import { type AutoscalePolicy, decideReplicas } from '@lemur/model-serving';
+import type { IDeployment } from '@lemur/shared-k8s';
+import { describe, expect, it } from 'vitest';
+import { adoptedScale } from './lemur-model.controller';
+
+const withReplicas = (replicas: number): IDeployment => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'm' }, spec: { replicas, selector: {}, template: {} } });
+
+describe('adoptedScale (where a model starts when the controller first sees it)', () => {
+  const bounds = { minReplicas: 1, maxReplicas: 4 };
+
+  it('starts a model without a Deployment at minReplicas', () => {
+    expect(adoptedScale(bounds, undefined, undefined, 5_000)).toEqual({ desired: 1, autoscaler: { recommendations: [], lastActivityAt: 5_000 } });
+  });
+
+  it("keeps an existing Deployment's count within the bounds, active now, with its last scale time", () => {
+    expect(adoptedScale(bounds, withReplicas(3), '2026-01-01T00:00:00Z', 5_000)).toEqual({
+      desired: 3,
+      autoscaler: { recommendations: [{ at: 5_000, replicas: 3 }], lastActivityAt: 5_000 },
+      lastScaleTime: '2026-01-01T00:00:00Z',
+    });
+    expect(adoptedScale(bounds, withReplicas(9), undefined, 0).desired).toBe(4);
+    expect(adoptedScale(bounds, withReplicas(0), undefined, 0).desired).toBe(1);
+    expect(adoptedScale({ minReplicas: 0, maxReplicas: 2 }, withReplicas(0), undefined, 0).desired).toBe(0);
+    expect(adoptedScale({ minReplicas: 0, maxReplicas: 2 }, withReplicas(1), undefined, 0).desired).toBe(1);
+  });
+
+  it('holds an adopted count for a whole stabilization window before scaling down', () => {
+    const policy: AutoscalePolicy = {
+      ...bounds,
+      minReplicas: 0,
+      targetWaitingPerReplica: 2,
+      targetRunningPerReplica: 8,
+      targetKvCacheUsage: 0.8,
+      scaleDownStabilizationMs: 300_000,
+      scaleToZeroAfterMs: 600_000,
+    };
+    const idle = [{ running: 0, waiting: 0, kvCacheUsage: 0 }];
+    const adopted = adoptedScale(policy, withReplicas(3), undefined, 0);
+    expect(decideReplicas(adopted.desired, [...idle, ...idle, ...idle], policy, adopted.autoscaler, 10_000).replicas).toBe(3);
+    expect(decideReplicas(adopted.desired, [...idle, ...idle, ...idle], policy, adopted.autoscaler, 301_000).replicas).toBe(1);
+  });
+});
