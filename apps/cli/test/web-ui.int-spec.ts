@@ -316,12 +316,17 @@ describe('the web UI in a real browser', () => {
     expect(await page.locator('.side').nth(1).textContent()).toContain(b.model);
   });
 
-  it('lists the schedules with the regression flag of their runs', async () => {
+  it('lists the schedules with the regression flag of their runs, and why a tick is held back', async () => {
+    // What the scheduler stores when a team quota holds a tick back; markup in it must show as text.
+    const reason = 'team default has 1 run(s) queued or running, its quota is 1 <img src=x>';
+    await sql.query('UPDATE schedule SET last_skip_reason = $2 WHERE id = $1', [scheduleId, reason]);
     await page.click('nav >> text=Schedules');
     const card = page.locator(`[data-schedule-id="${scheduleId}"]`);
     await card.waitFor();
     expect(await card.textContent()).toMatch(/nightly-humaneval.*enabled.*regression in recent runs/s);
     expect(await card.locator(`tr[data-run-id="${runs.scheduled!.id}"] .badge-regressed`).textContent()).toBe('regression -100.0 pts');
+    expect(await card.locator('.held-back').textContent()).toBe(`held back: ${reason}`);
+    expect(await card.locator('img').count()).toBe(0);
     await keep('schedules');
     await card.locator('text=compare').click();
     await page.waitForSelector('#comparison');

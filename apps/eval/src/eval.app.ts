@@ -71,7 +71,7 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
   const sandbox = createGrpcClient(sandboxV1.SandboxService, config.sandboxAddr, { defaultDeadlineMs: 120_000, internalToken: config.internalToken });
   const catalog = new BenchmarkCatalog(config.datasets);
   const benchmarkNames = catalog.list().map((b) => b.name);
-  const regressionMetrics = new RegressionMetrics(registry, benchmarkNames);
+  const regressionMetrics = new RegressionMetrics(registry);
   const schedules = new ScheduleRepository(prisma);
   const checkRegression = new CheckRegressionUseCase(
     runs,
@@ -79,7 +79,7 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
     schedules,
     new RegressionWebhook(logger.child({ context: 'RegressionWebhook' })),
     logger.child({ context: 'CheckRegressionUseCase' }),
-    (c) => regressionMetrics.record(c),
+    (c, schedule) => regressionMetrics.record(c, schedule),
   );
   const finalizer = new RunFinalizer(
     runs,

@@ -303,8 +303,8 @@ describe('CheckRegressionUseCase', () => {
 
   it('flags a significant drop against the previous run: stored on the run, counted, posted to the webhook', async () => {
     const registry = new Registry();
-    const regressionMetrics = new RegressionMetrics(registry, ['gsm8k']);
-    const check = new CheckRegressionUseCase(runs, samples, schedules, new RegressionWebhook(logger), logger, (c) => regressionMetrics.record(c));
+    const regressionMetrics = new RegressionMetrics(registry);
+    const check = new CheckRegressionUseCase(runs, samples, schedules, new RegressionWebhook(logger), logger, (c, s) => regressionMetrics.record(c, s));
     const schedule = await newSchedule('reg', 'nightly', { nextRunAt: new Date('2027-01-01T00:00:00Z'), webhookUrl: hookUrl });
 
     const first = await finishedRun('reg', schedule.id, Array.from({ length: 60 }, () => 1), new Date('2026-12-01T03:00:00Z'));
@@ -323,7 +323,7 @@ describe('CheckRegressionUseCase', () => {
     expect(stored!.regression).toMatchObject({ regressed: true, baselineRunId: first });
     expect((await schedules.findById(schedule.id))!.lastSuccessAt?.toISOString()).toBe('2026-12-02T03:01:00.000Z');
     const counter = await registry.getSingleMetric('lemur_eval_regressions_total')!.get();
-    expect(counter.values.find((v) => v.labels['benchmark'] === 'gsm8k')?.value).toBe(1);
+    expect(counter.values).toEqual([{ labels: { team: 'reg', schedule: 'nightly', benchmark: 'gsm8k' }, value: 1 }]);
     expect(received).toEqual([
       {
         method: 'POST',

@@ -55,6 +55,38 @@ async function startGuardedEndpoint(): Promise<typeof guarded> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, authorizations };
 }
 
+/** A replica in front of a simulator: forwards every call to it and keeps the JSON body of each POST it passed on. */
+interface RecordingProxy {
+  server: Server;
+  url: string;
+  bodies: Record<string, unknown>[];
+}
+
+async function startRecordingProxy(target: string): Promise<RecordingProxy> {
+  const bodies: Record<string, unknown>[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (req.method === 'POST') bodies.push(JSON.parse(body.toString('utf8')) as Record<string, unknown>);
+      const upstream = request(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies };
+}
+
+/** `recorded`: one replica, the fast simulator behind a recording proxy. */
+let recorded: RecordingProxy;
+/** `sticky` (session affinity): two replicas, each a recording proxy in front of the same fast simulator. */
+let stickyReplicas: RecordingProxy[];
+
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   return fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth, ...headers }, body: JSON.stringify(body) });
 }
@@ -119,6 +151,7 @@ beforeAll(async () => {
     startSimulatorProcess(['--model', 'slow=echo', '--ttft-ms', '5', '--tpot-ms', '40']),
   ]);
   guarded = await startGuardedEndpoint();
+  [recorded, stickyReplicas] = await Promise.all([startRecordingProxy(fast.url), Promise.all([0, 1].map(() => startRecordingProxy(fast.url)))]);
   dir = mkdtempSync(join(tmpdir(), 'lemur-openai-'));
   const modelsFile = join(dir, 'models.json');
   writeFileSync(
@@ -129,6 +162,8 @@ beforeAll(async () => {
         { name: 'slow', endpoints: [slow.url] },
         // A replica that answers 503 and one that is not there (connection refused): both failures are logged.
         { name: 'guarded', endpoints: [guarded.url, `http://127.0.0.1:${await freePort()}`], apiKeyEnv: 'LEMUR_TEST_UPSTREAM_KEY' },
+        { name: 'recorded', servedModelName: 'echo', endpoints: [recorded.url], chat: true },
+        { name: 'sticky', servedModelName: 'echo', endpoints: stickyReplicas.map((r) => r.url), chat: true, routingPolicy: 'session-affinity' },
       ],
     }),
   );
@@ -159,7 +194,12 @@ afterAll(async () => {
     inference.child.kill('SIGTERM');
     await exited;
   }
-  await Promise.all([fast?.close(), slow?.close(), guarded && new Promise((ok) => guarded.server.close(ok))]);
+  await Promise.all([
+    fast?.close(),
+    slow?.close(),
+    guarded && new Promise((ok) => guarded.server.close(ok)),
+    ...[recorded, ...(stickyReplicas ?? [])].filter(Boolean).map((proxy) => new Promise((ok) => proxy.server.close(ok))),
+  ]);
   rmSync(dir, { recursive: true, force: true });
   await keys?.close();
   await db?.drop();
@@ -171,9 +211,9 @@ describe('OpenAI-compatible API through gateway -> inference -> vllm-sim', () =>
     expect(response.status).toBe(200);
     const json = (await response.json()) as { object: string; data: { id: string; object: string }[]; models: { name: string }[] };
     expect(json.object).toBe('list');
-    expect(json.data.map((m) => m.id).sort()).toEqual(['echo', 'guarded', 'slow']);
+    expect(json.data.map((m) => m.id).sort()).toEqual(['echo', 'guarded', 'recorded', 'slow', 'sticky']);
     expect(json.data.every((m) => m.object === 'model')).toBe(true);
-    expect(json.models.map((m) => m.name).sort()).toEqual(['echo', 'guarded', 'slow']);
+    expect(json.models.map((m) => m.name).sort()).toEqual(['echo', 'guarded', 'recorded', 'slow', 'sticky']);
   });
 
   it('POST /v1/chat/completions answers a chat completion with usage', async () => {
@@ -305,6 +345,58 @@ describe('OpenAI-compatible API through gateway -> inference -> vllm-sim', () =>
     }
     expect(after).toBe(before + 1);
     expect(metricValue(await slow.metrics(), 'vllm:num_requests_running', ['model_name="slow"'])).toBe(0);
+  });
+});
+
+describe('OpenAI sampling fields and end users through gateway -> inference -> vllm-sim', () => {
+  const PENALTIES = { presence_penalty: 0.5, frequency_penalty: -1.25, logit_bias: { '50256': -100, '11': 7.5 } };
+
+  it.each([
+    { path: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'penalised chat' }] }, stream: false },
+    { path: '/v1/completions', body: { prompt: 'penalised completion' }, stream: true },
+  ])('passes presence_penalty, frequency_penalty and logit_bias to the model server, which accepts them ($path, stream: $stream)', async ({ path, body, stream }) => {
+    const response = await post(path, { model: 'recorded', max_tokens: 4, temperature: 0, stream, ...body, ...PENALTIES });
+    expect(response.status).toBe(200);
+    await response.text();
+    expect(recorded.bodies.at(-1)).toMatchObject({ model: 'echo', ...PENALTIES });
+  });
+
+  it('sends no penalties or biases for a request without them (the wire is as before)', async () => {
+    const response = await post('/v1/chat/completions', { model: 'recorded', messages: [{ role: 'user', content: 'plain' }], max_tokens: 2 });
+    expect(response.status).toBe(200);
+    const sent = recorded.bodies.at(-1)!;
+    expect(['presence_penalty', 'frequency_penalty', 'logit_bias', 'user'].filter((field) => field in sent)).toEqual([]);
+  });
+
+  it.each([
+    { extra: { presence_penalty: 2.5 }, param: 'presence_penalty' },
+    { extra: { frequency_penalty: -3 }, param: 'frequency_penalty' },
+    { extra: { logit_bias: { '50256': 101 } }, param: 'logit_bias.50256' },
+  ])('answers an out-of-range $param with an OpenAI 400 naming it, before any model call', async ({ extra, param }) => {
+    const before = recorded.bodies.length;
+    const response = await post('/v1/chat/completions', { model: 'recorded', messages: [{ role: 'user', content: 'x' }], ...extra });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as OpenAiError).error).toMatchObject({ type: 'invalid_request_error', param });
+    expect(recorded.bodies.length).toBe(before);
+  });
+
+  it('keeps every request of one `user` on one replica under session affinity, and spreads different users', async () => {
+    // An odd number of users: without affinity, idle replicas take turns, so each user would change replica every round.
+    const users = Array.from({ length: 11 }, (_, i) => `user-${i}`);
+    const homes = new Map<string, Set<string>>();
+    for (let round = 0; round < 3; round++) {
+      for (const user of users) {
+        const counts = stickyReplicas.map((r) => r.bodies.length);
+        const response = await post('/v1/chat/completions', { model: 'sticky', messages: [{ role: 'user', content: `turn ${round}` }], max_tokens: 2, user });
+        expect(response.status).toBe(200);
+        await response.text();
+        const served = stickyReplicas.findIndex((r, i) => r.bodies.length > counts[i]!);
+        homes.set(user, (homes.get(user) ?? new Set()).add(stickyReplicas[served]!.url));
+      }
+    }
+    expect(users.map((user) => homes.get(user)!.size)).toEqual(users.map(() => 1));
+    // 11 users all hashed to the same one of two replicas would happen once in 1,024 runs.
+    expect(new Set([...homes.values()].flatMap((home) => [...home])).size).toBe(2);
   });
 });
 

@@ -32,17 +32,27 @@ export interface Ticket {
   enqueuedAt: number;
 }
 
-/** Why a request was turned away; the message names the team and the limit and says what to do. */
+/**
+ * Why a request was turned away; the message names the team and the limit and says what to do. `retryAfterMs` is when
+ * a retry may succeed: for a team held back by its token rate, when its bucket has refilled enough for what waits and
+ * this request; for one held back by concurrency, an estimate (see {@link FairQueue}).
+ */
 export class FairnessRejection extends Error {
   override readonly name = 'FairnessRejection';
   constructor(
     readonly reason: 'queue_full' | 'queue_timeout',
     readonly team: string,
     message: string,
+    readonly retryAfterMs: number,
   ) {
     super(message);
   }
 }
+
+/** The retry hint when a refused team's requests have not been seen finishing yet: as soon as today's clients retry. */
+const UNKNOWN_SERVICE_MS = 1_000;
+/** Weight of the newest finished request in a team's mean time in flight (an exponential moving average). */
+const SERVICE_EWMA_WEIGHT = 0.2;
 
 /** The outcome of {@link FairQueue.pump}: who may go now, who waited too long, and when to pump again. */
 export interface PumpResult {
@@ -56,7 +66,10 @@ interface TeamState {
   limits: TeamLimits;
   interactive: Ticket[];
   batch: Ticket[];
-  inFlight: Map<number, number>;
+  /** Admitted tickets: the tokens charged and when they were admitted. */
+  inFlight: Map<number, { cost: number; admittedAt: number }>;
+  /** Moving mean of how long the team's requests held a slot; undefined until one finished. */
+  serviceMs: number | undefined;
   bucket: number;
   bucketAt: number;
   /** Virtual start time of the team's next request (start-time fair queuing). */
@@ -69,6 +82,11 @@ interface TeamState {
  * the team's virtual clock by cost/weight; the backlogged team with the smallest clock goes next, so a team with a deep
  * backlog cannot starve one that just arrived, and an idle team cannot bank credit). Synchronous and clock-free: the
  * caller passes `now` and drives it with {@link pump}.
+ *
+ * A rejection says when to retry. When the team's token rate is what holds it back, that is exact: the time its bucket
+ * needs to refill for the requests waiting ahead plus this one. When concurrency holds it back (its own limit, or the
+ * service's), nothing tells how long running requests will take, so it is an estimate from the team's recent requests:
+ * their mean time in flight per round of the queue ahead (one second until one has finished).
  */
 export class FairQueue {
   private readonly teams = new Map<string, TeamState>();
@@ -93,12 +111,14 @@ export class FairQueue {
       this.totalInFlight < this.policy.maxConcurrent &&
       this.affordable(state, ticket.cost, ticket.enqueuedAt);
     if (queued >= state.limits.maxQueued && !startsNow) {
+      const waiting = [...state.interactive, ...state.batch];
       throw new FairnessRejection(
         'queue_full',
         ticket.team,
         `team "${ticket.team}" already has ${queued} requests queued (limit maxQueued=${state.limits.maxQueued}) and ` +
           `${state.inFlight.size} in flight (limit maxConcurrent=${state.limits.maxConcurrent}); retry later, send fewer ` +
           'requests at once, or ask the operators for a higher limit',
+        this.retryAfterMs(state, waiting, ticket.cost, ticket.enqueuedAt),
       );
     }
     // A team that was idle joins at the current virtual time: it neither jumps ahead nor pays for time it did not use.
@@ -121,10 +141,13 @@ export class FairQueue {
   /** Ends an admitted ticket: frees its slot and settles the token budget on what it really used. */
   release(ticket: Ticket, actualTokens: number, now: number): void {
     const state = this.teams.get(ticket.team);
-    const charged = state?.inFlight.get(ticket.id);
-    if (!state || charged === undefined) return;
+    const admitted = state?.inFlight.get(ticket.id);
+    if (!state || admitted === undefined) return;
+    const charged = admitted.cost;
     state.inFlight.delete(ticket.id);
     this.totalInFlight -= 1;
+    const held = Math.max(0, now - admitted.admittedAt);
+    state.serviceMs = state.serviceMs === undefined ? held : state.serviceMs + SERVICE_EWMA_WEIGHT * (held - state.serviceMs);
     if (state.limits.tokensPerMinute > 0) {
       this.refill(state, now);
       state.bucket = Math.min(state.limits.tokensPerMinute, state.bucket + charged - actualTokens);
@@ -146,7 +169,7 @@ export class FairQueue {
       if (!best) break;
       const { state, ticket } = best;
       state[ticket.priority].shift();
-      state.inFlight.set(ticket.id, ticket.cost);
+      state.inFlight.set(ticket.id, { cost: ticket.cost, admittedAt: now });
       this.totalInFlight += 1;
       if (state.limits.tokensPerMinute > 0) state.bucket -= ticket.cost;
       this.vnow = state.vstart;
@@ -166,7 +189,7 @@ export class FairQueue {
     let state = this.teams.get(name);
     if (!state) {
       const limits = this.limitsOf(name);
-      state = { limits, interactive: [], batch: [], inFlight: new Map(), bucket: limits.tokensPerMinute, bucketAt: now, vstart: this.vnow };
+      state = { limits, interactive: [], batch: [], inFlight: new Map(), serviceMs: undefined, bucket: limits.tokensPerMinute, bucketAt: now, vstart: this.vnow };
       this.teams.set(name, state);
     }
     return state;
@@ -194,6 +217,8 @@ export class FairQueue {
         while (queue[0] && now - queue[0].enqueuedAt >= state.limits.maxQueueWaitMs) {
           const ticket = queue.shift()!;
           const l = state.limits;
+          // Its turn comes back behind every request still waiting.
+          const retryAfterMs = this.retryAfterMs(state, [...state.interactive, ...state.batch], ticket.cost, now);
           expired.push({
             ticket,
             rejection: new FairnessRejection(
@@ -202,6 +227,7 @@ export class FairQueue {
               `request of team "${name}" waited ${now - ticket.enqueuedAt} ms for capacity (limit maxQueueWaitMs=${l.maxQueueWaitMs}; ` +
                 `team limits maxConcurrent=${l.maxConcurrent}, tokensPerMinute=${l.tokensPerMinute || 'unlimited'}); retry later, ` +
                 'send fewer requests at once, or ask the operators for a higher limit',
+              retryAfterMs,
             ),
           });
         }
@@ -223,6 +249,24 @@ export class FairQueue {
       }
     }
     return wake;
+  }
+
+  /**
+   * When a refused request of the team may be retried with a chance of going: the token bucket's refill time for the
+   * `waiting` tickets plus `cost` when the rate is what holds the team back, else the concurrency estimate.
+   */
+  private retryAfterMs(state: TeamState, waiting: Ticket[], cost: number, now: number): number {
+    const l = state.limits;
+    const concurrencyBound = state.inFlight.size >= l.maxConcurrent || this.totalInFlight >= this.policy.maxConcurrent;
+    let refillMs = 0;
+    if (l.tokensPerMinute > 0) {
+      this.refill(state, now);
+      const needed = [...waiting.map((t) => t.cost), cost].reduce((sum, c) => sum + Math.min(c, l.tokensPerMinute), 0);
+      refillMs = Math.max(0, Math.ceil((needed - state.bucket) / (l.tokensPerMinute / 60_000)));
+    }
+    if (refillMs > 0 && !concurrencyBound) return refillMs;
+    const rounds = Math.ceil((waiting.length + 1) / l.maxConcurrent);
+    return Math.max(refillMs, rounds * (state.serviceMs ?? UNKNOWN_SERVICE_MS));
   }
 
   /** Drops a team's state when it holds nothing worth keeping, so arbitrary team names cannot grow memory. */

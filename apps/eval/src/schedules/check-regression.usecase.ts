@@ -19,7 +19,8 @@ export class CheckRegressionUseCase {
     private readonly schedules: ScheduleRepository,
     private readonly webhook: RegressionWebhook,
     private readonly logger: Logger,
-    private readonly onCompared: (comparison: RunComparisonData) => void = () => undefined,
+    /** Sees every comparison of a scheduled run with the schedule it belongs to (the metric's team and schedule labels). */
+    private readonly onCompared: (comparison: RunComparisonData, schedule: DueSchedule) => void = () => undefined,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -74,7 +75,7 @@ export class CheckRegressionUseCase {
     if (!baseline) return unchecked(baselineId, `baseline run ${baselineId} no longer exists`);
     const [rowsA, rowsB] = await Promise.all([this.samples.itemScores(baseline.id), this.samples.itemScores(run.id)]);
     const c = compareRunRecords(baseline, run, rowsA, rowsB);
-    this.onCompared(c);
+    this.onCompared(c, schedule);
     const regressed = c.comparable && c.significant && c.delta < 0;
     return {
       baselineRunId: baseline.id,

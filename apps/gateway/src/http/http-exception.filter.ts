@@ -74,12 +74,16 @@ export function errorResponse(error: unknown, logger: Logger): { status: number;
 }
 
 /**
- * Headers an error answer carries: the rejection's own, and `Retry-After` on every 429 (a full inference queue or a
- * run quota) so clients back off instead of hammering.
+ * Headers an error answer carries: the rejection's own, and `Retry-After` so clients back off instead of hammering:
+ * the wait a platform service said its refusal needs (inference's fair queue, replicas that refused for load; on a 429
+ * or a 503), else 1 s on every 429 (a full inference queue or a run quota).
  */
 export function errorHeaders(error: unknown, status: number): Record<string, string> {
   const own = error instanceof HttpRejection ? error.headers : {};
-  return status === 429 && !('retry-after' in own) ? { 'retry-after': '1', ...own } : own;
+  if ('retry-after' in own) return own;
+  const hinted = error instanceof PlatformError ? error.retryAfterSeconds : undefined;
+  if (hinted !== undefined && (status === 429 || status === 503)) return { 'retry-after': String(hinted), ...own };
+  return status === 429 ? { 'retry-after': '1', ...own } : own;
 }
 
 /** Nest's exception filter for every route (and, through Nest's Fastify error handler, for body parsing): one error shape. */

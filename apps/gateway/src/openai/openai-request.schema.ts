@@ -4,13 +4,23 @@ import { z } from 'zod';
 // Fields OpenAI clients commonly send that do not change what the platform does; accepted and ignored so that
 // existing clients work unchanged, while a misspelled field is still rejected.
 const ignored = {
-  user: z.string().max(256).optional(),
-  presence_penalty: z.number().min(-2).max(2).optional(),
-  frequency_penalty: z.number().min(-2).max(2).optional(),
-  logit_bias: z.record(z.string(), z.number()).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
   store: z.boolean().optional(),
 };
+
+/** OpenAI's cap on `logit_bias` entries. */
+export const MAX_LOGIT_BIAS_ENTRIES = 300;
+
+const penalty = z.number().min(-2, 'must be between -2 and 2').max(2, 'must be between -2 and 2').nullish();
+
+// Keys are token ids of the served model's vocabulary, as OpenAI takes them (decimal strings in JSON).
+const logitBias = z
+  .record(
+    z.string().regex(/^\d{1,9}$/, 'keys must be token ids (non-negative integers)'),
+    z.number().min(-100, 'biases must be between -100 and 100').max(100, 'biases must be between -100 and 100'),
+  )
+  .refine((bias) => Object.keys(bias).length <= MAX_LOGIT_BIAS_ENTRIES, `at most ${MAX_LOGIT_BIAS_ENTRIES} entries`)
+  .nullish();
 
 const sampling = {
   model: z.string().min(1).max(300),
@@ -22,6 +32,11 @@ const sampling = {
   seed: z.int().nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullish(),
+  presence_penalty: penalty,
+  frequency_penalty: penalty,
+  logit_bias: logitBias,
+  // The end user, as OpenAI takes it: here also the session key, so `session-affinity` routing keeps a user on one replica.
+  user: z.string().max(256).optional(),
   ...ignored,
 };
 
@@ -60,5 +75,7 @@ export function validateOpenAi<T extends z.ZodType>(schema: T, input: unknown): 
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') throw PlatformError.invalid(issue.keys.join(', '), 'unrecognized request argument(s)');
-  throw PlatformError.invalid(issue.path.join('.') || 'body', issue.message);
+  // A bad record key (a logit_bias token id) is reported by zod as "Invalid key in record": its own check says why.
+  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  throw PlatformError.invalid(issue.path.join('.') || 'body', message);
 }

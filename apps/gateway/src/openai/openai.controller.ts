@@ -34,6 +34,10 @@ function sampling(b: ChatCompletionBody | CompletionBody, maxTokens: number | nu
     n: b.n ?? 1,
     stop: typeof b.stop === 'string' ? [b.stop] : (b.stop ?? []),
     ...(b.seed != null ? { seed: BigInt(b.seed) } : {}),
+    // OpenAI's defaults are the proto's zeros here: an omitted penalty is no penalty.
+    presencePenalty: b.presence_penalty ?? 0,
+    frequencyPenalty: b.frequency_penalty ?? 0,
+    logitBias: b.logit_bias ?? {},
   };
 }
 
@@ -42,6 +46,8 @@ function common(req: FastifyRequest, b: ChatCompletionBody | CompletionBody) {
     model: b.model,
     team: teamOf(req),
     priority: inferenceV1.Priority.INTERACTIVE,
+    // OpenAI has no session field: its `user` (one end user's conversation) is what session-affinity routing keys on.
+    sessionKey: b.user ?? '',
     // The HTTP way to ask for a fresh answer.
     noCache: /\bno-cache\b/i.test(String(req.headers['cache-control'] ?? '')),
   };

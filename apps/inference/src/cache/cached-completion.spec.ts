@@ -28,6 +28,9 @@ describe('cacheKeyOf', () => {
     ['seed', { seed: 3 }],
     ['n', { n: 2 }],
     ['log-probabilities asked for', { logprobs: 20 }],
+    ['presence penalty', { presencePenalty: 0.5 }],
+    ['frequency penalty', { frequencyPenalty: -0.5 }],
+    ['logit bias', { logitBias: { '50256': -100 } }],
   ])('changes with the %s', (_name, change) => {
     expect(cacheKeyOf({ ...base, ...change })).not.toBe(cacheKeyOf(base));
   });
@@ -42,5 +45,15 @@ describe('cacheKeyOf', () => {
     expect(cacheKeyOf({ ...base, logprobs: 0 })).not.toBe(cacheKeyOf(base));
     const before = createHash('sha256').update(JSON.stringify(['v1', 'm', 'r1', 'p', null, 16, 0, 1, [], null, 1])).digest('hex');
     expect(cacheKeyOf(base)).toBe(before);
+  });
+
+  it('keys penalties and logit bias by their values, not by the order the biases came in', () => {
+    // Presence and frequency are different penalties: the same value in one or the other is another request.
+    expect(cacheKeyOf({ ...base, presencePenalty: 0.5 })).not.toBe(cacheKeyOf({ ...base, frequencyPenalty: 0.5 }));
+    expect(cacheKeyOf({ ...base, presencePenalty: 0.5 })).not.toBe(cacheKeyOf({ ...base, presencePenalty: 0.6 }));
+    expect(cacheKeyOf({ ...base, logitBias: { '1': 5 } })).not.toBe(cacheKeyOf({ ...base, logitBias: { '1': 6 } }));
+    expect(cacheKeyOf({ ...base, logitBias: { '1': 5 } })).not.toBe(cacheKeyOf({ ...base, logitBias: { '2': 5 } }));
+    expect(cacheKeyOf({ ...base, logitBias: { '1': 5, '2': -5 } })).toBe(cacheKeyOf({ ...base, logitBias: { '2': -5, '1': 5 } }));
+    expect(cacheKeyOf({ ...base, logitBias: { x1: 5, x2: -5 } })).toBe(cacheKeyOf({ ...base, logitBias: { x2: -5, x1: 5 } }));
   });
 });

@@ -20,8 +20,8 @@ export function isCacheable(input: CacheKeyInput): boolean {
 
 /**
  * sha256 over a fixed-order JSON of the deciding fields (a new field gets a new key, never a stale hit). Log-probability
- * requests are keyed apart, by how many alternatives they asked for; a request without them keeps the key it always
- * had, so existing entries stay valid.
+ * requests are keyed apart, by how many alternatives they asked for, and so are penalties and logit bias (they change
+ * the answer even at temperature 0); a request without them keeps the key it always had, so existing entries stay valid.
  */
 export function cacheKeyOf(input: CacheKeyInput): string {
   const canonical = JSON.stringify([
@@ -37,6 +37,10 @@ export function cacheKeyOf(input: CacheKeyInput): string {
     input.seed ?? null,
     input.n,
     ...(input.logprobs !== undefined ? [['logprobs', input.logprobs]] : []),
+    ...(input.presencePenalty !== undefined ? [['presence_penalty', input.presencePenalty]] : []),
+    ...(input.frequencyPenalty !== undefined ? [['frequency_penalty', input.frequencyPenalty]] : []),
+    // Sorted: the same biases given in another order are the same request.
+    ...(input.logitBias !== undefined ? [['logit_bias', Object.entries(input.logitBias).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -71,4 +71,13 @@ describe('FairAdmissionService', () => {
     expect(err.code).toBe(PlatformErrorCode.RESOURCE_EXHAUSTED);
     expect(err.message).toMatch(/team "a".*maxQueued=0/);
   });
+
+  it("tells a team over its token rate to retry when its bucket has refilled (whole seconds, rounded up)", async () => {
+    // 60 tokens a minute, 1 a second: the first request takes 55, the next needs 20, 15 more than are left.
+    const { admission } = service({ maxConcurrent: 10, maxQueued: 0, tokensPerMinute: 60 });
+    await admission.acquire({ ...request, tokens: 55 }, new AbortController().signal);
+    const err = await rejection(admission.acquire({ ...request, tokens: 20 }, new AbortController().signal));
+    expect(err.code).toBe(PlatformErrorCode.RESOURCE_EXHAUSTED);
+    expect(err.retryAfterSeconds).toBe(15);
+  });
 });

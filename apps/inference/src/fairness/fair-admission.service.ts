@@ -116,7 +116,11 @@ export class FairAdmissionService {
 
   private rejected(rejection: FairnessRejection): PlatformError {
     this.metrics.rejections.inc({ team: rejection.team, reason: rejection.reason });
-    return new PlatformError(PlatformErrorCode.RESOURCE_EXHAUSTED, rejection.message, { cause: rejection });
+    return new PlatformError(PlatformErrorCode.RESOURCE_EXHAUSTED, rejection.message, {
+      cause: rejection,
+      // Sent to the caller as its Retry-After (whole seconds, rounded up).
+      retryAfterSeconds: rejection.retryAfterMs / 1000,
+    });
   }
 }
 

@@ -8,6 +8,7 @@ import type { ColdStart } from '../kubernetes/lemur-model.controller';
 import type { RequestActivity } from '../kubernetes/model-activity.tracker';
 import type { ModelRegistry, RegisteredModel } from '../registry/model-registry';
 import type { GenerateMetrics } from './generate.metrics';
+import { ReplicaRefusals } from './replica-refusals';
 import { RequestObservation } from './request-observation';
 import {
   completeUpstream,
@@ -90,8 +91,9 @@ export class GenerateService {
       let upstreamMs = 0;
       try {
         const tried = new Set<string>();
+        const refusals = new ReplicaRefusals();
         for (let attempt = 1; ; attempt++) {
-          const endpoint = await this.pickOrWake(model, cmd, tried, signal);
+          const endpoint = await this.pickOrWake(model, cmd, tried, refusals, signal);
           obs.routedTo(endpoint.url);
           const end = model.router.begin(endpoint);
           try {
@@ -118,7 +120,8 @@ export class GenerateService {
           } catch (err) {
             this.settle(end, err, signal);
             tried.add(endpoint.url);
-            this.retryOrThrow(err, attempt, model, endpoint.url);
+            refusals.note(err);
+            this.retryOrThrow(err, attempt, model, endpoint.url, refusals);
             obs.retried(endpoint.url);
           }
         }
@@ -165,8 +168,9 @@ export class GenerateService {
       let used = estimatePromptTokens(cmd);
       try {
         const tried = new Set<string>();
+        const refusals = new ReplicaRefusals();
         for (let attempt = 1; ; attempt++) {
-          const endpoint = await this.pickOrWake(model, cmd, tried, signal);
+          const endpoint = await this.pickOrWake(model, cmd, tried, refusals, signal);
           obs.routedTo(endpoint.url);
           const end = model.router.begin(endpoint);
           const fill = key ? new CompletionCollector(cmd.n) : undefined;
@@ -196,7 +200,8 @@ export class GenerateService {
             if (sent > 0 || !(err instanceof UpstreamError)) {
               throw err instanceof UpstreamError ? new PlatformError(err.platformCode, err.message, { cause: err }) : err;
             }
-            this.retryOrThrow(err, attempt, model, endpoint.url);
+            refusals.note(err);
+            this.retryOrThrow(err, attempt, model, endpoint.url, refusals);
             obs.retried(endpoint.url);
           }
         }
@@ -237,18 +242,20 @@ export class GenerateService {
   }
 
   /** Before the first attempt, a model with no replica at all may be scaled to zero: wake it and wait. */
-  private async pickOrWake(model: RegisteredModel, cmd: GenerateCommand, tried: Set<string>, signal: AbortSignal) {
+  private async pickOrWake(model: RegisteredModel, cmd: GenerateCommand, tried: Set<string>, refusals: ReplicaRefusals, signal: AbortSignal) {
     if (tried.size === 0 && this.coldStart && model.router.urls().length === 0) await this.coldStart.waitForReplica(model.name, signal);
-    return this.pick(model, cmd, tried);
+    return this.pick(model, cmd, tried, refusals);
   }
 
-  private pick(model: RegisteredModel, cmd: GenerateCommand, tried: Set<string>) {
+  private pick(model: RegisteredModel, cmd: GenerateCommand, tried: Set<string>, refusals: ReplicaRefusals) {
     // Prefer a replica not tried yet; when all were tried, try the least loaded again (a transient 5xx).
     const endpoint = model.router.pick(cmd, Date.now(), tried) ?? model.router.pick(cmd, Date.now());
     if (!endpoint) {
       throw new PlatformError(
         PlatformErrorCode.NO_READY_ENDPOINT,
         `no replica of model "${model.name}" could serve the request (tried ${tried.size})`,
+        // Replicas ejected after refusing for load still said when they expect to take work again.
+        { retryAfterSeconds: refusals.retryAfterSeconds() },
       );
     }
     return endpoint;
@@ -261,7 +268,7 @@ export class GenerateService {
     else end('ok');
   }
 
-  private retryOrThrow(err: unknown, attempt: number, model: RegisteredModel, endpoint: string): void {
+  private retryOrThrow(err: unknown, attempt: number, model: RegisteredModel, endpoint: string, refusals: ReplicaRefusals): void {
     if (!(err instanceof UpstreamError) || !err.retryable) {
       if (err instanceof UpstreamError) throw new PlatformError(err.platformCode, err.message, { cause: err });
       throw err;
@@ -270,7 +277,8 @@ export class GenerateService {
       throw new PlatformError(
         PlatformErrorCode.UPSTREAM_FAILED,
         `model "${model.name}" failed after ${attempt} attempts; last: ${err.message}`,
-        { cause: err },
+        // When every replica refused for load and said when to come back, the caller is told the soonest.
+        { cause: err, retryAfterSeconds: refusals.retryAfterSeconds() },
       );
     }
     this.logger.warn({ model: model.name, endpoint, attempt, err }, 'upstream attempt failed, retrying on another replica');
@@ -288,6 +296,9 @@ export class GenerateService {
       stop: cmd.stop,
       ...(cmd.seed !== undefined ? { seed: cmd.seed } : {}),
       ...(cmd.logprobs !== undefined ? { logprobs: cmd.logprobs } : {}),
+      ...(cmd.presencePenalty !== undefined ? { presencePenalty: cmd.presencePenalty } : {}),
+      ...(cmd.frequencyPenalty !== undefined ? { frequencyPenalty: cmd.frequencyPenalty } : {}),
+      ...(cmd.logitBias !== undefined ? { logitBias: cmd.logitBias } : {}),
       n: cmd.n,
       signal,
       timeoutMs: this.opts.upstreamTimeoutMs,

@@ -14,6 +14,30 @@ const MAX_TOKENS_LIMIT = 32_768;
 // Replicas cap alternatives themselves (vLLM's --max-logprobs, 20 by default, answers a 400 above it); this only
 // bounds what a request may carry.
 const MAX_LOGPROBS = 1_000;
+// OpenAI's limits, checked again here for gRPC callers that do not come through the gateway.
+const MAX_LOGIT_BIAS_ENTRIES = 300;
+const TOKEN_ID = /^\d{1,9}$/;
+
+/** The penalties and logit bias of a request; zeros and an empty map are OpenAI's defaults and stay unset. */
+function penaltiesOf(s: inferenceV1.SamplingParams): Pick<GenerateCommand, 'presencePenalty' | 'frequencyPenalty' | 'logitBias'> {
+  for (const [field, value] of [
+    ['sampling.presence_penalty', s.presencePenalty],
+    ['sampling.frequency_penalty', s.frequencyPenalty],
+  ] as const) {
+    if (!(value >= -2 && value <= 2)) throw PlatformError.invalid(field, 'must be between -2 and 2');
+  }
+  const bias = Object.entries(s.logitBias);
+  if (bias.length > MAX_LOGIT_BIAS_ENTRIES) throw PlatformError.invalid('sampling.logit_bias', `at most ${MAX_LOGIT_BIAS_ENTRIES} entries`);
+  for (const [token, value] of bias) {
+    if (!TOKEN_ID.test(token)) throw PlatformError.invalid(`sampling.logit_bias.${token}`, 'keys must be token ids (non-negative integers)');
+    if (!(value >= -100 && value <= 100)) throw PlatformError.invalid(`sampling.logit_bias.${token}`, 'biases must be between -100 and 100');
+  }
+  return {
+    ...(s.presencePenalty !== 0 ? { presencePenalty: s.presencePenalty } : {}),
+    ...(s.frequencyPenalty !== 0 ? { frequencyPenalty: s.frequencyPenalty } : {}),
+    ...(bias.length > 0 ? { logitBias: Object.fromEntries(bias) } : {}),
+  };
+}
 
 /** Validates a GenerateRequest into a command; every rejection names the field. */
 export function toGenerateCommand(req: inferenceV1.GenerateRequest): GenerateCommand {
@@ -47,6 +71,7 @@ export function toGenerateCommand(req: inferenceV1.GenerateRequest): GenerateCom
     stop: s.stop,
     ...(s.seed !== undefined ? { seed: Number(s.seed) } : {}),
     ...(s.logprobs !== undefined ? { logprobs: s.logprobs } : {}),
+    ...penaltiesOf(s),
     n,
     // Teams name the account, so an empty one shares a single anonymous budget rather than escaping the limits.
     team: req.team || 'anonymous',

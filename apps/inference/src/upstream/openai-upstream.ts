@@ -3,6 +3,7 @@ import { SpanKind, failSpan, traceHeaders, tracer, tracingActive, type Span } fr
 import { INVALID_SPAN_CONTEXT, context, trace } from '@opentelemetry/api';
 import { Agent, request, type Dispatcher } from 'undici';
 import { redactEndpoint } from '../registry/endpoint-url';
+import { retryAfterHeaderSeconds, type ResponseHeaders } from './retry-after-header';
 
 // One keep-alive pool per replica origin for the whole process; undici's request costs a fraction of fetch's CPU,
 // which matters on the hot path of every evaluation sample. Every call passes its own headersTimeout and bodyTimeout
@@ -23,6 +24,11 @@ export interface GenerationParams {
   n: number;
   /** Log-probabilities of the generated tokens and this many alternatives each (completions API only). */
   logprobs?: number;
+  /** OpenAI's penalties (-2..2); unset means none, as 0 does. */
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** Token id (decimal string) -> bias added to its logit (-100..100). */
+  logitBias?: Record<string, number>;
 }
 
 /** Per generated token, as the completions API's `logprobs` gives them (one entry per token in every list). */
@@ -88,15 +94,18 @@ export type UpstreamErrorCode = PlatformErrorCode.UPSTREAM_FAILED | PlatformErro
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
   readonly platformCode: UpstreamErrorCode;
+  /** The seconds a replica that refused for load (429/503) asked to wait in its Retry-After header, if it did. */
+  readonly retryAfterSeconds: number | undefined;
   constructor(
     message: string,
     readonly retryable: boolean,
     readonly status?: number,
-    options?: { cause?: unknown; platformCode?: UpstreamErrorCode },
+    options?: { cause?: unknown; platformCode?: UpstreamErrorCode; retryAfterSeconds?: number },
   ) {
     // Only a given cause becomes one: callers leave it out on purpose when it would carry the API key.
     super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
     this.platformCode = options?.platformCode ?? PlatformErrorCode.UPSTREAM_FAILED;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 
@@ -200,6 +209,9 @@ function body(req: UpstreamRequest, stream: boolean): string {
     ...(req.stop.length ? { stop: req.stop } : {}),
     ...(req.seed !== undefined ? { seed: req.seed } : {}),
     ...(req.logprobs !== undefined ? { logprobs: req.logprobs } : {}),
+    ...(req.presencePenalty !== undefined ? { presence_penalty: req.presencePenalty } : {}),
+    ...(req.frequencyPenalty !== undefined ? { frequency_penalty: req.frequencyPenalty } : {}),
+    ...(req.logitBias !== undefined ? { logit_bias: req.logitBias } : {}),
     stream,
     ...(stream ? { stream_options: { include_usage: true } } : {}),
   };
@@ -266,7 +278,7 @@ async function post(req: UpstreamRequest, payload: string, abort: CallAbort, tra
   abort.answered();
   traced.span.setAttribute('http.response.status_code', response.statusCode);
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
-  throw rejectionFor(req, response.statusCode, await response.body.text().catch(() => ''));
+  throw rejectionFor(req, response.statusCode, await response.body.text().catch(() => ''), response.headers);
 }
 
 /**
@@ -277,8 +289,11 @@ function withoutApiKey(text: string, apiKey: string | undefined): string {
   return apiKey ? text.replaceAll(apiKey, '[redacted]') : text;
 }
 
-/** The error for a replica's non-2xx answer: retryable for 5xx and 429, the caller's fault otherwise. */
-function rejectionFor(req: Pick<UpstreamRequest, 'baseUrl' | 'apiKey'>, status: number, text: string): Error {
+/**
+ * The error for a replica's non-2xx answer: retryable for 5xx and 429, the caller's fault otherwise. A 429 or 503 is a
+ * refusal for load, and keeps the Retry-After it came with.
+ */
+function rejectionFor(req: Pick<UpstreamRequest, 'baseUrl' | 'apiKey'>, status: number, text: string, headers?: ResponseHeaders): Error {
   const message = (() => {
     try {
       return (JSON.parse(text) as { error?: { message?: string }; message?: string }).error?.message ?? text;
@@ -289,7 +304,8 @@ function rejectionFor(req: Pick<UpstreamRequest, 'baseUrl' | 'apiKey'>, status: 
   // Redacted before the cut, so a key that straddles it cannot leave a part behind.
   const shown = withoutApiKey(String(message), req.apiKey).slice(0, 500);
   if (status >= 500 || status === 429) {
-    return new UpstreamError(`replica ${redactEndpoint(req.baseUrl)} answered ${status}: ${shown}`, true, status);
+    const retryAfterSeconds = status === 429 || status === 503 ? retryAfterHeaderSeconds(headers) : undefined;
+    return new UpstreamError(`replica ${redactEndpoint(req.baseUrl)} answered ${status}: ${shown}`, true, status, { retryAfterSeconds });
   }
   return new PlatformError(PlatformErrorCode.INVALID_ARGUMENT, `model server rejected the request (${status}): ${shown}`);
 }
@@ -478,6 +494,8 @@ class StreamingCall implements Dispatcher.DispatchHandler {
   private waiter: (() => void) | undefined;
   private status = 0;
   private errorBody: Buffer[] | undefined;
+  /** An error answer's headers, for the Retry-After of a refusal. */
+  private errorHeaders: ResponseHeaders | undefined;
   private readonly onAbort = () => this.controller?.abort(this.abort.signal.reason);
 
   constructor(
@@ -512,11 +530,14 @@ class StreamingCall implements Dispatcher.DispatchHandler {
     if (this.abort.signal.aborted) controller.abort(this.abort.signal.reason);
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
     this.status = statusCode;
     this.traced.span.setAttribute('http.response.status_code', statusCode);
     if (statusCode >= 200 && statusCode < 300) this.open();
-    else this.errorBody = [];
+    else {
+      this.errorBody = [];
+      this.errorHeaders = headers;
+    }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -531,7 +552,7 @@ class StreamingCall implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.ended = true;
-    if (this.errorBody) this.fail(rejectionFor(this.req, this.status, Buffer.concat(this.errorBody).toString('utf8')));
+    if (this.errorBody) this.fail(rejectionFor(this.req, this.status, Buffer.concat(this.errorBody).toString('utf8'), this.errorHeaders));
     this.wake();
   }
 
@@ -540,7 +561,7 @@ class StreamingCall implements Dispatcher.DispatchHandler {
     if (this.status === 0) {
       this.fail(this.abort.failure(err) ?? new UpstreamError(`cannot reach ${redactEndpoint(this.req.baseUrl)}: ${err.message}`, true, undefined, { cause: err }));
     } else if (this.errorBody) {
-      this.fail(rejectionFor(this.req, this.status, ''));
+      this.fail(rejectionFor(this.req, this.status, '', this.errorHeaders));
     }
     this.wake();
   }

@@ -87,3 +87,23 @@ describe('parseChatRequest', () => {
     expect(invalid(() => parseChatRequest({ model: 'm', messages: [] }, 100)).param).toBe('messages');
   });
 });
+
+describe('sampling fields the simulator does not model', () => {
+  const chat = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+
+  it('accepts penalties, logit bias and user within vLLM\'s limits, on both endpoints', () => {
+    const extra = { presence_penalty: -2, frequency_penalty: 2, logit_bias: { '50256': -100, '11': 250 }, user: 'u-1' };
+    expect(parseChatRequest({ ...chat, ...extra }, 4096)).toMatchObject({ kind: 'chat' });
+    expect(parseCompletionRequest({ model: 'm', prompt: 'x', ...extra }, 4096)).toMatchObject({ kind: 'completion' });
+  });
+
+  it.each([
+    [{ presence_penalty: 2.5 }, 'presence_penalty', 'presence_penalty must be in [-2, 2], got 2.5.'],
+    [{ frequency_penalty: -3 }, 'frequency_penalty', 'frequency_penalty must be in [-2, 2], got -3.'],
+    [{ logit_bias: { abc: 1 } }, 'logit_bias.abc', 'logit_bias keys must be token ids, got "abc".'],
+  ])('refuses %o as vLLM does (400 naming %s)', (extra, param, message) => {
+    const err = invalid(() => parseChatRequest({ ...chat, ...extra }, 4096));
+    expect(err.param).toBe(param);
+    expect(err.message).toContain(message);
+  });
+});

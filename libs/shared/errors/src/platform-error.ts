@@ -1,3 +1,5 @@
+import { retryAfterSecondsOf } from './retry-after';
+
 /** Every domain failure the platform can report; transports map these exhaustively (see the grpc and gateway mappers). */
 export enum PlatformErrorCode {
   INVALID_ARGUMENT = 'INVALID_ARGUMENT',
@@ -21,16 +23,23 @@ export enum PlatformErrorCode {
   INTERNAL = 'INTERNAL',
 }
 
-/** A domain error: a stable code for clients, an optional offending field, and the cause kept for logs only. */
+/**
+ * A domain error: a stable code for clients, an optional offending field, an optional hint of when a refused request
+ * may be retried (seconds; every transport carries it: gRPC as the `retry-after` trailer, HTTP as `Retry-After`), and
+ * the cause kept for logs only.
+ */
 export class PlatformError extends Error {
   override readonly name = 'PlatformError';
+  /** Whole seconds to wait before retrying (1 to RETRY_AFTER_MAX_SECONDS), when the refusal knows. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     readonly code: PlatformErrorCode,
     message: string,
-    readonly options: { field?: string; cause?: unknown } = {},
+    readonly options: { field?: string; cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
     super(message, { cause: options.cause });
+    this.retryAfterSeconds = retryAfterSecondsOf(options.retryAfterSeconds);
   }
 
   get field(): string | undefined {

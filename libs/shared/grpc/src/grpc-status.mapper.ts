@@ -3,6 +3,8 @@ import { PlatformError, PlatformErrorCode, assertUnreachable } from '@lemur/shar
 
 const CODE_KEY = 'lemur-error-code';
 const FIELD_KEY = 'lemur-error-field';
+/** Seconds to wait before retrying, as HTTP's Retry-After: the key the eval worker's backoff reads from the trailers. */
+const RETRY_AFTER_KEY = 'retry-after';
 
 /** The gRPC status for each domain error code. */
 export function grpcStatusFor(code: PlatformErrorCode): GrpcStatus {
@@ -45,6 +47,7 @@ export function toGrpcError(error: PlatformError): Partial<ServiceError> {
   const metadata = new Metadata();
   metadata.set(CODE_KEY, error.code);
   if (error.field) metadata.set(FIELD_KEY, error.field);
+  if (error.retryAfterSeconds !== undefined) metadata.set(RETRY_AFTER_KEY, String(error.retryAfterSeconds));
   return { code: grpcStatusFor(error.code), details: error.message, message: error.message, metadata };
 }
 
@@ -66,16 +69,28 @@ function domainCodeForStatus(code: GrpcStatus): PlatformErrorCode {
   }
 }
 
-/** Rebuilds the domain error a peer reported, so callers can branch on its code (the peer's metadata wins over the status). */
+/** The peer's `retry-after` trailer in seconds; undefined when absent or not a number (any peer may set it). */
+function retryAfterOf(metadata: Metadata | undefined): number | undefined {
+  const value = metadata?.get(RETRY_AFTER_KEY)[0];
+  const text = typeof value === 'string' ? value.trim() : '';
+  return /^\d+(\.\d+)?$/.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * Rebuilds the domain error a peer reported, so callers can branch on its code (the peer's metadata wins over the
+ * status) and pass its retry hint on (a gateway answering HTTP, a service calling another).
+ */
 export function fromGrpcError(error: ServiceError): PlatformError {
   const reported = error.metadata?.get(CODE_KEY)[0];
   const field = error.metadata?.get(FIELD_KEY)[0];
+  const retryAfterSeconds = retryAfterOf(error.metadata);
   const code =
     typeof reported === 'string' && reported in PlatformErrorCode
       ? (reported as PlatformErrorCode)
       : domainCodeForStatus(error.code);
   return new PlatformError(code, error.details || error.message, {
     ...(typeof field === 'string' ? { field } : {}),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     cause: error,
   });
 }

@@ -31,6 +31,8 @@ export async function renderSchedules(main, _q, live) {
           s.baseline === 'previous' ? 'previous run' : h('a', { href: route(['runs', s.baseline]), class: 'mono' }, shortId(s.baseline)),
         ),
         h('p', { class: 'muted' }, `next ${time(s.nextRunAt)} · last ${time(s.lastRunAt)} · last success ${time(s.lastSuccessAt)}`),
+        // Set while a team quota holds the due tick back, so a team sees why no run started and what frees it.
+        s.lastSkipReason ? h('p', { class: 'held-back' }, `held back: ${s.lastSkipReason}`) : null,
         runs.length
           ? h(
               'table',
