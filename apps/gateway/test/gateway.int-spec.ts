@@ -436,6 +436,7 @@ describe('operations endpoints', () => {
         'POST /v1/runs',
         'GET /v1/runs',
         'GET /v1/runs/{id}',
+        'DELETE /v1/runs/{id}',
         'GET /v1/runs/{id}/samples',
         'GET /v1/runs/{id}/samples/{sampleId}',
         'GET /v1/runs/{id}/export',
