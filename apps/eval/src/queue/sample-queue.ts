@@ -2,6 +2,9 @@ import PgBoss from 'pg-boss';
 import type { Logger } from '@lemur/shared-logging';
 import { traceparentOf } from '@lemur/shared-tracing';
 
+/** PostgreSQL's SQLSTATE for a transaction ended to break a deadlock. */
+const DEADLOCK_DETECTED = '40P01';
+
 /** A queued unit of work: one sample of one run. */
 export interface SampleJob {
   id: string;
@@ -53,10 +56,18 @@ export class SampleQueue {
     const name = this.queueName(runId);
     if (!this.created.has(name)) {
       if (!(await this.boss.getQueue(name))) {
-        // Another worker may create it at the same moment; that is fine as long as it exists afterwards.
-        await this.boss.createQueue(name, { name, policy: 'standard' }).catch(async (err: unknown) => {
-          if (!(await this.boss.getQueue(name))) throw err;
-        });
+        // Another worker may create it at the same moment; that is fine as long as it exists afterwards. Creating a
+        // queue is DDL (a job partition): beside another run's queue being dropped, PostgreSQL may end it as a deadlock
+        // victim (40P01), which is safe to try again.
+        for (let attempt = 1; ; attempt++) {
+          const failure = await this.boss.createQueue(name, { name, policy: 'standard' }).then(
+            () => undefined,
+            (err: unknown) => err,
+          );
+          if (failure === undefined || (await this.boss.getQueue(name))) break;
+          if ((failure as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 3) throw failure;
+          await new Promise((r) => setTimeout(r, 50 * attempt));
+        }
       }
       this.created.add(name);
     }
