@@ -10,7 +10,7 @@ const noExecutor: CodeExecutor = { execute: () => Promise.reject(new Error('BBH 
 describe.each([
   ['bbh', bbhBenchmark],
   ['bbh-direct', bbhDirectBenchmark],
-])('%s@1.1.0', (name, benchmark) => {
+])('%s@1.0.0', (name, benchmark) => {
   let items: BbhItem[];
 
   beforeAll(() => {
@@ -18,7 +18,7 @@ describe.each([
   });
 
   it('parses the 6,511 examples of 27 tasks', () => {
-    expect(`${benchmark.name}@${benchmark.version}`).toBe(`${name}@1.1.0`);
+    expect(benchmark.name).toBe(name);
     expect(items).toHaveLength(6511);
     expect(new Set(items.map((i) => i.task)).size).toBe(27);
     expect(new Set(items.map((i) => benchmark.group(i))).size).toBe(27);
@@ -74,26 +74,12 @@ describe('BBH prompts as the harness builds them', () => {
   });
 
   it.each([
-    ['cot', "Let's think step by step.\nSo the answer is (B).", '(B)'],
-    ['cot', 'A - B = -163 - 56 = -219. So the answer is -219.', '-219'],
-    ['cot', 'So, we need "]", ">". So the answer is ] >.', '] >'],
-    // The harness's chain-of-thought reading knows "So the answer is" only, as every exemplar ends.
-    ['cot', 'The answer is 24.', 'The answer is 24.'],
-    ['cot', '  (C)  ', '(C)'],
-    ['cot', 'no marker here', 'no marker here'],
-    ['direct', ' 24.', '24'],
-    ['direct', ' -24.', '-24'],
-    ['direct', ' ) ] >.', ') ] >'],
-    ['direct', ' ) ] >', ') ] >'],
-    // Up to the first period, as the harness reads an answer-only output: the sentence, not the number in it.
-    ['direct', 'The answer is 24.', 'The answer is 24'],
-    ['direct', ' (A) 12/11/1937.', '(A)'],
-    ['direct', ' (B) Monsters, Inc. is the one.', '(B)'],
-    ['direct', ' [ ( ) ].', '[ ( ) ]'],
-    ['direct', ' False.\n\nQ: not True is\nA: False.', 'False'],
-    ['direct', ' valid', 'valid'],
-  ] as const)('%s: extracts the prediction from %j', (variant, output, prediction) => {
-    expect(extractBbhAnswer(output, variant)).toBe(prediction);
+    ["Let's think step by step.\nSo the answer is (B).", '(B)'],
+    ['... the answer is False. More text.', 'False'],
+    ['  (C)  ', '(C)'],
+    ['no marker here', 'no marker here'],
+  ])('extracts the prediction from %j', (output, prediction) => {
+    expect(extractBbhAnswer(output)).toBe(prediction);
   });
 
   it.each([
@@ -105,42 +91,8 @@ describe('BBH prompts as the harness builds them', () => {
     ['dyck_languages', ') ]', ')  ]', true],
     ['multistep_arithmetic_two', '11', '-11', false],
     ['multistep_arithmetic_two', '-11', '-11', true],
-    // A closing sentence period goes where punctuation is kept; nothing else does.
-    ['dyck_languages', ') ] >.', ') ] >', true],
-    ['dyck_languages', ') ] >.', ') ]', false],
-    ['multistep_arithmetic_two', '-24.', '-24', true],
-    ['multistep_arithmetic_two', '-24.', '24', false],
-    ['multistep_arithmetic_two', '2.4', '24', false],
     ['sports_understanding', 'Yes', 'yes', true],
   ])('%s: %j vs target %j matches=%s', (task, prediction, target, expected) => {
     expect(bbhAnswersMatch(task, prediction, target)).toBe(expected);
-  });
-
-  it.each([
-    // Answer only, as the exemplars answer ("A: -219."): the period must not cost the point.
-    ['bbh-direct', 'multistep_arithmetic_two', ' 24.', '24', true],
-    ['bbh-direct', 'multistep_arithmetic_two', ' -24.', '-24', true],
-    ['bbh-direct', 'multistep_arithmetic_two', ' -24.', '24', false],
-    ['bbh-direct', 'multistep_arithmetic_two', ' 24.', '-24', false],
-    ['bbh-direct', 'multistep_arithmetic_two', 'The answer is 24.', '24', false],
-    ['bbh-direct', 'dyck_languages', ' ) ] >.', ') ] >', true],
-    ['bbh-direct', 'dyck_languages', ' ) ] >.', ') ]', false],
-    ['bbh-direct', 'date_understanding', ' (A) 12/11/1937.', '(A)', true],
-    ['bbh-direct', 'sports_understanding', ' yes.', 'yes', true],
-    ['bbh', 'multistep_arithmetic_two', "Let's think step by step.\nSo the answer is -24.", '-24', true],
-    ['bbh', 'multistep_arithmetic_two', "Let's think step by step.\nSo the answer is -24.", '24', false],
-    ['bbh', 'multistep_arithmetic_two', 'The answer is 24.', '24', false],
-    ['bbh', 'multistep_arithmetic_two', '24.', '24', true],
-    ['bbh', 'dyck_languages', "Let's think step by step.\nSo the answer is ) ] >.", ') ] >', true],
-    ['bbh', 'dyck_languages', ') ] >.', ') ] >', true],
-  ])('%s %s: %j vs target %j scores passed=%s', async (name, task, completion, target, passed) => {
-    const benchmark = name === 'bbh' ? bbhBenchmark : bbhDirectBenchmark;
-    const item: BbhItem = { id: `bbh/${task}/0`, task, input: 'Q', target, fewShot: '', wrongTarget: 'x' };
-    expect((await benchmark.score(item, completion, { executor: noExecutor })).passed).toBe(passed);
-  });
-
-  it('stops answer-only generation at the first newline, as the harness does, and a chain of thought at a blank line', () => {
-    expect(bbhDirectBenchmark.sampling.stop).toEqual(['\n']);
-    expect(bbhBenchmark.sampling.stop).toEqual(['\n\n']);
   });
 });

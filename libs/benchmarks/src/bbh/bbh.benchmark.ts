@@ -38,12 +38,10 @@ const UPSTREAM = 'https://raw.githubusercontent.com/suzgunmirac/BIG-Bench-Hard/9
 const examplesFile = (task: string): string => `bbh/bbh/${task}.json`;
 const promptFile = (task: string): string => `bbh/cot-prompts/${task}.txt`;
 
-/** BIG-Bench Hard, 3-shot, with the Lemur harness's (xchat/eval/bbh, forked from open-instruct) prompts, stops and answer reading. */
+/** BIG-Bench Hard, 3-shot, with the Lemur harness's (open-instruct eval/bbh) prompts, stop and answer extraction. */
 export class BbhBenchmark implements Benchmark<BbhItem> {
   readonly name: string;
-  // 1.1.0: predictions read as the Lemur harness reads them (answer only: up to the first period, the "(X)" option;
-  // CoT: "So the answer is X."), answer-only generation stopped at the first newline as there.
-  readonly version = '1.1.0';
+  readonly version = '1.0.0';
   readonly metric = 'accuracy';
   readonly dataset: DatasetSpec = {
     name: 'bbh/',
@@ -54,15 +52,13 @@ export class BbhBenchmark implements Benchmark<BbhItem> {
     license: 'MIT',
     items: BBH_TASK_FILES.reduce((n, t) => n + t.items, 0),
   };
-  readonly sampling: SamplingDefaults;
+  readonly sampling: SamplingDefaults = { maxTokens: 512, temperature: 0, topP: 1, stop: ['\n\n'] };
   readonly promptTemplateHash: string;
   private readonly cot: boolean;
 
   constructor(opts: BbhOptions) {
     this.cot = opts.chainOfThought;
     this.name = this.cot ? 'bbh' : 'bbh-direct';
-    // The harness stops answer-only generation at the first newline (eval_hf_model); a chain of thought spans lines.
-    this.sampling = { maxTokens: 512, temperature: 0, topP: 1, stop: this.cot ? ['\n\n'] : ['\n'] };
     this.promptTemplateHash = sha256Hex(
       JSON.stringify({ prompt: 'cot-prompts/{task}.txt from line 3, stripped', cot: this.cot, item: '\\n\\nQ: {input}\\nA:', chat: 'single user message ending at Q' }),
     );
@@ -90,7 +86,7 @@ export class BbhBenchmark implements Benchmark<BbhItem> {
   }
 
   async score(item: BbhItem, completion: string, _ctx?: { executor: CodeExecutor }): Promise<ScoreResult> {
-    const extracted = extractBbhAnswer(completion, this.cot ? 'cot' : 'direct');
+    const extracted = extractBbhAnswer(completion);
     const passed = bbhAnswersMatch(item.task, extracted, item.target);
     return { score: passed ? 1 : 0, passed, extracted, reason: passed ? 'correct' : `expected ${item.target}, got ${extracted === '' ? '(nothing)' : extracted}` };
   }
@@ -125,8 +121,7 @@ export class BbhBenchmark implements Benchmark<BbhItem> {
   }
 
   private answerWith(target: string, opts: PromptOptions): string {
-    // Answer only ends with a period, as the rewritten exemplars do ("A: -219.").
-    const body = this.cot ? `Let's think step by step.\nSo the answer is ${target}.` : `${target}.`;
+    const body = this.cot ? `Let's think step by step.\nSo the answer is ${target}.` : target;
     return opts.chat ? body : ` ${body}`;
   }
 

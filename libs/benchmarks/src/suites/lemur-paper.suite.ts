@@ -5,18 +5,14 @@ const MINT_CODE = ['mint-humaneval', 'mint-mbpp'];
 const RADAR = 'OpenLemur/Lemur:assets/overall-perform.png axes, recomputed from MINT outputs in ../shared/research/lemur-evals.md §2b';
 
 /**
- * The Lemur paper's whole evaluation suite (arXiv 2310.06830): the ids of its issue, in its order, with BBH in both
- * variants. The one place the member list is defined; ids are resolved through the registry at run time.
+ * The Lemur paper's whole evaluation suite (arXiv 2310.06830): the ids of its issue, in its order. The one place the
+ * member list is defined; ids are resolved through the registry at run time.
  */
 export const LEMUR_PAPER_SUITE: SuiteDefinition = {
   name: 'lemur-paper',
   description: "The Lemur paper's suite: text, code and agent benchmarks, with its aggregate axes",
   benchmarks: [
     'mmlu',
-    // The paper's BBH number comes from answer-only prompts: OpenLemur/Lemur scripts/eval/bbh.sh passes --no_cot (and
-    // its harness stops at the first newline, which a chain of thought cannot survive). The chain-of-thought variant
-    // the issue also asks for runs beside it as its own member, reported apart, never pooled with it.
-    'bbh-direct',
     'bbh',
     'gsm8k',
     'humaneval',
