@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { GatewayClient, GatewayError, type ApiKeyJson, type CreateRunBody, type MemberJson, type RunJson } from './api/gateway-client';
+import { GatewayClient, GatewayError, type ApiKeyJson, type CreateRunBody, type MemberJson, type RunFilter, type RunJson } from './api/gateway-client';
 import { loadCliEnvironment } from './config/cli.config';
 import { defaultServer, saveProfile } from './config/credentials';
 import { LocalPlatform } from './local/local-platform';
@@ -17,8 +17,11 @@ import { runSuite } from './suites/run-suite';
 import { suiteExitCode, suiteResultJson, suiteText } from './suites/suite-text';
 
 const env = loadCliEnvironment();
+const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const log = (message: string) => process.stderr.write(`lemur: ${message}\n`);
 const serverOption = () => new Option('--server <url>', 'gateway URL (default: LEMUR_SERVER, the login profile, or http://127.0.0.1:8080)');
+// The same name `lemur login --profile` saves under; it takes over LEMUR_PROFILE and the file's current profile.
+const profileOption = () => new Option('--profile <name>', 'saved login profile to use (default: LEMUR_PROFILE, else the last login)');
 
 /** Runs `fn` with a session, closing it on exit and on Ctrl-C. */
 async function withSession<T>(session: PlatformSession, fn: () => Promise<T>): Promise<T> {
@@ -53,6 +56,11 @@ const program = new Command()
   .name('lemur')
   .description('Evaluate language models on the Lemur paper suite, locally or against a Lemur platform.')
   .showHelpAfterError()
+  // `--profile` of a command that talks to a gateway picks the saved login to use (`login --profile` names the one to save).
+  .hook('preAction', (_program, command) => {
+    const profile: unknown = command.opts()['profile'];
+    if (command.name() !== 'login' && typeof profile === 'string') env.profile = profile;
+  })
   .addHelpText('after', '\nExamples:\n  $ lemur demo\n  $ lemur run --model sim:oracle --benchmark humaneval --limit 20\n  $ lemur up');
 
 program
@@ -119,7 +127,8 @@ program
   .option('--feedback-model <name>', 'agent benchmarks (mint-*): a model that writes expert feedback each turn (with --suite: the MINT tasks run again with it)')
   .option('--json', 'print one JSON object: run id, model, benchmark, metrics with CIs, samples, errors')
   .option('--no-wait', 'create the run and print its id without following it')
-  .addOption(new Option('--server <url>', 'gateway URL (default: LEMUR_SERVER, else a local platform)'))
+  .addOption(new Option('--server <url>', 'gateway URL (default: LEMUR_SERVER, the login profile, else a local platform)'))
+  .addOption(profileOption())
   .addHelpText(
     'after',
     '\nExamples:\n  $ lemur run --model sim:oracle --benchmark humaneval\n  $ lemur run --model lemur-70b-chat --benchmark gsm8k --chat --concurrency 64 --json\n  $ lemur run --model lemur-70b-chat --suite lemur-paper --feedback-model gpt-4 --chat',
@@ -187,12 +196,19 @@ runs
   .command('list')
   .description('List runs, newest first')
   .option('--limit <n>', 'how many', intOption('--limit', 1, 500), 20)
+  .option('--model <name>', 'only the runs of this model')
+  .option('--benchmark <name>', 'only the runs of this benchmark (any version)')
+  .addOption(new Option('--status <status>', 'only the runs in this status').choices(RUN_STATUSES))
+  .option('--schedule <id>', 'only the runs this schedule created (`lemur schedules list` shows the ids)')
   .option('--suite <id>', 'only the runs of this suite run (the id `lemur run --suite` prints)')
   .option('--json', 'print JSON')
-  .option('--server <url>', 'gateway URL (default: LEMUR_SERVER or http://127.0.0.1:8080)')
-  .action(async (opts: { limit: number; suite?: string; json?: boolean; server?: string }) => {
+  .addOption(serverOption())
+  .addOption(profileOption())
+  .addHelpText('after', '\nExample:\n  $ lemur runs list --model lemur-70b-chat --benchmark gsm8k --status succeeded --json')
+  .action(async (opts: RunFilter & { limit: number; json?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
-    const { runs: list } = await session.client.listRuns(opts.limit, undefined, opts.suite ? { suite: opts.suite } : {});
+    const { model, benchmark, status, schedule, suite } = opts;
+    const { runs: list } = await session.client.listRuns(opts.limit, undefined, { model, benchmark, status, schedule, suite });
     if (opts.json) process.stdout.write(`${JSON.stringify(list.map(runResultJson))}\n`);
     else
       for (const r of list) {
@@ -207,7 +223,8 @@ runs
   .description('Show one run with its results (and, for a scheduled run, its regression check)')
   .option('--json', 'print JSON')
   .option('--fail-on-regression', 'exit with code 3 when the run is flagged as a regression of its baseline (for CI jobs)')
-  .option('--server <url>', 'gateway URL (default: LEMUR_SERVER or http://127.0.0.1:8080)')
+  .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExample:\n  $ lemur runs show 4f1a... --json')
   .action(async (id: string, opts: { json?: boolean; failOnRegression?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
@@ -229,7 +246,8 @@ runs
   .command('cancel <id>')
   .description('Cancel a run: pending samples are dropped, finished ones kept')
   .option('--json', 'print JSON')
-  .option('--server <url>', 'gateway URL (default: LEMUR_SERVER or http://127.0.0.1:8080)')
+  .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExample:\n  $ lemur runs cancel 4f1a...')
   .action(async (id: string, opts: { json?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
@@ -242,6 +260,7 @@ runs
   .option('--yes', 'delete without asking (needed when stdin is not a terminal: scripts, CI)')
   .option('--json', 'print JSON: {"deleted": id}')
   .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExamples:\n  $ lemur runs delete 4f1a...\n  $ lemur runs delete 4f1a... --yes --json')
   .action(async (id: string, opts: { yes?: boolean; json?: boolean; server?: string }) => {
     const streams = { input: process.stdin, output: process.stderr };
@@ -263,6 +282,7 @@ runs
   .option('--json', 'print one JSON object: the run, its metrics and errors, and how many samples were retried')
   .option('--no-wait', 'queue the retries and print at once, without following the run')
   .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExamples:\n  $ lemur runs retry 4f1a...\n  $ lemur runs retry 4f1a... --no-wait --json')
   .action(async (id: string, opts: { json?: boolean; wait: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
@@ -280,6 +300,7 @@ runs
   .option('--output <file>', 'write to this file (default: stdout); written whole or not at all')
   .option('--json', 'print a JSON summary (file, lines, bytes) when writing to a file')
   .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExamples:\n  $ lemur runs export 4f1a... --format csv --output run.csv\n  $ lemur runs export 4f1a... | jq .score')
   .action(async (id: string, opts: { format: 'jsonl' | 'csv'; output?: string; json?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
@@ -296,7 +317,8 @@ program
   .description('Compare run B against baseline run A on their shared items: paired test, CI of the difference, flipped items')
   .option('--json', 'print JSON')
   .option('--fail-on-regression', 'exit with code 3 when B is significantly worse than A (for CI jobs)')
-  .option('--server <url>', 'gateway URL (default: LEMUR_SERVER or http://127.0.0.1:8080)')
+  .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExample:\n  $ lemur compare 0b6d...-baseline 4f1a...-candidate --fail-on-regression')
   .action(async (runA: string, runB: string, opts: { json?: boolean; failOnRegression?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
@@ -312,6 +334,7 @@ program
   .description("Show a suite run: each member's state, score and reason, and the suite's aggregate axes")
   .option('--json', 'print JSON')
   .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExample:\n  $ lemur suites show 7c2e... --json')
   .action(async (id: string, opts: { json?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
@@ -328,6 +351,7 @@ program
   .option('--json', 'print one JSON object: the new run, its source, scorer versions, metrics and errors')
   .option('--no-wait', 'create the re-scoring run and print its id without following it')
   .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExamples:\n  $ lemur rescore 4f1a...\n  $ lemur rescore 4f1a... --json && lemur compare 4f1a... <new run id>')
   .action(async (sourceId: string, opts: { json?: boolean; wait: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
@@ -363,6 +387,7 @@ schedules
   .option('--disabled', 'create it paused')
   .option('--json', 'print JSON')
   .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExample:\n  $ lemur schedules create --name nightly --cron "0 3 * * *" --timezone Europe/Berlin --model lemur-70b-chat --benchmark gsm8k humaneval')
   .action(
     async (opts: {
@@ -406,6 +431,7 @@ schedules
   .description("List the team's schedules")
   .option('--json', 'print JSON')
   .addOption(serverOption())
+  .addOption(profileOption())
   .action(async (opts: { json?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
     const list = await session.client.listSchedules();
@@ -418,6 +444,7 @@ schedules
   .description('Delete a schedule (needs an admin key); the runs it made are kept')
   .option('--json', 'print JSON')
   .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExample:\n  $ lemur schedules delete 0b6d...')
   .action(async (id: string, opts: { json?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
@@ -446,6 +473,7 @@ keys
   .option('--expires-in-days <n>', 'days until the key stops working (default: never)', intOption('--expires-in-days', 1, 3650))
   .option('--json', 'print JSON: the key and its secret')
   .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExamples:\n  $ lemur keys create --name "ci nightly" --role runner --expires-in-days 90\n  $ lemur keys create --name "ada laptop" --member 3f2c8a8e-0000-4000-8000-000000000000')
   .action(async (opts: { name: string; role?: string; member?: string; expiresInDays?: number; json?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
@@ -466,6 +494,7 @@ keys
   .description("List the team's keys (never their secrets)")
   .option('--json', 'print JSON')
   .addOption(serverOption())
+  .addOption(profileOption())
   .action(async (opts: { json?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
     const list = await session.client.listKeys();
@@ -477,6 +506,7 @@ keys
   .description('Revoke a key by its id (lmr_...): it stops working at once')
   .option('--json', 'print JSON')
   .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExample:\n  $ lemur keys revoke lmr_abcdef123456')
   .action(async (id: string, opts: { json?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
@@ -495,6 +525,7 @@ members
   .addOption(new Option('--role <role>', 'viewer, runner or admin').choices(['viewer', 'runner', 'admin']).makeOptionMandatory())
   .option('--json', 'print JSON')
   .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExample:\n  $ lemur members add ada@example.com --role runner')
   .action(async (email: string, opts: { role: string; json?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
@@ -506,6 +537,7 @@ members
   .description("List the team's members")
   .option('--json', 'print JSON')
   .addOption(serverOption())
+  .addOption(profileOption())
   .action(async (opts: { json?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
     const list = await session.client.listMembers();
@@ -517,6 +549,7 @@ members
   .description('Remove a member by id; every key it holds is revoked at once')
   .option('--json', 'print JSON')
   .addOption(serverOption())
+  .addOption(profileOption())
   .addHelpText('after', '\nExample:\n  $ lemur members remove 3f2c8a8e-0000-4000-8000-000000000000')
   .action(async (id: string, opts: { json?: boolean; server?: string }) => {
     const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });

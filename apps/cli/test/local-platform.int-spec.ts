@@ -237,6 +237,18 @@ describe('the local platform, end to end through real services', () => {
     expect(shown).toMatchObject({ runId: result.runId, samples: 7 });
     const listed = JSON.parse((await cli('runs', 'list', '--limit', '3', '--json')).stdout) as { runId: string }[];
     expect(listed[0]!.runId).toBe(result.runId);
+    // Filters combine with AND, on the server: this model's gsm8k runs that succeeded, but no run of another model.
+    type Listed = { runId: string; model: string; benchmark: string; status: string }[];
+    const filtered = JSON.parse((await cli('runs', 'list', '--model', 'sim:wrong', '--benchmark', 'gsm8k', '--status', 'succeeded', '--json')).stdout) as Listed;
+    expect(filtered.map((r) => r.runId)).toContain(result.runId);
+    expect(filtered.every((r) => r.model === 'sim:wrong' && r.benchmark.startsWith('gsm8k@') && r.status === 'succeeded')).toBe(true);
+    expect(JSON.parse((await cli('runs', 'list', '--model', 'sim:wrong', '--status', 'cancelled', '--json')).stdout)).toEqual([]);
+    const badStatus = await cli('runs', 'list', '--status', 'done').then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(badStatus.code).not.toBe(0);
+    expect(badStatus.stderr).toMatch(/Allowed choices are queued, running, succeeded, failed, cancelled/);
   }, 60_000);
 
   it('bootstraps an admin key for team local, and manages keys and a login profile from the CLI', async () => {
@@ -280,6 +292,24 @@ describe('the local platform, end to end through real services', () => {
       (err: { code: number }) => err.code,
     );
     expect(viaProfile).toBe(2);
+    // --profile picks a saved login over the current one: after an admin login, the viewer's profile is still refused.
+    await execFileAsync(join(repoRoot, 'bin/lemur'), ['login', '--server', platform.gatewayUrl, '--api-key', platform.apiKey, '--profile', 'admin'], {
+      cwd: repoRoot,
+      env: cliEnv,
+    });
+    expect(JSON.parse(readFileSync(configFile, 'utf8'))).toMatchObject({ current: 'admin' });
+    expect(Array.isArray(JSON.parse((await cli(['keys', 'list', '--json'])).stdout))).toBe(true);
+    const asViewer = await cli(['keys', 'list', '--profile', 'ro']).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(asViewer.code).toBe(2);
+    expect(asViewer.stderr).toMatch(/needs the admin role/);
+    const unknownProfile = await cli(['runs', 'list', '--profile', 'nope']).then(
+      () => '',
+      (err: { stderr: string }) => err.stderr,
+    );
+    expect(unknownProfile).toMatch(/no profile "nope" in .*profiles\.json; create it with `lemur login --profile nope`/);
 
     const revoked = JSON.parse((await cli(['keys', 'revoke', created.key.id, '--json'], { LEMUR_API_KEY: platform.apiKey })).stdout) as { revokedAt: string | null };
     expect(revoked.revokedAt).not.toBeNull();

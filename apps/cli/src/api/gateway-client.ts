@@ -172,6 +172,15 @@ export interface ApiKeyJson {
 }
 
 /** A small client of the gateway's REST API, sending `Authorization: Bearer <apiKey>` when it has a key. */
+/** The runs list's filters (the REST API's query parameters), combined with AND. */
+export interface RunFilter {
+  model?: string;
+  benchmark?: string;
+  status?: string;
+  schedule?: string;
+  suite?: string;
+}
+
 export class GatewayClient {
   constructor(
     private readonly baseUrl: string,
@@ -255,8 +264,9 @@ export class GatewayClient {
     return (await this.request<{ run: RunJson }>('GET', `/v1/runs/${encodeURIComponent(id)}`)).run;
   }
 
-  async listRuns(limit: number, cursor?: string, filter: { suite?: string } = {}): Promise<{ runs: RunJson[]; nextCursor: string | null }> {
-    const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { cursor } : {}), ...(filter.suite ? { suite: filter.suite } : {}) });
+  async listRuns(limit: number, cursor?: string, filter: RunFilter = {}): Promise<{ runs: RunJson[]; nextCursor: string | null }> {
+    const given = Object.entries(filter).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '');
+    const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { cursor } : {}), ...Object.fromEntries(given) });
     return this.request('GET', `/v1/runs?${query.toString()}`);
   }
 
