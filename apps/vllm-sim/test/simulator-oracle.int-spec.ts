@@ -1,4 +1,13 @@
-import { DatasetResolver, getBenchmark, gsm8kBenchmark, loadBenchmarkItems, promptText, type Benchmark, type Prompt } from '@lemur/benchmarks';
+import {
+  type BbhItem,
+  DatasetResolver,
+  getBenchmark,
+  gsm8kBenchmark,
+  loadBenchmarkItems,
+  promptText,
+  type Benchmark,
+  type Prompt,
+} from '@lemur/benchmarks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNKNOWN_PROMPT_ANSWER } from '../src/answers/answer-policy';
 import { DEFAULT_DATASETS_DIR, type RunningSimulator, startSimulator } from '../src/simulator';
@@ -62,6 +71,24 @@ describe('scores through the simulator', () => {
       expect((await benchmark.score(item, await ask('sim-oracle', benchmark, prompt), { executor })).passed).toBe(true);
       expect((await benchmark.score(item, await ask('sim-wrong', benchmark, prompt), { executor })).passed).toBe(false);
     }
+  });
+
+  // Both variants share their items' keys; an answer-only prompt answered with a chain of thought would be cut at its
+  // first newline (the answer-only stop) before the answer.
+  it.each(['bbh', 'bbh-direct'])('oracle answers score correct and wrong answers incorrect on every %s task, with its stop', async (name) => {
+    const benchmark = getBenchmark(name);
+    const items = (await loadBenchmarkItems(benchmark, resolver)).items as BbhItem[];
+    const executor = { execute: () => Promise.reject(new Error('BBH scoring runs no code')) };
+    const firstOfTask = items.filter((item, k) => k === 0 || items[k - 1]!.task !== item.task);
+    expect(firstOfTask).toHaveLength(27);
+    const scores: [string, number, number][] = [];
+    for (const item of firstOfTask) {
+      const prompt = benchmark.buildPrompt(item, { chat: false });
+      const oracle = await benchmark.score(item, await ask('sim-oracle', benchmark, prompt), { executor });
+      const wrong = await benchmark.score(item, await ask('sim-wrong', benchmark, prompt), { executor });
+      scores.push([item.task, oracle.score, wrong.score]);
+    }
+    expect(scores).toEqual(firstOfTask.map((item) => [item.task, 1, 0]));
   });
 
   it("answers an unknown prompt with I don't know.", async () => {

@@ -46,7 +46,7 @@ export { MmluBenchmark, mmluBenchmark, type MmluItem } from './mmlu/mmlu.benchma
 export { extractMmluLetter, MMLU_LETTERS, type MmluLetter } from './mmlu/mmlu-answer';
 export { selectMmluLetter, type MmluLetterChoice } from './mmlu/mmlu-logprobs';
 export { BbhBenchmark, bbhBenchmark, bbhDirectBenchmark, type BbhItem, type BbhOptions } from './bbh/bbh.benchmark';
-export { bbhAnswersMatch, extractBbhAnswer } from './bbh/bbh-answer';
+export { bbhAnswersMatch, type BbhVariant, extractBbhAnswer } from './bbh/bbh-answer';
 export { createOracleIndex, type OracleEntry, type OracleIndex, type OracleMatch } from './oracle/oracle-index';
 export {
   isMintCodeItem,

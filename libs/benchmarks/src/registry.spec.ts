@@ -11,11 +11,11 @@ describe('benchmark registry', () => {
       'gsm8k@1.0.0',
       'mbpp@1.0.0',
       'mmlu@2.0.0',
-      'bbh@1.0.0',
-      'bbh-direct@1.0.0',
+      'bbh@1.1.0',
+      'bbh-direct@1.1.0',
       ...['gsm8k', 'math', 'theoremqa', 'hotpotqa', 'mmlu', 'humaneval', 'mbpp'].map((t) => `mint-${t}@1.0.0`),
       'intercode-sql@1.0.0',
-      'intercode-bash@1.0.0',
+      'intercode-bash@1.1.0',
       'intercode-ctf@1.0.0',
       'spider@1.0.0',
       'mint-alfworld@1.0.0',
@@ -54,7 +54,7 @@ describe('benchmark registry', () => {
     expect(error).toBeInstanceOf(BenchmarkException);
     const e = error as BenchmarkException;
     expect(e.code).toBe(BenchmarkErrorCode.UNKNOWN_BENCHMARK);
-    expect(e.message).toContain('humaneval@1.0.0, gsm8k@1.0.0, mbpp@1.0.0, mmlu@2.0.0, bbh@1.0.0, bbh-direct@1.0.0');
+    expect(e.message).toContain('humaneval@1.0.0, gsm8k@1.0.0, mbpp@1.0.0, mmlu@2.0.0, bbh@1.1.0, bbh-direct@1.1.0');
     expect(e.details['known']).toEqual(listBenchmarks().map(benchmarkRef));
   });
 

@@ -13,7 +13,7 @@ import { BenchmarkErrorCode, BenchmarkException } from '../benchmark.exception';
 import { datasetFile } from '../dataset/dataset-files';
 import { sha256Hex } from '../hash';
 import { oracleKey } from '../oracle/oracle-key';
-import { bbhAnswersMatch, extractBbhAnswer } from './bbh-answer';
+import { bbhAnswersMatch, type BbhVariant, extractBbhAnswer } from './bbh-answer';
 import { BBH_TASK_FILES } from './bbh-files';
 
 /** One BIG-Bench Hard example. */
@@ -41,7 +41,10 @@ const promptFile = (task: string): string => `bbh/cot-prompts/${task}.txt`;
 /** BIG-Bench Hard, 3-shot, with the Lemur harness's (open-instruct eval/bbh) prompts, stop and answer extraction. */
 export class BbhBenchmark implements Benchmark<BbhItem> {
   readonly name: string;
-  readonly version = '1.0.0';
+  // 1.1.0: answer-only outputs read as the Lemur harness reads them (first line, up to its first period, the option
+  // "(X)"), answer-only generation stopped at the first newline as there, and a closing period or "!" no longer costs
+  // a Dyck or arithmetic answer its point in either variant.
+  readonly version = '1.1.0';
   readonly metric = 'accuracy';
   readonly dataset: DatasetSpec = {
     name: 'bbh/',
@@ -52,13 +55,17 @@ export class BbhBenchmark implements Benchmark<BbhItem> {
     license: 'MIT',
     items: BBH_TASK_FILES.reduce((n, t) => n + t.items, 0),
   };
-  readonly sampling: SamplingDefaults = { maxTokens: 512, temperature: 0, topP: 1, stop: ['\n\n'] };
+  readonly sampling: SamplingDefaults;
   readonly promptTemplateHash: string;
   private readonly cot: boolean;
+  private readonly variant: BbhVariant;
 
   constructor(opts: BbhOptions) {
     this.cot = opts.chainOfThought;
+    this.variant = this.cot ? 'cot' : 'direct';
     this.name = this.cot ? 'bbh' : 'bbh-direct';
+    // The harness stops answer-only generation at the first newline (eval_hf_model); a chain of thought spans lines.
+    this.sampling = { maxTokens: 512, temperature: 0, topP: 1, stop: this.cot ? ['\n\n'] : ['\n'] };
     this.promptTemplateHash = sha256Hex(
       JSON.stringify({ prompt: 'cot-prompts/{task}.txt from line 3, stripped', cot: this.cot, item: '\\n\\nQ: {input}\\nA:', chat: 'single user message ending at Q' }),
     );
@@ -86,7 +93,7 @@ export class BbhBenchmark implements Benchmark<BbhItem> {
   }
 
   async score(item: BbhItem, completion: string, _ctx?: { executor: CodeExecutor }): Promise<ScoreResult> {
-    const extracted = extractBbhAnswer(completion);
+    const extracted = extractBbhAnswer(completion, this.variant);
     const passed = bbhAnswersMatch(item.task, extracted, item.target);
     return { score: passed ? 1 : 0, passed, extracted, reason: passed ? 'correct' : `expected ${item.target}, got ${extracted === '' ? '(nothing)' : extracted}` };
   }
@@ -105,7 +112,10 @@ export class BbhBenchmark implements Benchmark<BbhItem> {
   }
 
   // Keyed by the task's description line and the input: the prompt's first paragraph, and what follows its fourth
-  // "\n\nQ: " (three exemplars come first; an input may itself contain "Q:").
+  // "\n\nQ: " (three exemplars come first; an input may itself contain "Q:"). Both variants share those keys, so a
+  // prompt is probed only by the variant its exemplars are written in: every chain-of-thought exemplar says "So the
+  // answer is", and the answer-only rewrite keeps only what follows it. Otherwise the simulator would answer an
+  // answer-only prompt with a chain of thought, which its first-newline stop cuts before the answer.
   oracleKeys(item: BbhItem): string[] {
     return [oracleKey(`${item.fewShot.split('\n\n', 1)[0]} Q: ${item.input}`)];
   }
@@ -116,12 +126,14 @@ export class BbhBenchmark implements Benchmark<BbhItem> {
       at = promptText.indexOf('\n\nQ: ', at + 1);
       if (at < 0) return [];
     }
+    if (promptText.slice(0, at).includes('So the answer is') !== this.cot) return [];
     const end = promptText.endsWith('\nA:') ? promptText.length - '\nA:'.length : promptText.length;
     return [oracleKey(`${promptText.split('\n\n', 1)[0]} Q: ${promptText.slice(at + '\n\nQ: '.length, end)}`)];
   }
 
   private answerWith(target: string, opts: PromptOptions): string {
-    const body = this.cot ? `Let's think step by step.\nSo the answer is ${target}.` : target;
+    // Answer only ends with a period, as the rewritten exemplars do ("A: -219.").
+    const body = this.cot ? `Let's think step by step.\nSo the answer is ${target}.` : `${target}.`;
     return opts.chat ? body : ` ${body}`;
   }
 
