@@ -1,8 +1,8 @@
 // The web UI end to end in a real headless Chromium, against the real local platform (simulator, inference, sandbox,
 // eval workers, gateway, Postgres): log in, the runs list and its filters, a run page (CIs, sample table and its
-// filters, a screenshot that really shows it), live progress of a running run, a MINT transcript with its <execute>
-// actions and observations, feedback turns, the compare page, the schedules page with a regression flag, and paging
-// through a 10k-sample run.
+// filters, a screenshot that really shows it), live progress of a running run and cancelling it, a MINT transcript with
+// its <execute> actions and observations, feedback turns, the compare page, the schedules page with a regression flag,
+// filters kept in the URL, paging through a 10k-sample run, and deleting a run (and the refusals a deletion meets).
 import { join, resolve } from 'node:path';
 import type pg from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -24,7 +24,7 @@ const SCREENSHOTS = process.env.WEB_UI_SCREENSHOTS;
 // What the functions run inside the page use of the browser's globals (this project compiles without the DOM library).
 interface InPage {
   document: { querySelectorAll(selector: string): { length: number }; querySelector(selector: string): { textContent: string | null } | null };
-  sessionStorage: { getItem(key: string): string | null };
+  sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
   location: { hash: string };
 }
 
@@ -40,7 +40,7 @@ let client: GatewayClient;
 let sql: pg.Client;
 let browser: Browser;
 let page: Page;
-const runs: { oracle?: RunJson; wrong?: RunJson; mint?: RunJson; feedback?: RunJson; scheduled?: RunJson; big?: string } = {};
+const runs: { oracle?: RunJson; wrong?: RunJson; mint?: RunJson; feedback?: RunJson; scheduled?: RunJson; big?: string; cancelled?: string } = {};
 let scheduleId = '';
 
 const ui = (hash = '') => `${platform.gatewayUrl}/ui${hash}`;
@@ -344,9 +344,56 @@ describe('the web UI in a real browser', () => {
     await page.waitForFunction((before) => (globalThis as unknown as InPage).document.querySelector('#run-summary .progress-label')?.textContent !== before, first, { timeout: 30_000 });
     expect(await page.locator('#run-summary [role=progressbar]').getAttribute('aria-valuenow')).toMatch(/^\d+$/);
     await keep('run-running');
-    await client.cancelRun(running.id);
+    // Cancelled from the page, after a confirmation in the page; then the page offers to delete it instead.
+    await page.click('#cancel-run');
+    expect(await page.locator('#run-actions .confirm').textContent()).toContain('Cancel this run?');
+    await page.click('#confirm-cancel');
     await page.waitForSelector('#run-summary .badge-cancelled', { timeout: 15_000 });
     expect(await page.locator('#run-summary .progress').count()).toBe(0);
+    await page.waitForSelector('#delete-run');
+    expect(await page.locator('#cancel-run').count()).toBe(0);
+    expect((await client.getRun(running.id)).status).toBe('cancelled');
+    runs.cancelled = running.id;
+  });
+
+  it('filters the runs list by status and model, in the URL: a filtered list can be linked, and Back steps back', async () => {
+    const listed = async () => Promise.all((await page.locator('#runs-table tbody tr').all()).map((tr) => tr.getAttribute('data-run-id')));
+    const succeeded = (await api<{ runs: RunJson[] }>('/v1/runs?status=succeeded')).runs;
+    expect(succeeded.length).toBeGreaterThan(3);
+    await page.goto(ui('#/runs'));
+    await page.waitForSelector('#runs-table');
+    await page.selectOption('select[name=status]', 'succeeded');
+    await page.waitForFunction(() => (globalThis as unknown as InPage).location.hash === '#/runs?status=succeeded');
+    await rows('#runs-table tbody tr', succeeded.length);
+    expect(await listed()).toEqual(succeeded.map((r) => r.id));
+    expect(new Set(await page.locator('#runs-table tbody tr td:nth-child(5)').allTextContents())).toEqual(new Set(['succeeded']));
+
+    await page.selectOption('select[name=model]', 'sim:oracle');
+    await rows('#runs-table tbody tr', 1);
+    expect(await listed()).toEqual([runs.oracle!.id]);
+    expect(page.url()).toMatch(/#\/runs\?model=sim%3Aoracle&status=succeeded$/);
+
+    // Back: the status filter alone again, its controls showing it.
+    await page.goBack();
+    await rows('#runs-table tbody tr', succeeded.length);
+    expect(await page.locator('select[name=model]').inputValue()).toBe('');
+    expect(await page.locator('select[name=status]').inputValue()).toBe('succeeded');
+
+    // A link to a filtered list opens filtered: the cancelled run of sim:oracle only.
+    await page.goto(ui('#/runs?status=cancelled&model=sim:oracle'));
+    await rows('#runs-table tbody tr', 1);
+    expect(await listed()).toEqual([runs.cancelled!]);
+    expect(await page.locator('#runs-table tbody tr td:nth-child(5)').textContent()).toBe('cancelled');
+    expect(await page.locator('select[name=status]').inputValue()).toBe('cancelled');
+    expect(await page.locator('select[name=model]').inputValue()).toBe('sim:oracle');
+
+    // A suite run's id (no run here belongs to this one) narrows the list too, and stays in the URL.
+    const suite = '00000000-0000-4000-8000-00000000c0de';
+    await page.fill('input[name=suite]', suite);
+    await page.press('input[name=suite]', 'Enter');
+    await page.waitForSelector('p.empty');
+    expect(page.url()).toContain(`suite=${suite}`);
+    expect(await page.textContent('p.empty')).toBe('No run matches these filters.');
   });
 
   it(`pages through a ${BIG_RUN_SAMPLES}-sample run quickly, failed filter included`, async () => {
@@ -392,6 +439,67 @@ describe('the web UI in a real browser', () => {
     console.log(`web UI on a ${BIG_RUN_SAMPLES}-sample run (ms, shared 2-core machine, noisy): ${JSON.stringify(timings)}`);
     // Generous bounds for a loaded machine: what matters is that no step walks the whole run.
     for (const [name, ms] of Object.entries(timings)) expect(ms, name).toBeLessThan(5_000);
+  });
+
+  it('deletes a finished run from its page after asking, and goes back to the list where it is gone', async () => {
+    const finished = await waitFinal(client, (await client.createRun({ model: 'sim:echo', benchmark: 'humaneval', limit: 2 })).id);
+    await page.goto(ui(`#/runs/${finished.id}`));
+    await page.waitForSelector('#delete-run');
+    expect(await page.locator('#cancel-run').count()).toBe(0);
+    // Asked first, in the page; "Keep it" leaves everything as it was.
+    expect(await page.locator('#run-actions .confirm').isVisible()).toBe(false);
+    await page.click('#delete-run');
+    expect(await page.locator('#run-actions .confirm').textContent()).toContain('Delete this run and its 2 samples? This cannot be undone.');
+    await page.click('#keep-run');
+    expect(await page.locator('#run-actions .confirm').isVisible()).toBe(false);
+    expect((await client.getRun(finished.id)).id).toBe(finished.id);
+
+    await page.click('#delete-run');
+    await keep('run-delete-confirm');
+    await page.click('#confirm-delete');
+    await page.waitForSelector('#runs-table');
+    expect(page.url()).toMatch(/#\/runs$/);
+    expect(await page.locator(`tr[data-run-id="${runs.oracle!.id}"]`).count()).toBe(1);
+    expect(await page.locator(`tr[data-run-id="${finished.id}"]`).count()).toBe(0);
+    const gone = await fetch(`${platform.gatewayUrl}/v1/runs/${finished.id}`, { headers: { authorization: `Bearer ${platform.apiKey}` } });
+    expect(gone.status).toBe(404);
+  });
+
+  it("shows the API's refusal as it came: a schedule's baseline run, and a key without the admin role", async () => {
+    // A schedule created through the REST API with the wrong run as its fixed baseline.
+    const created = await fetch(`${platform.gatewayUrl}/v1/schedules`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${platform.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'weekly-baseline', cron: '0 4 * * 0', model: 'sim:wrong', benchmarks: ['humaneval'], baseline: runs.wrong!.id, limit: 10 }),
+    });
+    expect(created.status).toBe(201);
+    const { schedule } = (await created.json()) as { schedule: { id: string } };
+    await page.goto(ui(`#/runs/${runs.wrong!.id}`));
+    await page.click('#delete-run');
+    await page.click('#confirm-delete');
+    const refusal = page.locator('#run-actions .error');
+    await refusal.waitFor();
+    // Word for word what the API answers.
+    const answer = await fetch(`${platform.gatewayUrl}/v1/runs/${runs.wrong!.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${platform.apiKey}` } });
+    expect(answer.status).toBe(409);
+    const { error } = (await answer.json()) as { error: { code: string; message: string } };
+    expect(error.message).toContain(`is the baseline of schedule "weekly-baseline" (${schedule.id})`);
+    expect(await refusal.textContent()).toBe(`${error.code}: ${error.message}`);
+    await keep('run-delete-refused');
+    expect(page.url()).toContain(`#/runs/${runs.wrong!.id}`);
+    expect(await page.locator('#delete-run').isVisible()).toBe(true);
+    expect((await client.getRun(runs.wrong!.id)).status).toBe('succeeded');
+
+    // The UI cannot know a key's role: a viewer sees the button, and the gateway's refusal.
+    const viewer = await client.createKey({ name: 'web-ui-viewer', role: 'viewer' });
+    await page.evaluate((key) => (globalThis as unknown as InPage).sessionStorage.setItem('lemur.apiKey', key), viewer.secret);
+    await page.goto(ui(`#/runs/${runs.big!}`));
+    await page.click('#delete-run');
+    await page.click('#confirm-delete');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/^PERMISSION_DENIED: this needs the admin role; key lmr_\w+ has viewer$/);
+    expect((await client.getRun(runs.big!)).id).toBe(runs.big);
+    await page.evaluate((key) => (globalThis as unknown as InPage).sessionStorage.setItem('lemur.apiKey', key), platform.apiKey);
   });
 
   it('logs out: the key leaves the tab and the pages ask for it again', async () => {

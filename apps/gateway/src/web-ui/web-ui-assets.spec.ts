@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { WEB_UI_DIR, WebUiAssets } from './web-ui-assets';
 
 const assets = new WebUiAssets(WEB_UI_DIR);
-const scripts = ['app.js', 'api.js', 'dom.js', 'format.js', 'widgets.js', 'login-page.js', 'runs-page.js', 'run-page.js', 'sample-page.js', 'compare-page.js', 'schedules-page.js'];
+const scripts = ['app.js', 'api.js', 'dom.js', 'format.js', 'widgets.js', 'login-page.js', 'runs-page.js', 'run-page.js', 'sample-page.js', 'compare-page.js', 'schedules-page.js', 'page-trail.js'];
 const text = (name: string) => assets.get(name)!.body.toString('utf8');
 
 describe('the web UI files', () => {

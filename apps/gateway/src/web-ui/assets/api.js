@@ -28,11 +28,25 @@ export class ApiError extends Error {
 }
 
 /** GET a path of the API (e.g. `/v1/runs?limit=50`) with the session's key (or `key`); JSON back, ApiError on failure. */
-export async function get(path, key = apiKey()) {
+export function get(path, key = apiKey()) {
+  return send('GET', path, key);
+}
+
+/** POST to a path of the API without a body (an action such as `/v1/runs/ID/cancel`); JSON back, ApiError on failure. */
+export function post(path) {
+  return send('POST', path, apiKey());
+}
+
+/** DELETE a resource of the API; ApiError on failure (a 204 answers `{}`). */
+export function del(path) {
+  return send('DELETE', path, apiKey());
+}
+
+async function send(method, path, key) {
   if (!key) throw new ApiError(401, 'UNAUTHENTICATED', 'log in with an API key first');
   let response;
   try {
-    response = await fetch(path, { headers: { authorization: `Bearer ${key}`, accept: 'application/json' } });
+    response = await fetch(path, { method, headers: { authorization: `Bearer ${key}`, accept: 'application/json' } });
   } catch {
     throw new ApiError(0, 'UNREACHABLE', 'the gateway did not answer; check that the platform is running, then retry');
   }

@@ -1,4 +1,4 @@
-import { get, query } from './api.js';
+import { del, get, post, query } from './api.js';
 import { errorBox, facts, h, pre, replace, route } from './dom.js';
 import { ci, duration, int, pct, pValue, shortId, signedCi, signedPct, snippet, time } from './format.js';
 import { stepTrail } from './page-trail.js';
@@ -24,9 +24,10 @@ export async function renderRun(main, id, q, live) {
 
   const summary = h('section', { class: 'card', id: 'run-summary' });
   const table = h('section', { class: 'card', id: 'samples' });
+  const actions = h('div', { class: 'run-actions', id: 'run-actions' });
   replace(
     main,
-    h('p', { class: 'crumbs' }, h('a', { href: '#/runs' }, 'Runs'), ' / ', h('span', { class: 'mono' }, shortId(run.id))),
+    h('div', { class: 'page-head run-head' }, h('p', { class: 'crumbs' }, h('a', { href: '#/runs' }, 'Runs'), ' / ', h('span', { class: 'mono' }, shortId(run.id))), actions),
     summary,
     table,
     tools(run),
@@ -34,20 +35,28 @@ export async function renderRun(main, id, q, live) {
   fillSummary(summary, run);
   fillSamples(table, run, samples, filter, pageNo, q.cursor);
 
-  // Live progress: the summary is re-read while the run is active; the sample table once more when it ends.
   let last = run;
+  const update = (fresh) => {
+    fillSummary(summary, fresh);
+    // The buttons are redrawn only when the run ends: redrawn on every poll, a confirmation would vanish under the pointer.
+    if (isActive(fresh) !== isActive(last)) fillActions(actions, fresh, update);
+    last = fresh;
+  };
+  fillActions(actions, run, update);
+
+  // Live progress: the summary is re-read while the run is active; the sample table once more when it ends.
   const poll = async () => {
     if (!live.active) return;
     try {
       const { run: fresh } = await get(`/v1/runs/${encodeURIComponent(id)}`);
       if (!live.active) return;
-      fillSummary(summary, fresh);
-      if (!isActive(fresh) || fresh.summary?.counts.pending !== last.summary?.counts.pending) {
+      const moved = fresh.summary?.counts.pending !== last.summary?.counts.pending;
+      update(fresh);
+      if (!isActive(fresh) || moved) {
         const page = await loadSamples(id, filter, q.cursor);
         if (!live.active) return;
         fillSamples(table, fresh, page, filter, pageNo, q.cursor);
       }
-      last = fresh;
       if (isActive(fresh)) setTimeout(poll, POLL_MS);
     } catch (err) {
       if (live.active) summary.prepend(errorBox(err));
@@ -99,6 +108,7 @@ function fillSummary(el, run) {
       ['Elapsed', s ? duration(s.elapsedSeconds) : null],
       ['Tokens', s ? `${int(s.promptTokens)} prompt, ${int(s.completionTokens)} completion (${s.completionTokensPerSecond.toFixed(1)}/s)` : null],
       ['Schedule', run.scheduleId ? h('a', { href: route(['runs'], { schedule: run.scheduleId }) }, `runs of schedule ${shortId(run.scheduleId)}`) : null],
+      ['Suite', run.suiteRunId ? h('a', { href: route(['runs'], { suite: run.suiteRunId }) }, `runs of suite ${shortId(run.suiteRunId)}`) : null],
       [
         'Regression check',
         r
@@ -115,6 +125,58 @@ function fillSummary(el, run) {
     ]),
   );
   sizeBars(el);
+}
+
+/**
+ * Cancel while the run is queued or running, delete once it has ended; each asks first, in the page (the browser's own
+ * dialog can be neither styled nor driven by a test). A refusal (the key's role, a run that is a schedule's baseline
+ * ...) shows the API's message as it came: the UI does not know the key's role, so every key sees the buttons.
+ * `onCancelled` gets the run as the cancel left it.
+ */
+function fillActions(el, run, onCancelled) {
+  const active = isActive(run);
+  const verb = active ? 'Cancel' : 'Delete';
+  const samples = run.summary ? `its ${int(run.summary.counts.total)} samples` : 'its samples';
+  const status = h('div', { class: 'action-status' });
+  const ask = h('button', { type: 'button', class: 'danger', id: active ? 'cancel-run' : 'delete-run' }, `${verb} run…`);
+  const confirm = h('button', { type: 'button', class: 'danger', id: active ? 'confirm-cancel' : 'confirm-delete' }, `${verb} run`);
+  const keep = h('button', { type: 'button', class: 'secondary', id: 'keep-run' }, 'Keep it');
+  const question = h(
+    'span',
+    { class: 'confirm', hidden: true },
+    active ? 'Cancel this run? Its pending samples will not run; scored ones are kept.' : `Delete this run and ${samples}? This cannot be undone.`,
+    confirm,
+    keep,
+  );
+  const asking = (yes) => {
+    ask.hidden = yes;
+    question.hidden = !yes;
+  };
+  ask.addEventListener('click', () => {
+    replace(status);
+    asking(true);
+  });
+  keep.addEventListener('click', () => asking(false));
+  confirm.addEventListener('click', async () => {
+    confirm.disabled = true;
+    keep.disabled = true;
+    try {
+      if (active) {
+        onCancelled((await post(`/v1/runs/${encodeURIComponent(run.id)}/cancel`)).run);
+        return;
+      }
+      await del(`/v1/runs/${encodeURIComponent(run.id)}`);
+      // Replaced, not pushed: Back must not lead to the page of a run that no longer exists.
+      location.replace('#/runs');
+    } catch (err) {
+      asking(false);
+      replace(status, errorBox(err));
+    } finally {
+      confirm.disabled = false;
+      keep.disabled = false;
+    }
+  });
+  replace(el, ask, question, status);
 }
 
 /** The benchmark's own breakdown (Spider's hardness, MMLU's subject, BBH's task): the first metric per group. */

@@ -7,9 +7,12 @@ import { isActive, mainMetric, pager, progressBar, regressionFlag, sizeBars, sta
 const PAGE = 25;
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 
-/** The runs list: filters (model, benchmark, status, schedule), server-side pages, two runs picked to compare. */
+/**
+ * The runs list: filters (model, benchmark, status, schedule, suite) kept in the URL so a filtered list can be linked
+ * and Back steps through them, server-side pages, two runs picked to compare.
+ */
 export async function renderRuns(main, q, live) {
-  const filter = { model: q.model, benchmark: q.benchmark, status: q.status, schedule: q.schedule };
+  const filter = { model: q.model, benchmark: q.benchmark, status: q.status, schedule: q.schedule, suite: q.suite };
   const pageNo = Math.max(1, Number(q.page) || 1);
 
   const [page, benchmarks, schedules, models] = await Promise.all([
@@ -35,7 +38,8 @@ export async function renderRuns(main, q, live) {
         options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
       ),
     );
-  const modelNames = [...new Set([...models.models.map((m) => m.name), ...(filter.model ? [filter.model] : [])])];
+  // The registry's models, and those of the runs shown: a run's model may have left the registry (or be simulated).
+  const modelNames = [...new Set([...models.models.map((m) => m.name), ...page.runs.map((r) => r.model), ...(filter.model ? [filter.model] : [])])];
   const benchmarkNames = [...new Set(benchmarks.benchmarks.map((b) => b.name))];
   const filters = h(
     'form',
@@ -44,6 +48,13 @@ export async function renderRuns(main, q, live) {
     select('benchmark', 'Benchmark', benchmarkNames.map((b) => [b, b]), filter.benchmark),
     select('status', 'Status', STATUSES.map((s) => [s, s]), filter.status),
     select('schedule', 'Schedule', schedules.schedules.map((s) => [s.id, s.name]), filter.schedule),
+    // No API lists suite runs: the id comes from `lemur run --suite` or a run's page, which links here.
+    h(
+      'label',
+      {},
+      'Suite run',
+      h('input', { name: 'suite', class: 'mono', size: '38', placeholder: 'suite run id', value: filter.suite ?? '', onchange: (e) => go({ suite: e.target.value.trim() }) }),
+    ),
     Object.values(filter).some(Boolean) ? h('a', { href: '#/runs', class: 'button' }, 'Clear filters') : null,
   );
 
