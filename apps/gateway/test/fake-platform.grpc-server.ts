@@ -48,6 +48,8 @@ export class FakePlatformServer {
    * version) or the page as one JSON array in bytes (`jsonArray`, as it does now).
    */
   listing: 'messages' | 'json' | 'jsonArray' = 'messages';
+  /** What the fake inference service answers GetTeamLimits with, by team (a team not listed: 0, unlimited). */
+  readonly serviceTokensPerMinute = new Map<string, number>();
 
   /** host:port of the server, once started. */
   address = '';
@@ -298,6 +300,7 @@ export class FakePlatformServer {
     return {
       Generate: unimplemented,
       GenerateStream: unimplemented,
+      GetTeamLimits: unary((req: inferenceV1.GetTeamLimitsRequest) => ({ defaultTokensPerMinute: this.serviceTokensPerMinute.get(req.team) ?? 0 })),
       ListModels: unary(() => ({
         models: [
           create(inferenceV1.ModelInfoSchema, { name: 'sim:oracle', kind: 'sim', endpoints: 2, readyEndpoints: 1, chat: true }),

@@ -504,6 +504,48 @@ describe('quotas', () => {
   });
 });
 
+describe('inference tokens per minute', () => {
+  const quotasOf = (r: { json: unknown }) => authResponseSchemas.Quotas.parse(r.json).quotas;
+
+  it("shows the inference service's limit until an admin sets the team's own, which only that team gets", async () => {
+    const admin = await keys.key('metered', 'admin');
+    const viewer = await keys.key('metered', 'viewer');
+    fake.serviceTokensPerMinute.set('metered', 120_000);
+    expect(quotasOf(await call('GET', '/v1/quotas', viewer))).toMatchObject({ tokensPerMinute: 120_000, tokensPerMinuteSource: 'service' });
+
+    const refused = await call('PUT', '/v1/quotas', viewer, { tokensPerMinute: 1 });
+    expect(refused.status, refused.text).toBe(403);
+    expect((await keys.db.team.findUniqueOrThrow({ where: { name: 'metered' } })).tokensPerMinute).toBeNull();
+
+    const set = await call('PUT', '/v1/quotas', admin, { tokensPerMinute: 5_000 });
+    expect(set.status, set.text).toBe(200);
+    expect(quotasOf(set)).toMatchObject({ tokensPerMinute: 5_000, tokensPerMinuteSource: 'team' });
+    expect(quotasOf(await call('GET', '/v1/quotas', viewer))).toMatchObject({ tokensPerMinute: 5_000, tokensPerMinuteSource: 'team' });
+    // The row the inference service reads, and the run quotas left as they were.
+    expect(await keys.db.team.findUniqueOrThrow({ where: { name: 'metered' } })).toMatchObject({ tokensPerMinute: 5_000, maxConcurrentRuns: null });
+    const other = await keys.key('unmetered', 'viewer');
+    expect(quotasOf(await call('GET', '/v1/quotas', other))).toMatchObject({ tokensPerMinute: 0, tokensPerMinuteSource: 'service' });
+
+    // 0 is the team's own "unlimited", not the service's limit; null hands the team back to the service.
+    expect(quotasOf(await call('PUT', '/v1/quotas', admin, { tokensPerMinute: 0 }))).toMatchObject({ tokensPerMinute: 0, tokensPerMinuteSource: 'team' });
+    expect(quotasOf(await call('PUT', '/v1/quotas', admin, { tokensPerMinute: null }))).toMatchObject({ tokensPerMinute: 120_000, tokensPerMinuteSource: 'service' });
+  });
+
+  it('refuses a value that is not a whole number from 0 to 1e9, naming the field and what it takes', async () => {
+    const admin = await keys.key('metered-bad', 'admin');
+    for (const tokensPerMinute of [-1, 1.5, '600', 1_000_000_001, true]) {
+      const bad = await call('PUT', '/v1/quotas', admin, { tokensPerMinute });
+      expect(bad.status, `${String(tokensPerMinute)}: ${bad.text}`).toBe(400);
+      expect((bad.json as { error: unknown }).error).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        field: 'tokensPerMinute',
+        message: expect.stringMatching(/whole number of tokens per minute from 0 \(unlimited\) to 1000000000, or null/),
+      });
+    }
+    expect((await keys.db.team.findUniqueOrThrow({ where: { name: 'metered-bad' } })).tokensPerMinute).toBeNull();
+  });
+});
+
 describe('local bootstrap key', () => {
   it('creates a team admin key once, keeps it across restarts, and replaces it when revoked', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lemur-bootstrap-'));

@@ -9,6 +9,8 @@ import { ResponseCacheService } from './cache/response-cache.service';
 import type { InferenceConfig } from './config/inference.config';
 import { FairAdmissionService } from './fairness/fair-admission.service';
 import { FairnessMetrics } from './fairness/fairness.metrics';
+import { TeamQuotaRepository } from './fairness/team-quota.repository';
+import { TeamQuotasService } from './fairness/team-quotas.service';
 import { GenerateMetrics } from './generate/generate.metrics';
 import { GenerateService } from './generate/generate.service';
 import { generateStreamHandler } from './generate/inference.grpc-handler';
@@ -41,7 +43,15 @@ export async function startInference(config: InferenceConfig, opts: { logDestina
     routingLogger,
   );
   const admission = new FairAdmissionService(config.fairness, new FairnessMetrics(registry));
-  const prisma = config.cache ? createPrismaClient(config.cache.databaseUrl, { maxConnections: 4 }) : undefined;
+  // The cache and the team quotas share one database (DATABASE_URL) and one pool.
+  const databaseUrl = config.cache?.databaseUrl ?? config.teamQuotas?.databaseUrl;
+  const prisma = databaseUrl ? createPrismaClient(databaseUrl, { maxConnections: 4 }) : undefined;
+  const teamQuotas =
+    prisma && config.teamQuotas
+      ? new TeamQuotasService(new TeamQuotaRepository(prisma), admission, config.teamQuotas, logger.child({ context: 'TeamQuotas' }))
+      : undefined;
+  // Read before the first request is served, so a team's own quota is in force from it on.
+  await teamQuotas?.start();
   const cache =
     prisma && config.cache
       ? new ResponseCacheService(new ResponseCacheRepository(prisma), config.cache, logger.child({ context: 'ResponseCache' }))
@@ -64,7 +74,7 @@ export async function startInference(config: InferenceConfig, opts: { logDestina
     kubernetes?.activity,
   );
   const running = await startGrpcApp({
-    module: InferenceModule.forRoot({ models, generate }),
+    module: InferenceModule.forRoot({ models, generate, admission }),
     services: [inferenceV1.InferenceService],
     rawHandlers: [generateStreamHandler(generate, logger.child({ context: 'InferenceGrpcHandler' }))],
     url: config.grpcUrl,
@@ -79,6 +89,7 @@ export async function startInference(config: InferenceConfig, opts: { logDestina
     close: async () => {
       await kubernetes?.close();
       await scraper.close();
+      teamQuotas?.close();
       await running.close();
       await cache?.close();
       await prisma?.$disconnect();

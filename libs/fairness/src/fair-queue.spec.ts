@@ -188,3 +188,39 @@ describe('FairQueue queue bound', () => {
     expect(() => queue.submit(ticket('a'))).toThrow(FairnessRejection);
   });
 });
+
+describe('FairQueue overrides set while running', () => {
+  it('take precedence over the policy, per team, and clearing one restores the policy limits', () => {
+    const queue = new FairQueue(policy(100, { tokensPerMinute: 600 }, { a: { tokensPerMinute: 1_200, maxConcurrent: 4 } }));
+    queue.setOverrides({ a: { tokensPerMinute: 60 } }, 0);
+    expect(queue.limitsOf('a')).toMatchObject({ tokensPerMinute: 60, maxConcurrent: 4 });
+    expect(queue.policyLimitsOf('a')).toMatchObject({ tokensPerMinute: 1_200, maxConcurrent: 4 });
+    expect(queue.limitsOf('b').tokensPerMinute).toBe(600);
+    queue.setOverrides({}, 0);
+    expect(queue.limitsOf('a').tokensPerMinute).toBe(1_200);
+  });
+
+  it('a lowered rate holds back a team that is already metered, from its next request on', () => {
+    const queue = new FairQueue(policy(100, { tokensPerMinute: 6_000 }));
+    const first = ticket('a', 'batch', 100);
+    queue.submit(first);
+    expect(queue.pump(0).admitted).toEqual([first]);
+    // 5,900 tokens were left; the new rate caps them at 600: one more 300-token request fits, the next waits 30 s.
+    queue.setOverrides({ a: { tokensPerMinute: 600 } }, 0);
+    const [second, third] = [ticket('a', 'batch', 300), ticket('a', 'batch', 600)];
+    queue.submit(second);
+    queue.submit(third);
+    expect(queue.pump(0)).toMatchObject({ admitted: [second], wakeAt: 30_000 });
+    expect(queue.pump(30_000).admitted).toEqual([third]);
+  });
+
+  it('a raised (or lifted) rate admits a team that waits for its bucket at once', () => {
+    const queue = new FairQueue(policy(100, { tokensPerMinute: 600 }));
+    const [first, second] = [ticket('a', 'batch', 600), ticket('a', 'batch', 600)];
+    queue.submit(first);
+    queue.submit(second);
+    expect(queue.pump(0)).toMatchObject({ admitted: [first], wakeAt: 60_000 });
+    queue.setOverrides({ a: { tokensPerMinute: 0 } }, 1_000);
+    expect(queue.pump(1_000).admitted).toEqual([second]);
+  });
+});

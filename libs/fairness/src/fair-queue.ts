@@ -92,12 +92,40 @@ export class FairQueue {
   private readonly teams = new Map<string, TeamState>();
   private totalInFlight = 0;
   private vnow = 0;
+  /** Overrides set while running (a team's own quota), over the policy's. */
+  private overrides: Readonly<Record<string, Partial<TeamLimits>>> = {};
 
   constructor(private readonly policy: FairnessPolicy) {}
 
-  /** The effective limits of a team (defaults with its overrides). */
-  limitsOf(team: string): TeamLimits {
+  /** The limits of a team from the policy alone: the defaults with its policy overrides. */
+  policyLimitsOf(team: string): TeamLimits {
     return { ...this.policy.defaults, ...this.policy.teams[team] };
+  }
+
+  /** The effective limits of a team: its policy limits with the overrides set by {@link setOverrides}. */
+  limitsOf(team: string): TeamLimits {
+    return { ...this.policyLimitsOf(team), ...this.overrides[team] };
+  }
+
+  /**
+   * Replaces the overrides set while running (taking precedence over the policy's), in force at `now` for teams with
+   * requests waiting or running too. Call {@link pump} after: a raised limit may admit who waits.
+   */
+  setOverrides(overrides: Readonly<Record<string, Partial<TeamLimits>>>, now: number): void {
+    this.overrides = overrides;
+    for (const [name, state] of this.teams) {
+      const limits = this.limitsOf(name);
+      const before = state.limits.tokensPerMinute;
+      if (limits.tokensPerMinute !== before) {
+        // Tokens saved so far were earned at the old rate; a lower rate caps them, and a team metered from now on
+        // starts with a full bucket, as a new team does.
+        if (before > 0) this.refill(state, now);
+        state.bucket = before === 0 ? limits.tokensPerMinute : Math.min(state.bucket, limits.tokensPerMinute);
+        state.bucketAt = now;
+      }
+      state.limits = limits;
+      this.forgetIfIdle(name, state);
+    }
   }
 
   /** Queues a ticket; throws {@link FairnessRejection} when the team's queue is full. Call {@link pump} after. */

@@ -37,10 +37,19 @@ export const auditQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
 });
 
+const TOKENS_PER_MINUTE = "must be a whole number of tokens per minute from 0 (unlimited) to 1000000000, or null to use the inference service's default";
+
 /** Body of PUT /v1/quotas: null restores the platform default. */
 export const setQuotasBody = z.strictObject({
   maxConcurrentRuns: z.int().min(0).max(100_000).nullable().optional(),
   maxSamplesPerDay: z.int().min(0).max(1_000_000_000).nullable().optional(),
+  tokensPerMinute: z
+    .int({ message: TOKENS_PER_MINUTE })
+    .min(0, { message: TOKENS_PER_MINUTE })
+    .max(1_000_000_000, { message: TOKENS_PER_MINUTE })
+    .nullable()
+    .optional()
+    .describe("Inference tokens per minute (prompt + max tokens, settled on use); 0 = unlimited, null = the inference service's default"),
 });
 
 const keyJson = z.object({
@@ -82,6 +91,8 @@ export const authResponseSchemas = {
       maxSamplesPerDay: z.int(),
       activeRuns: z.int(),
       samplesLast24h: z.int(),
+      tokensPerMinute: z.int().describe('Inference tokens per minute in force for the team; 0 = unlimited'),
+      tokensPerMinuteSource: z.enum(['team', 'service']).describe("team: the team's own (PUT /v1/quotas); service: the inference service's default"),
     }),
   }),
 };

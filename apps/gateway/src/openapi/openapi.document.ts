@@ -245,15 +245,15 @@ export function openApiDocument(version: string) {
       },
       '/v1/quotas': {
         get: {
-          summary: "The team's run quotas and what it uses of them",
+          summary: "The team's run quotas and what it uses of them, and its inference tokens per minute with their source",
           ...access('viewer'),
-          responses: { '200': ok('Quotas', 'Quotas'), ...errors(401) },
+          responses: { '200': ok('Quotas', 'Quotas'), ...errors(401, 503) },
         },
         put: {
-          summary: "Set the team's run quotas (null restores the platform default)",
+          summary: "Set the team's run quotas and inference tokens per minute (null restores the platform default)",
           ...access('admin'),
           requestBody: body(setQuotasBody),
-          responses: { '200': ok('Quotas', 'Quotas'), ...errors(400, 401, 403) },
+          responses: { '200': ok('Quotas', 'Quotas'), ...errors(400, 401, 403, 503) },
         },
       },
       '/health': {

@@ -74,4 +74,22 @@ describe('RunQuotaRepository + RunQuotas against PostgreSQL', () => {
     await repo.setOverrides(a.id, { maxSamplesPerDay: 5_000 });
     expect((await quotas.usage(a.id)).maxSamplesPerDay).toBe(5_000);
   });
+
+  it('stores a team\'s tokens per minute with its run quotas in one row, leaving out what a change does not name', async () => {
+    const team = await prisma.team.create({ data: { name: 'tokens', maxConcurrentRuns: 3 } });
+    const repo = new RunQuotaRepository(prisma);
+    expect(await repo.settings(team.id)).toEqual({ maxConcurrentRuns: 3, maxSamplesPerDay: null, tokensPerMinute: null });
+    expect(await repo.setOverrides(team.id, { tokensPerMinute: 60_000 })).toEqual({ maxConcurrentRuns: 3, maxSamplesPerDay: null, tokensPerMinute: 60_000 });
+    // Another client (the inference service reads the same column) sees it committed.
+    const other = createPrismaClient(db.url);
+    try {
+      expect((await other.team.findUniqueOrThrow({ where: { id: team.id } })).tokensPerMinute).toBe(60_000);
+    } finally {
+      await other.$disconnect();
+    }
+    const both = await repo.setOverrides(team.id, { tokensPerMinute: 0, maxSamplesPerDay: 10 });
+    expect(both).toEqual({ maxConcurrentRuns: 3, maxSamplesPerDay: 10, tokensPerMinute: 0 });
+    expect(await repo.setOverrides(team.id, { tokensPerMinute: null })).toEqual({ maxConcurrentRuns: 3, maxSamplesPerDay: 10, tokensPerMinute: null });
+    expect(await repo.settings('00000000-0000-0000-0000-000000000000')).toEqual({ maxConcurrentRuns: null, maxSamplesPerDay: null, tokensPerMinute: null });
+  });
 });

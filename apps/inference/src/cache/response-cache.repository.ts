@@ -1,4 +1,4 @@
-// The only place of the inference service that touches the database: the response_cache_entry table.
+// The response cache's only access to the database: the response_cache_entry table.
 import { sqlPoolOf, type PrismaClient } from '@lemur/shared-database';
 import type { Pool } from 'pg';
 import type { CachedCompletion } from './cached-completion';

@@ -54,6 +54,20 @@ describe('response cache settings', () => {
   });
 });
 
+describe('team quota settings', () => {
+  const base = { LEMUR_MODELS_FILE: 'models.json', DATABASE_URL: 'postgresql://lemur@127.0.0.1:5432/lemur' };
+
+  it('reads the teams\' own quotas every 5 s by default, or as INFERENCE_TEAM_QUOTAS_REFRESH_MS says, with the cache off too', () => {
+    expect(loadInferenceConfig(base).teamQuotas).toEqual({ databaseUrl: base.DATABASE_URL, refreshEveryMs: 5_000 });
+    expect(loadInferenceConfig({ ...base, INFERENCE_CACHE: 'off', INFERENCE_TEAM_QUOTAS_REFRESH_MS: '250' }).teamQuotas?.refreshEveryMs).toBe(250);
+    expect(() => loadInferenceConfig({ ...base, INFERENCE_TEAM_QUOTAS_REFRESH_MS: '10' })).toThrow(/INFERENCE_TEAM_QUOTAS_REFRESH_MS/);
+  });
+
+  it('has none without a database: the configured limits alone apply', () => {
+    expect(loadInferenceConfig({ LEMUR_MODELS_FILE: 'models.json' }).teamQuotas).toBeUndefined();
+  });
+});
+
 describe('upstream time limits', () => {
   const base = { LEMUR_MODELS_FILE: 'models.json' };
 

@@ -4,6 +4,7 @@ import { tracingConfigFrom, tracingEnvShape, type TracingConfig } from '@lemur/s
 import type { FairnessPolicy } from '@lemur/fairness';
 import { z } from 'zod';
 import { DEFAULT_KEYS_REFRESH_MS } from '../cache/stored-keys.service';
+import { DEFAULT_TEAM_QUOTAS_REFRESH_MS } from '../fairness/team-quotas.service';
 import { endpointUrlProblem } from '../registry/endpoint-url';
 
 const teamLimitsSchema = z.strictObject({
@@ -61,6 +62,8 @@ const schema = z.object({
   INFERENCE_TEAM_MAX_QUEUED: z.coerce.number().int().min(0).default(4096),
   INFERENCE_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(120_000),
   INFERENCE_TEAM_LIMITS: teamOverridesSchema.default({}),
+  // How often each replica reads the teams' own quotas (PUT /v1/quotas): the longest a changed quota waits to apply.
+  INFERENCE_TEAM_QUOTAS_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_TEAM_QUOTAS_REFRESH_MS),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
   INFERENCE_CACHE: z.enum(['on', 'off']).default('on'),
   INFERENCE_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(7 * 24 * 3600),
@@ -118,8 +121,13 @@ export interface InferenceConfig {
   tracing?: TracingConfig;
   /** The platform's shared token for gRPC calls between services (LEMUR_INTERNAL_TOKEN); unset: no check. */
   internalToken?: string;
-  /** Per-team concurrency/token limits and queueing (INFERENCE_TEAM_* defaults, INFERENCE_TEAM_LIMITS overrides). */
+  /**
+   * Per-team concurrency/token limits and queueing (INFERENCE_TEAM_* defaults, INFERENCE_TEAM_LIMITS overrides); a
+   * team's own tokens per minute in the database (`teamQuotas`) takes precedence over both.
+   */
   fairness: FairnessPolicy;
+  /** The teams' own quotas, read from PostgreSQL every `refreshEveryMs`; only when DATABASE_URL is given. */
+  teamQuotas?: { databaseUrl: string; refreshEveryMs: number };
   /** Response cache in PostgreSQL with an in-memory LRU in front; only when DATABASE_URL is given and INFERENCE_CACHE is on. */
   cache?: { databaseUrl: string; ttlMs: number; memoryEntries: number; maxRows: number; refreshKeysEveryMs: number };
   /**
@@ -161,6 +169,7 @@ export function loadInferenceConfig(env: Record<string, string | undefined> = pr
       },
       teams: parsed.INFERENCE_TEAM_LIMITS,
     },
+    ...(parsed.DATABASE_URL ? { teamQuotas: { databaseUrl: parsed.DATABASE_URL, refreshEveryMs: parsed.INFERENCE_TEAM_QUOTAS_REFRESH_MS } } : {}),
     ...(parsed.DATABASE_URL && parsed.INFERENCE_CACHE === 'on'
       ? {
           cache: {

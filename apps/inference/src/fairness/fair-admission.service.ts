@@ -1,4 +1,4 @@
-import { FairnessRejection, FairQueue, type FairnessPolicy, type Priority, type Ticket } from '@lemur/fairness';
+import { FairnessRejection, FairQueue, type FairnessPolicy, type Priority, type TeamLimits, type Ticket } from '@lemur/fairness';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import type { FairnessMetrics } from './fairness.metrics';
 
@@ -68,6 +68,20 @@ export class FairAdmissionService {
       this.metrics.queued.inc({ team: ticket.team, priority: ticket.priority });
       this.pump();
     });
+  }
+
+  /**
+   * Puts the teams' own limits (their quotas in the database) over the configured ones, for waiting and running
+   * requests too; a raised limit admits who it lets through at once.
+   */
+  setTeamOverrides(overrides: Readonly<Record<string, Partial<TeamLimits>>>): void {
+    this.queue.setOverrides(overrides, this.now());
+    this.pump();
+  }
+
+  /** The limits configured for a team (INFERENCE_TEAM_* and its INFERENCE_TEAM_LIMITS entry), without its own quota. */
+  configuredLimitsOf(team: string): TeamLimits {
+    return this.queue.policyLimitsOf(team);
   }
 
   private pump(): void {

@@ -6,6 +6,7 @@ import { grpcErrorFor, whileCallOpen, type RawServerStreamHandler } from '@lemur
 import type { Logger } from '@lemur/shared-logging';
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
+import { FairAdmissionService } from '../fairness/fair-admission.service';
 import { ModelRegistry } from '../registry/model-registry';
 import type { ChoiceLogprobs } from '../upstream/openai-upstream';
 import { GenerateService, type GenerateCommand } from './generate.service';
@@ -98,6 +99,7 @@ export class InferenceGrpcHandler {
   constructor(
     @Inject(GenerateService) private readonly generateService: GenerateService,
     @Inject(ModelRegistry) private readonly registry: ModelRegistry,
+    @Inject(FairAdmissionService) private readonly admission: FairAdmissionService,
   ) {}
 
   @GrpcMethod('InferenceService', 'Generate')
@@ -114,6 +116,13 @@ export class InferenceGrpcHandler {
       cached: result.cached,
       queueMs: result.queueMs,
     });
+  }
+
+  @GrpcMethod('InferenceService', 'GetTeamLimits')
+  getTeamLimits(req: inferenceV1.GetTeamLimitsRequest) {
+    // The same name Generate falls back to, so the answer is the limit that team's requests meet.
+    const limits = this.admission.configuredLimitsOf(req.team || 'anonymous');
+    return create(inferenceV1.GetTeamLimitsResponseSchema, { defaultTokensPerMinute: limits.tokensPerMinute });
   }
 
   @GrpcMethod('InferenceService', 'ListModels')

@@ -8,6 +8,16 @@ export interface TeamQuotaOverrides {
   maxSamplesPerDay: number | null;
 }
 
+/**
+ * Every quota override an admin sets for a team (PUT /v1/quotas): the run quotas, and the inference service's tokens
+ * per minute (null = that service's own limit for the team), which it reads from the same row.
+ */
+export interface TeamQuotaSettings extends TeamQuotaOverrides {
+  tokensPerMinute: number | null;
+}
+
+const SETTINGS = { maxConcurrentRuns: true, maxSamplesPerDay: true, tokensPerMinute: true } as const;
+
 /** Inside the per-team lock: what the quota check reads. */
 export interface QuotaReader {
   overrides(teamId: string): Promise<TeamQuotaOverrides>;
@@ -74,12 +84,18 @@ export class RunQuotaRepository {
     return reader(this.prisma).overrides(teamId);
   }
 
-  async setOverrides(teamId: string, overrides: Partial<TeamQuotaOverrides>): Promise<TeamQuotaOverrides> {
-    const team = await this.prisma.team.update({
-      where: { id: teamId },
-      data: overrides,
-      select: { maxConcurrentRuns: true, maxSamplesPerDay: true },
-    });
-    return team;
+  /** The team's overrides, run quotas and tokens per minute alike (a team that does not exist has none). */
+  async settings(teamId: string): Promise<TeamQuotaSettings> {
+    const team = await this.prisma.team.findUnique({ where: { id: teamId }, select: SETTINGS });
+    return {
+      maxConcurrentRuns: team?.maxConcurrentRuns ?? null,
+      maxSamplesPerDay: team?.maxSamplesPerDay ?? null,
+      tokensPerMinute: team?.tokensPerMinute ?? null,
+    };
+  }
+
+  /** Sets the given overrides in one update (null clears one); the ones left out keep their value. */
+  async setOverrides(teamId: string, overrides: Partial<TeamQuotaSettings>): Promise<TeamQuotaSettings> {
+    return this.prisma.team.update({ where: { id: teamId }, data: overrides, select: SETTINGS });
   }
 }

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "team" ADD COLUMN     "tokens_per_minute" INTEGER;
