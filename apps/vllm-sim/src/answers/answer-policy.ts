@@ -11,6 +11,11 @@ export interface AnswerRequest {
 /** Decides the full text a simulated model would generate, before stop strings and max_tokens apply. */
 export interface AnswerPolicy {
   answer(req: AnswerRequest): string;
+  /**
+   * The answers are another model's published text, already cut at the request's max_tokens by that model's own
+   * tokenizer; the simulator's approximate tokenizer counts more tokens and must not cut them a second time.
+   */
+  readonly replaysPublishedText?: boolean;
 }
 
 /** Answer modes that can be chosen per model name. */

@@ -54,7 +54,7 @@ function planChoices(req: GenerationRequest, policy: AnswerPolicy): PlannedChoic
         ...(req.seed !== undefined ? { seed: req.seed + sample } : {}),
         temperature: req.temperature,
       });
-      choices.push({ index: promptIndex * req.n + sample, completion: truncateCompletion(full, req.stop, req.maxTokens) });
+      choices.push({ index: promptIndex * req.n + sample, completion: truncateCompletion(full, req.stop, policy.replaysPublishedText === true ? Number.POSITIVE_INFINITY : req.maxTokens) });
     }
   });
   return choices;
