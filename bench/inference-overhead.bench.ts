@@ -24,6 +24,8 @@ const PROMPT = Array.from({ length: 10 }, (_, i) => `w${i}`).join(' ');
 
 interface Pass {
   latenciesMs: number[];
+  /** Milliseconds from sending the request to the first byte of the body (the role chunk or first token). */
+  firstByteMs: number[];
   requestsPerSecond: number;
   /** CPU milliseconds per request of each process (client, simulator, and on the platform path gateway, inference). */
   cpuMsPerRequest: Record<string, number>;
@@ -62,8 +64,8 @@ const agent = new Agent({ connections: CONCURRENCY * 2, keepAliveTimeout: 30_000
 // The gateway's API key, sent to the simulator too so that both paths get the same request.
 let authorization = '';
 
-/** One streamed completion, read to its `[DONE]`; returns the end-to-end latency. */
-async function streamOnce(url: string): Promise<number> {
+/** One streamed completion, read to its `[DONE]`; returns the end-to-end latency and the time to the body's first byte. */
+async function streamOnce(url: string): Promise<{ totalMs: number; firstByteMs: number }> {
   const started = performance.now();
   const response = await request(`${url}/v1/completions`, {
     method: 'POST',
@@ -73,24 +75,33 @@ async function streamOnce(url: string): Promise<number> {
   });
   if (response.statusCode !== 200) throw new Error(`${url} answered ${response.statusCode}: ${await response.body.text()}`);
   let tail = '';
-  for await (const chunk of response.body) tail = (tail + (chunk as Buffer).toString('utf8')).slice(-64);
+  let firstByteMs = -1;
+  for await (const chunk of response.body) {
+    if (firstByteMs < 0) firstByteMs = performance.now() - started;
+    tail = (tail + (chunk as Buffer).toString('utf8')).slice(-64);
+  }
   if (!tail.includes('data: [DONE]')) throw new Error(`${url}: stream ended without [DONE]`);
-  return performance.now() - started;
+  return { totalMs: performance.now() - started, firstByteMs };
 }
 
 async function pass(url: string, pids: Record<string, number>, requestsPerStream = REQUESTS_PER_STREAM): Promise<Pass> {
   const latenciesMs: number[] = [];
+  const firstByteMs: number[] = [];
   const cpuBefore = cpuSnapshot(pids);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      for (let i = 0; i < requestsPerStream; i++) latenciesMs.push(await streamOnce(url));
+      for (let i = 0; i < requestsPerStream; i++) {
+        const timing = await streamOnce(url);
+        latenciesMs.push(timing.totalMs);
+        firstByteMs.push(timing.firstByteMs);
+      }
     }),
   );
   const elapsedS = (performance.now() - started) / 1000;
   const cpuAfter = cpuSnapshot(pids);
   const cpuMsPerRequest = Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, (cpuAfter[k]! - cpuBefore[k]!) / latenciesMs.length]));
-  return { latenciesMs, requestsPerSecond: latenciesMs.length / elapsedS, cpuMsPerRequest };
+  return { latenciesMs, firstByteMs, requestsPerSecond: latenciesMs.length / elapsedS, cpuMsPerRequest };
 }
 
 /** Mean CPU ms per request of each process over the passes, e.g. `gateway 1.20, inference 0.90`. */
@@ -167,6 +178,7 @@ export async function run(): Promise<BenchResult> {
       through.push(await pass(gatewayUrl, platformPids));
     }
     const all = (passes: Pass[]) => passes.flatMap((p) => p.latenciesMs);
+    const firstByte = (passes: Pass[]) => percentile(passes.flatMap((p) => p.firstByteMs), 50);
     const rate = (passes: Pass[]) => passes.reduce((sum, p) => sum + p.requestsPerSecond, 0) / passes.length;
     const [p50Direct, p50Through] = [percentile(all(direct), 50), percentile(all(through), 50)];
     const [p99Direct, p99Through] = [percentile(all(direct), 99), percentile(all(through), 99)];
@@ -179,10 +191,11 @@ export async function run(): Promise<BenchResult> {
       target: 'throughput >= 0.9 of direct and added p50 < 2 ms',
       ok: ratio >= 0.9 && addedP50 < 2,
       baseline:
-        `direct to the simulator: ${rate(direct).toFixed(0)} streams/s, p50 ${p50Direct.toFixed(1)} ms, p99 ${p99Direct.toFixed(1)} ms; ` +
+        `direct to the simulator: ${rate(direct).toFixed(0)} streams/s, p50 ${p50Direct.toFixed(1)} ms (first byte ${firstByte(direct).toFixed(1)} ms), ` +
+        `p99 ${p99Direct.toFixed(1)} ms; ` +
         `CPU ms per stream: ${cpuSummary(direct)}`,
       detail:
-        `through the platform: ${rate(through).toFixed(0)} streams/s, p50 ${p50Through.toFixed(1)} ms ` +
+        `through the platform: ${rate(through).toFixed(0)} streams/s, p50 ${p50Through.toFixed(1)} ms (first byte ${firstByte(through).toFixed(1)} ms) ` +
         `(added ${addedP50.toFixed(2)} ms), p99 ${p99Through.toFixed(1)} ms (added ${(p99Through - p99Direct).toFixed(1)} ms); ` +
         `CPU ms per stream: ${cpuSummary(through)}; ${all(through).length} streams per path over ${ROUNDS} alternating rounds; ` +
         // When the machine is this busy, the direct path is CPU-bound too and the ratio approaches the CPU ratio.
