@@ -141,10 +141,12 @@ describe('NetworkPolicies', () => {
     expect(egressRules(policies, RELEASE.namespace, mariadb.labels, RELEASE.namespace).flatMap((r) => (r['ports'] as Json[]).map((p) => p['port']))).toEqual([53, 53]);
   });
 
-  it('does not let inference reach the database when its cache is off', () => {
+  it('lets inference reach the database with its cache off too (it reads the teams\' token quotas there)', () => {
     const objects = helmTemplate([], ['inference.cache.enabled=false']);
     const inference = podTemplates(objects).find((p) => componentOf(p.labels) === 'inference')!;
-    expect(egressAllowsAddressPort(policiesOf(objects), RELEASE.namespace, inference.labels, 5432, RELEASE.namespace)).toBe(false);
+    expect(egressAllowsAddressPort(policiesOf(objects), RELEASE.namespace, inference.labels, 5432, RELEASE.namespace)).toBe(true);
+    const env = ((inference.spec['containers'] as Json[])[0]!['env'] as Json[]).map((e) => e['name']);
+    expect(env).toContain('DATABASE_URL');
   });
 
   it.each(Object.keys(VALUE_SETS))('%s: sandbox pods reach nothing and only the sandbox service reaches them', (name) => {
