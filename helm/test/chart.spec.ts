@@ -94,10 +94,23 @@ describe('helm template', () => {
   });
 
   it('gives eval workers a grace period that covers a sample in flight, and the same timeout in their env', () => {
-    for (const [set, timeoutSeconds] of [['defaults', 600], ['production', 900], ['simulator', 120]] as const) {
+    for (const [set, timeoutSeconds] of [['defaults', 1800], ['production', 1800], ['simulator', 120]] as const) {
       const workers = mustFind(renders[set]!, 'Deployment', 'lemur-eval-worker');
       expect(podSpec(workers)['terminationGracePeriodSeconds']).toBe(timeoutSeconds + 30);
       expect(envOf(workers)['EVAL_SAMPLE_TIMEOUT_MS']?.['value']).toBe(String(timeoutSeconds * 1000));
+    }
+  });
+
+  it("tells eval the inference service's cold-start wait, and nothing to wait for when inference does not scale models", () => {
+    for (const [set, coldStartMs] of [['defaults', 900_000], ['production', 900_000], ['simulator', 0]] as const) {
+      for (const name of ['lemur-eval', 'lemur-eval-worker']) {
+        const evalEnv = envOf(mustFind(renders[set]!, 'Deployment', name));
+        expect(evalEnv['EVAL_INFERENCE_COLD_START_MS']?.['value']).toBe(String(coldStartMs));
+      }
+      if (coldStartMs > 0) {
+        const inference = envOf(mustFind(renders[set]!, 'Deployment', 'lemur-inference'));
+        expect(inference['INFERENCE_COLD_START_TIMEOUT_MS']?.['value']).toBe(String(coldStartMs));
+      }
     }
   });
 

@@ -98,6 +98,7 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
     const episodes = new EpisodeRunner(inference, (team) => new SandboxSessionClient(sandbox, team), executorFor, new OfflineStubToolProvider(), {
       turnTimeoutMs: config.sampleTimeoutMs,
       onTurnOverhead: (benchmark, seconds) => metrics.agentTurnOverhead.observe({ benchmark }, seconds),
+      logger: logger.child({ context: 'EpisodeRunner' }),
       ...(config.environmentUrl ? { environment: new HttpEnvironmentClient(config.environmentUrl) } : {}),
     });
     const processor = new SampleProcessor(

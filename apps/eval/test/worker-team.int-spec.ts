@@ -56,6 +56,8 @@ function startWorker(inferenceAddr: string, sandboxAddr: string): Promise<Runnin
         EVAL_WORKERS: 'true',
         EVAL_METRICS_PORT: '0',
         EVAL_SAMPLE_TIMEOUT_MS: '30000',
+        // The fake inference service never scales a model from zero: no cold start for the deadline to cover.
+        EVAL_INFERENCE_COLD_START_MS: '0',
         EVAL_SAMPLE_MAX_ATTEMPTS: '1',
         LEMUR_DATASETS_DIR: DATASETS,
         LEMUR_OFFLINE: 'true',

@@ -24,8 +24,16 @@ const schema = z.object({
   EVAL_DEFAULT_RUN_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(32),
   // Where each model's adaptive limit starts; it grows from there up to the runs' concurrency until the endpoint refuses.
   EVAL_INITIAL_MODEL_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(DEFAULT_INITIAL_MODEL_CONCURRENCY),
-  EVAL_SAMPLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
-  EVAL_JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).default(900),
+  // The deadline of each Generate call to the inference service. Inference may wait up to 15 min for a model scaled to
+  // zero (INFERENCE_COLD_START_TIMEOUT_MS), then 10 min for one call to a replica (INFERENCE_UPSTREAM_TIMEOUT_MS):
+  // 30 min covers both, so the first sample of a cold model waits for it rather than failing on its own deadline.
+  EVAL_SAMPLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(1_800_000),
+  // The inference service's INFERENCE_COLD_START_TIMEOUT_MS (set it to the same value; 0 where inference does not run
+  // models on Kubernetes and never scales one from zero): EVAL_SAMPLE_TIMEOUT_MS must exceed it.
+  EVAL_INFERENCE_COLD_START_MS: z.coerce.number().int().min(0).default(900_000),
+  // How long a worker holds a sample's queue job before another worker may take it (a worker that died). Unset, it is
+  // the Generate deadline plus a minute, so a sample waiting out a cold start is never handed to a second worker.
+  EVAL_JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).optional(),
   EVAL_QUEUE_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).default(30),
   EVAL_SAMPLE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   EVAL_SCHEDULER: flag.default(true),
@@ -36,6 +44,18 @@ const schema = z.object({
   ...internalTokenEnvShape,
   ...teamQuotaEnvShape,
   LEMUR_ENVIRONMENT_URL: z.string().url('must be an http(s) URL of an environment server (docs/environment-protocol.md)').optional(),
+});
+
+/** The environment, with the settings that bound each other checked together. */
+const schemaWithLimits = schema.superRefine((env, ctx) => {
+  // A Generate deadline at or below the cold-start wait fails every sample that finds its model scaled to zero.
+  if (env.EVAL_SAMPLE_TIMEOUT_MS <= env.EVAL_INFERENCE_COLD_START_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['EVAL_SAMPLE_TIMEOUT_MS'],
+      message: `must exceed EVAL_INFERENCE_COLD_START_MS (${env.EVAL_INFERENCE_COLD_START_MS}), inference's wait for a model scaled to zero, by a generation's time: raise it`,
+    });
+  }
 });
 
 /** The eval service's settings, read from the environment once at start-up. */
@@ -52,6 +72,7 @@ export interface EvalConfig {
   defaultRunConcurrency: number;
   /** Each (model, team)'s first limit of samples in flight on a worker, before the adaptive limit has learned the endpoint. */
   initialModelConcurrency: number;
+  /** Deadline of each Generate call (a sample's, an agent turn's); above the inference service's cold-start wait. */
   sampleTimeoutMs: number;
   jobExpireSeconds: number;
   queueMaintenanceSeconds: number;
@@ -79,7 +100,7 @@ function sharedDatasetDirs(cwd: string): string[] {
 }
 
 export function loadEvalConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): EvalConfig {
-  const p = parseEnv(schema, env, 'eval');
+  const p = parseEnv(schemaWithLimits, env, 'eval');
   return {
     databaseUrl: p.DATABASE_URL,
     grpcUrl: p.EVAL_GRPC_URL,
@@ -98,7 +119,7 @@ export function loadEvalConfig(env: Record<string, string | undefined> = process
     defaultRunConcurrency: p.EVAL_DEFAULT_RUN_CONCURRENCY,
     initialModelConcurrency: p.EVAL_INITIAL_MODEL_CONCURRENCY,
     sampleTimeoutMs: p.EVAL_SAMPLE_TIMEOUT_MS,
-    jobExpireSeconds: p.EVAL_JOB_EXPIRE_SECONDS,
+    jobExpireSeconds: p.EVAL_JOB_EXPIRE_SECONDS ?? Math.ceil(p.EVAL_SAMPLE_TIMEOUT_MS / 1000) + 60,
     queueMaintenanceSeconds: p.EVAL_QUEUE_MAINTENANCE_SECONDS,
     sampleMaxAttempts: p.EVAL_SAMPLE_MAX_ATTEMPTS,
     scheduler: { enabled: p.EVAL_SCHEDULER, pollMs: p.EVAL_SCHEDULER_POLL_MS },

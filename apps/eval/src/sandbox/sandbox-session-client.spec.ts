@@ -17,9 +17,23 @@ describe('SandboxSessionClient', () => {
       closeSession: async () => create(sandboxV1.CloseSessionResponseSchema),
     };
     const sessions = new SandboxSessionClient(rpc, 'team-a');
-    expect(await sessions.create({ cellWallMs: 1000 })).toBe('s1');
-    expect(await sessions.create({ cellWallMs: 1000, language: 'bash' })).toBe('s2');
+    expect(await sessions.create({ cellWallMs: 1000, cellCpuMs: 1000 })).toBe('s1');
+    expect(await sessions.create({ cellWallMs: 1000, cellCpuMs: 1000, language: 'bash' })).toBe('s2');
     expect(languages).toEqual([sandboxV1.Language.PYTHON, sandboxV1.Language.BASH]);
+  });
+
+  it("asks for the cell's CPU limit as well as its wall limit, so the sandbox's one-shot CPU default does not apply", async () => {
+    const limits: unknown[] = [];
+    const rpc: SessionRpc = {
+      createSession: async (req) => {
+        limits.push(req.limits);
+        return create(sandboxV1.CreateSessionResponseSchema, { sessionId: 's1' });
+      },
+      runCell: async () => create(sandboxV1.RunCellResponseSchema),
+      closeSession: async () => create(sandboxV1.CloseSessionResponseSchema),
+    };
+    await new SandboxSessionClient(rpc, 'team-a').create({ cellWallMs: 30_000, cellCpuMs: 25_000 });
+    expect(limits).toEqual([{ wallMs: 30_000, cpuMs: 25_000 }]);
   });
 
   it("returns a cell's result as an ExecutionResult, and an unset result as an empty one without an exit code", async () => {

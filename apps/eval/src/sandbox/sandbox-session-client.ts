@@ -11,8 +11,8 @@ export interface CellResult {
 
 /** Persistent interpreter sessions, as an episode runner needs them (the real one is the sandbox service). */
 export interface SandboxSessions {
-  /** Starts a Python (default) or bash session whose cells run at most `cellWallMs` each; returns its id. */
-  create(opts: { cellWallMs: number; signal?: AbortSignal; language?: 'python' | 'bash' }): Promise<string>;
+  /** Starts a Python (default) or bash session whose cells each run at most `cellWallMs` and `cellCpuMs` of CPU; returns its id. */
+  create(opts: { cellWallMs: number; cellCpuMs: number; signal?: AbortSignal; language?: 'python' | 'bash' }): Promise<string>;
   runCell(sessionId: string, code: string, opts: { wallMs: number; signal?: AbortSignal }): Promise<CellResult>;
   close(sessionId: string): Promise<void>;
 }
@@ -31,10 +31,10 @@ export class SandboxSessionClient implements SandboxSessions {
     private readonly team: string,
   ) {}
 
-  async create(opts: { cellWallMs: number; signal?: AbortSignal; language?: 'python' | 'bash' }): Promise<string> {
+  async create(opts: { cellWallMs: number; cellCpuMs: number; signal?: AbortSignal; language?: 'python' | 'bash' }): Promise<string> {
     const language = opts.language === 'bash' ? sandboxV1.Language.BASH : sandboxV1.Language.PYTHON;
     const response = await this.client.createSession(
-      { language, team: this.team, limits: { wallMs: opts.cellWallMs }, idleTimeoutMs: IDLE_TIMEOUT_MS },
+      { language, team: this.team, limits: { wallMs: opts.cellWallMs, cpuMs: opts.cellCpuMs }, idleTimeoutMs: IDLE_TIMEOUT_MS },
       { deadlineMs: RPC_SLACK_MS, ...(opts.signal ? { signal: opts.signal } : {}) },
     );
     return response.sessionId;

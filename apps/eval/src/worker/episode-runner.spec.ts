@@ -5,10 +5,14 @@ import {
   type ChatMessage,
   type CodeExecutor,
   type IntercodeBashItem,
+  intercodeBashSetupScript,
   type IntercodeSqlItem,
+  MINT_CELL_TIMEOUT_MS,
   type MintItem,
 } from '@lemur/benchmarks';
+import { DEFAULT_SANDBOX_POLICY, resolveSandboxLimits, type SandboxLimits } from '@lemur/sandbox-policy';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
+import type { Logger } from '@lemur/shared-logging';
 import { describe, expect, it } from 'vitest';
 import type { BenchmarkCatalog } from '../benchmarks/benchmark-catalog';
 import type { RunRecord, SampleRecord } from '../runs/run.types';
@@ -52,18 +56,28 @@ class ScriptedInference implements InferenceClient {
   };
 }
 
-/** An in-process session store: runs "print(N)" cells, fails or ends sessions on request. */
+/**
+ * An in-process session store: runs "print(N)" cells, fails or ends sessions on request. As the sandbox does, it drops a
+ * session it ended (or lost) and answers SESSION_NOT_FOUND to anything asked of it afterwards, closing included.
+ */
 class FakeSessions implements SandboxSessions {
   readonly created: string[] = [];
   readonly languages: string[] = [];
+  /** Each session's limits as the sandbox service resolves them under its default policy (which refuses any above its maxima). */
+  readonly limits: SandboxLimits[] = [];
   readonly closed: string[] = [];
   readonly cells: { id: string; code: string }[] = [];
+  /** Sessions the sandbox ended on its own. */
+  readonly gone = new Set<string>();
   open = 0;
   maxOpen = 0;
-  constructor(private readonly behaviour: { failCell?: number; endSessionAtCell?: number; vanishAtCell?: number; fullTimes?: number } = {}) {}
+  constructor(
+    private readonly behaviour: { failCell?: number; endSessionAtCell?: number; vanishAtCell?: number; expireAfterCell?: number; fullTimes?: number } = {},
+  ) {}
 
-  async create(opts?: { language?: string }): Promise<string> {
-    this.languages.push(opts?.language ?? 'python');
+  async create(opts: { cellWallMs: number; cellCpuMs?: number; language?: string }): Promise<string> {
+    this.languages.push(opts.language ?? 'python');
+    this.limits.push(resolveSandboxLimits({ wallMs: opts.cellWallMs, cpuMs: opts.cellCpuMs }, DEFAULT_SANDBOX_POLICY));
     if ((this.behaviour.fullTimes ?? 0) > 0) {
       this.behaviour.fullTimes! -= 1;
       throw new PlatformError(PlatformErrorCode.RESOURCE_EXHAUSTED, 'team already has 16 open sessions');
@@ -77,17 +91,30 @@ class FakeSessions implements SandboxSessions {
 
   async runCell(id: string, code: string): Promise<CellResult> {
     await new Promise((r) => setTimeout(r, 1));
+    if (this.gone.has(id)) throw new PlatformError(PlatformErrorCode.SESSION_NOT_FOUND, 'session ended');
     this.cells.push({ id, code });
     const n = this.cells.length;
     if (n === this.behaviour.failCell) throw new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, 'sandbox went away');
-    if (n === this.behaviour.vanishAtCell) throw new PlatformError(PlatformErrorCode.SESSION_NOT_FOUND, 'session not found');
+    if (n === this.behaviour.vanishAtCell) {
+      this.end(id);
+      throw new PlatformError(PlatformErrorCode.SESSION_NOT_FOUND, 'session not found');
+    }
+    const ended = n === this.behaviour.endSessionAtCell;
+    // The idle timer (or an end the answer did not carry) takes the session after this cell, unannounced.
+    if (ended || n === this.behaviour.expireAfterCell) this.end(id);
     const printed = /print\((.*)\)/.exec(code)?.[1];
-    const result = { exitCode: 0, stdout: printed ? `${printed}\n` : '', stderr: '', timedOut: n === this.behaviour.endSessionAtCell, memoryExceeded: false, outputTruncated: false, wallMs: 1 };
-    return { result, sessionEnded: n === this.behaviour.endSessionAtCell };
+    const result = { exitCode: 0, stdout: printed ? `${printed}\n` : '', stderr: '', timedOut: ended, memoryExceeded: false, outputTruncated: false, wallMs: 1 };
+    return { result, sessionEnded: ended };
   }
 
   async close(id: string): Promise<void> {
+    if (this.gone.has(id)) throw new PlatformError(PlatformErrorCode.SESSION_NOT_FOUND, 'session not found (closed, expired, or never opened for this team)');
     this.closed.push(id);
+    this.open -= 1;
+  }
+
+  private end(id: string): void {
+    this.gone.add(id);
     this.open -= 1;
   }
 }
@@ -124,6 +151,14 @@ describe('EpisodeRunner', () => {
     expect(events.map((e) => (e.role === 'action' ? e.kind : e.role))).toEqual(['model', 'execute', 'environment', 'model', 'propose', 'verdict']);
     expect(events[0]).toMatchObject({ role: 'model', content: EXECUTE, promptTokens: 100, completionTokens: 10, latencyMs: 7 });
     expect(result.prompt).toContain('Task:\nWhat is 2 + 2?');
+  });
+
+  it("opens a MINT episode's session with MINT's 30 s per cell for CPU as for wall time, within the sandbox's maxima", async () => {
+    const sessions = new FakeSessions();
+    await runner(new ScriptedInference({ agent: [EXECUTE, RIGHT] }), sessions).run(run(), benchmark, item, new AbortController().signal);
+    expect(MINT_CELL_TIMEOUT_MS).toBe(30_000);
+    expect(sessions.limits).toHaveLength(1);
+    expect(sessions.limits[0]).toMatchObject({ wallMs: MINT_CELL_TIMEOUT_MS, cpuMs: MINT_CELL_TIMEOUT_MS });
   });
 
   it("takes out of each turn's overhead the replica's own time (upstreamMs), not the inference service's whole latency", async () => {
@@ -187,15 +222,49 @@ describe('EpisodeRunner', () => {
     expect(result.scoreDetail?.['terminateReason']).toBe('error');
   });
 
-  it('restarts the interpreter (tools again) when a cell ended the session, and closes both', async () => {
+  it('restarts the interpreter (tools again) when a cell ended the session, closing only the one still open', async () => {
     const sessions = new FakeSessions({ endSessionAtCell: 2 });
     const result = await runner(new ScriptedInference({ agent: [EXECUTE, EXECUTE, RIGHT] }), sessions).run(run(), benchmark, item, new AbortController().signal);
     expect(result.score).toBe(1);
     expect(sessions.created).toEqual(['s1', 's2']);
-    expect(sessions.closed).toEqual(['s1', 's2']);
+    // The sandbox ended s1 itself: closing it again would only be answered SESSION_NOT_FOUND.
+    expect(sessions.closed).toEqual(['s2']);
+    expect(sessions.open).toBe(0);
     const cells = (result.transcript as unknown as EpisodeEvent[]).filter((e) => e.role === 'action' && e.kind === 'execute');
     expect(cells.map((c) => c.role === 'action' && c.kind === 'execute' && c.sessionRestarted)).toEqual([false, true]);
     expect(cells[0]).toMatchObject({ timedOut: true, observation: expect.stringContaining('TimeoutError') });
+  });
+
+  it("scores an episode whose last cell ended the session, without closing what the sandbox already ended", async () => {
+    const sessions = new FakeSessions({ endSessionAtCell: 2 });
+    const result = await runner(new ScriptedInference({ agent: [EXECUTE, RIGHT] }), sessions).run(run(), benchmark, item, new AbortController().signal);
+    expect(result).toMatchObject({ status: 'SCORED', score: 1, error: null });
+    expect(sessions.created).toEqual(['s1']);
+    expect(sessions.closed).toEqual([]);
+    expect(sessions.open).toBe(0);
+  });
+
+  it('takes SESSION_NOT_FOUND on close as already closed (logged at debug), never as a sample error', async () => {
+    const sessions = new FakeSessions({ expireAfterCell: 2 });
+    const debug: { fields: Record<string, unknown>; message: string }[] = [];
+    const logger = {
+      child: () => logger,
+      debug: (fields: Record<string, unknown>, message: string) => debug.push({ fields, message }),
+    } as unknown as Logger;
+    const inference = new ScriptedInference({ agent: [EXECUTE, RIGHT] });
+    const r = new EpisodeRunner(inference, () => sessions, () => noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 1000, logger });
+    const result = await r.run(run(), benchmark, item, new AbortController().signal);
+    expect(result).toMatchObject({ status: 'SCORED', score: 1, error: null });
+    expect(sessions.closed).toEqual([]);
+    expect(debug).toEqual([{ fields: { sessionId: 's1' }, message: expect.stringMatching(/already ended/) }]);
+  });
+
+  it('still fails the sample when closing a finished episode\'s session fails for any other reason', async () => {
+    const sessions = new FakeSessions();
+    sessions.close = () => Promise.reject(new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, 'sandbox went away'));
+    await expect(runner(new ScriptedInference({ agent: [RIGHT] }), sessions).run(run(), benchmark, item, new AbortController().signal)).rejects.toMatchObject({
+      code: PlatformErrorCode.SANDBOX_UNAVAILABLE,
+    });
   });
 
   it('runs a cell again in a fresh interpreter when the session vanished after the previous cell', async () => {
@@ -204,6 +273,7 @@ describe('EpisodeRunner', () => {
     expect(result.score).toBe(1);
     expect(sessions.created).toEqual(['s1', 's2']);
     expect(sessions.cells.map((c) => c.id)).toEqual(['s1', 's1', 's1', 's2', 's2']);
+    expect(sessions.closed).toEqual(['s2']);
   });
 
   it('keeps at most maxOpenSessions episodes in the sandbox at once and waits out a full team cap', async () => {
@@ -345,9 +415,30 @@ describe('EpisodeRunner with InterCode environments', () => {
     const result = await r.run(run(), { ...bash, agent } as unknown as Benchmark, bashItem, new AbortController().signal);
     expect(result).toMatchObject({ status: 'SCORED', score: 1 });
     expect(sessions.languages).toEqual(['bash']);
-    // No Python tool definitions were sent to the shell: the action, then the judge's snapshot.
-    expect(sessions.cells.map((c) => c.code)).toEqual(['print(hello)', 'print(snapshot)']);
+    // No Python tool definitions were sent to the shell: the task's file system set-up, the action, then the judge's snapshot.
+    expect(sessions.cells.map((c) => c.code)).toEqual([intercodeBashSetupScript(1), 'print(hello)', 'print(snapshot)']);
     expect(seen).toEqual([{ observation: 'hello\n', snapshot: 'snapshot\n' }]);
     expect(sessions.closed).toEqual(['s1']);
+  });
+
+  it("refuses the judge a fresh shell when the agent's last action ended the session (its state is gone)", async () => {
+    const sessions = new FakeSessions({ endSessionAtCell: 1 });
+    const bash = getBenchmark('intercode-bash') as unknown as Benchmark<IntercodeBashItem>;
+    const agent: AgentProtocol<IntercodeBashItem> = {
+      ...bash.agent!,
+      // No set-up cell: the agent's action is the session's first cell, and the one that ends it.
+      sessionSetup: () => '',
+      judge: async (_item, _solution, ctx) => {
+        await ctx.session!.run('print(snapshot)');
+        return { success: true, reason: 'same', reward: 1, rewardText: '1.0' };
+      },
+    };
+    const r = new EpisodeRunner(new ScriptedInference({ agent: ['print(hello)'] }), () => sessions, () => noExecutor, new OfflineStubToolProvider(), { turnTimeoutMs: 1000 });
+    const bashItem: IntercodeBashItem = { id: 'nl2bash-fs1-0', fileSystem: 1, index: 0, query: 'Say hello', gold: 'echo hello' };
+    await expect(r.run(run(), { ...bash, agent } as unknown as Benchmark, bashItem, new AbortController().signal)).rejects.toMatchObject({
+      code: PlatformErrorCode.SESSION_NOT_FOUND,
+    });
+    expect(sessions.created).toEqual(['s1']);
+    expect(sessions.cells.map((c) => c.code)).toEqual(['print(hello)']);
   });
 });

@@ -18,6 +18,7 @@ import {
   type StepResponse,
 } from '@lemur/benchmarks';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
+import type { Logger } from '@lemur/shared-logging';
 import type { RunRecord, SampleResult } from '../runs/run.types';
 import type { AgentEnvironment } from '../environment/environment-client';
 import type { CellResult, SandboxSessions } from '../sandbox/sandbox-session-client';
@@ -71,7 +72,7 @@ const CONTEXT_EXCEEDED = /maximum context length/i;
 /**
  * Runs one item of an agent benchmark as a full episode: a model turn per step, `<execute>` cells in one persistent
  * Python session, proposals judged by the benchmark, optional expert feedback from a second model. The session is
- * closed whatever happens. Platform failures (endpoint, sandbox) are thrown as PlatformError, so the sample is
+ * closed whatever happens (unless the sandbox already ended it). Platform failures (endpoint, sandbox) are thrown as PlatformError, so the sample is
  * retried or ERRORED, never scored 0 for them. Sessions and code run as the run's team, under its sandbox cap.
  */
 export class EpisodeRunner {
@@ -88,6 +89,8 @@ export class EpisodeRunner {
       environment?: AgentEnvironment;
       /** Each turn's platform overhead (see TurnClock), for the lemur_eval_agent_turn_overhead_seconds histogram. */
       onTurnOverhead?: (benchmark: string, seconds: number) => void;
+      /** Where a session found already ended at close is noted (debug). */
+      logger?: Logger;
     },
   ) {
     this.slots = new TeamSlots(opts.maxOpenSessions ?? DEFAULT_MAX_OPEN_SESSIONS);
@@ -141,7 +144,10 @@ export class EpisodeRunner {
     const events: EpisodeEvent[] = [];
     const tokens = { prompt: 0, completion: 0 };
     const environment = agent.environment ?? 'python';
-    const session = environment === 'none' ? null : new EpisodeSession(this.sessionsFor(run.teamName), agent, environment, setupCode, signal);
+    const session =
+      environment === 'none'
+        ? null
+        : new EpisodeSession(this.sessionsFor(run.teamName), agent, environment, setupCode, signal, this.opts.logger?.child({ runId: run.id, itemId: item.id }));
     const executor = this.executorFor(run.teamName);
     let firstPrompt: string | null = null;
     let modelTurns = 0;
@@ -353,10 +359,12 @@ function lastModelText(events: readonly EpisodeEvent[]): string | null {
 
 /**
  * The episode's interpreter or shell: started with its set-up code, restarted (set-up again, earlier state lost, as the
- * transcript records) when a limit killed it, and closed once.
+ * transcript records) when a limit killed it, and closed once. A session the sandbox ended itself (a limit, the code
+ * left the interpreter) is already gone there: its id is forgotten, so it is never closed.
  */
 class EpisodeSession {
   private id: string | undefined;
+  /** The sandbox ended the last session: the next cell runs in a fresh one, and says so. */
   private ended = false;
 
   constructor(
@@ -365,6 +373,7 @@ class EpisodeSession {
     private readonly language: 'python' | 'bash',
     private readonly setupCode: string,
     private readonly signal: AbortSignal,
+    private readonly logger: Logger | undefined,
   ) {}
 
   async open(): Promise<string> {
@@ -373,6 +382,7 @@ class EpisodeSession {
     this.id = id;
     if (this.setupCode !== '') {
       const setup = await this.sessions.runCell(id, this.setupCode, { wallMs: this.agent.cellTimeoutMs, signal: this.signal });
+      if (setup.sessionEnded) this.id = undefined;
       if (setup.result.exitCode !== 0 || setup.sessionEnded) {
         throw new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, `the session's set-up code failed: ${setup.result.stderr.slice(0, 500)}`);
       }
@@ -384,9 +394,11 @@ class EpisodeSession {
   shell(): AgentShell {
     return {
       run: async (code: string): Promise<ExecutionResult> => {
+        // A fresh interpreter would not hold what the agent left: the judge is told, as the sandbox would have.
+        if (this.ended) throw new PlatformError(PlatformErrorCode.SESSION_NOT_FOUND, "the episode's session ended before the judge could read it");
         const id = await this.open();
         const cell = await this.sessions.runCell(id, code, { wallMs: this.agent.cellTimeoutMs, signal: this.signal });
-        if (cell.sessionEnded) this.ended = true;
+        if (cell.sessionEnded) this.forgetEnded();
         return cell.result;
       },
     };
@@ -394,10 +406,7 @@ class EpisodeSession {
 
   async run(code: string): Promise<{ observation: string; cell: ExecutionResult; restarted: boolean; outcome?: EnvironmentOutcome }> {
     const restarted = this.ended;
-    if (this.ended) {
-      await this.close();
-      this.ended = false;
-    }
+    this.ended = false;
     let id = await this.open();
     let cell: CellResult;
     try {
@@ -409,10 +418,10 @@ class EpisodeSession {
       this.id = undefined;
       id = await this.open();
       cell = await this.sessions.runCell(id, code, { wallMs: this.agent.cellTimeoutMs, signal: this.signal });
-      this.ended = cell.sessionEnded;
+      if (cell.sessionEnded) this.forgetEnded();
       return { observation: this.agent.formatExecution(cell.result), cell: cell.result, restarted: true };
     }
-    this.ended = cell.sessionEnded;
+    if (cell.sessionEnded) this.forgetEnded();
     return { observation: this.agent.formatExecution(cell.result), cell: cell.result, restarted };
   }
 
@@ -420,7 +429,10 @@ class EpisodeSession {
     const deadline = Date.now() + CREATE_RETRY_MS;
     for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
       try {
-        return await this.sessions.create({ cellWallMs: this.agent.cellTimeoutMs, signal: this.signal, language: this.language });
+        // A cell's CPU is bounded by its time limit too: left unset it would be the sandbox's one-shot default (10 s), a
+        // third of MINT's 30 s per cell, and a cell computing for longer would be stopped where MINT's would not.
+        const cellMs = this.agent.cellTimeoutMs;
+        return await this.sessions.create({ cellWallMs: cellMs, cellCpuMs: cellMs, signal: this.signal, language: this.language });
       } catch (err) {
         const full = err instanceof PlatformError && err.code === PlatformErrorCode.RESOURCE_EXHAUSTED;
         if (!full || Date.now() + delay > deadline || this.signal.aborted) throw err;
@@ -434,7 +446,20 @@ class EpisodeSession {
     const id = this.id;
     if (id === undefined) return;
     this.id = undefined;
-    await this.sessions.close(id);
+    try {
+      await this.sessions.close(id);
+    } catch (err) {
+      // Ended by the sandbox without this episode hearing of it (its idle timer, an end racing the last cell's answer):
+      // closed is what was wanted, and the finished episode's result stands.
+      if (!(err instanceof PlatformError && err.code === PlatformErrorCode.SESSION_NOT_FOUND)) throw err;
+      this.logger?.debug({ sessionId: id }, 'sandbox session already ended; nothing to close');
+    }
+  }
+
+  /** The sandbox reported the session ended: it dropped it, so there is nothing left to close. */
+  private forgetEnded(): void {
+    this.id = undefined;
+    this.ended = true;
   }
 }
 

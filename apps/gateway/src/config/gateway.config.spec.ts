@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import * as runAdmission from '@lemur/shared-run-admission';
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { loadGatewayConfig } from './gateway.config';
+
+// The real functions, watched: the gateway must read its team quotas through the library the eval service uses.
+vi.mock('@lemur/shared-run-admission', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('@lemur/shared-run-admission')>();
+  return { ...actual, teamQuotaDefaultsFrom: vi.fn(actual.teamQuotaDefaultsFrom) };
+});
 
 const DB = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/lemur' };
 
@@ -46,6 +54,31 @@ describe('loadGatewayConfig', () => {
     expect(loadGatewayConfig({ ...DB, GATEWAY_INFERENCE_DEADLINE_MS: '5000' }).inferenceDeadlineMs).toBe(5_000);
     for (const bad of ['50', '1.5', 'soon', '86400001']) {
       expect(() => loadGatewayConfig({ ...DB, GATEWAY_INFERENCE_DEADLINE_MS: bad })).toThrow(/GATEWAY_INFERENCE_DEADLINE_MS/);
+    }
+  });
+
+  it("reads GATEWAY_TEAM_* with the shared shape the eval service uses, accepting and refusing the same values", () => {
+    const shared = z.object(runAdmission.teamQuotaEnvShape);
+    const cases: Record<string, string>[] = [
+      {},
+      { GATEWAY_TEAM_MAX_CONCURRENT_RUNS: '0', GATEWAY_TEAM_MAX_SAMPLES_PER_DAY: '0' },
+      { GATEWAY_TEAM_MAX_CONCURRENT_RUNS: '7', GATEWAY_TEAM_MAX_SAMPLES_PER_DAY: '2500' },
+      { GATEWAY_TEAM_MAX_CONCURRENT_RUNS: '-1' },
+      { GATEWAY_TEAM_MAX_CONCURRENT_RUNS: '2.5' },
+      { GATEWAY_TEAM_MAX_SAMPLES_PER_DAY: 'lots' },
+    ];
+    for (const quotas of cases) {
+      const sharedRead = shared.safeParse(quotas);
+      if (sharedRead.success) {
+        vi.mocked(runAdmission.teamQuotaDefaultsFrom).mockClear();
+        expect(loadGatewayConfig({ ...DB, ...quotas }).teamDefaults).toEqual(runAdmission.teamQuotaDefaultsFrom(sharedRead.data));
+        expect(runAdmission.teamQuotaDefaultsFrom).toHaveBeenCalledTimes(2);
+      } else {
+        // Refused with the same words, naming the same variable, as the eval service refuses it at start-up.
+        const lines = sharedRead.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+        expect(lines.length).toBeGreaterThan(0);
+        for (const line of lines) expect(() => loadGatewayConfig({ ...DB, ...quotas })).toThrow(line);
+      }
     }
   });
 

@@ -1,5 +1,6 @@
 import { logLevelSchema, parseEnv, portSchema } from '@lemur/shared-config';
 import { internalTokenEnvShape } from '@lemur/shared-grpc';
+import { teamQuotaDefaultsFrom, teamQuotaEnvShape, type QuotaLimits } from '@lemur/shared-run-admission';
 import { tracingConfigFrom, tracingEnvShape, type TracingConfig } from '@lemur/shared-tracing';
 import { z } from 'zod';
 
@@ -18,8 +19,8 @@ const schema = z.object({
   ...tracingEnvShape,
   ...internalTokenEnvShape,
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL (API keys, audit log and quotas live there)'),
-  GATEWAY_TEAM_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(0).default(50),
-  GATEWAY_TEAM_MAX_SAMPLES_PER_DAY: z.coerce.number().int().min(0).default(1_000_000),
+  // Read exactly as the eval service reads them for scheduled runs: a team meets one limit whichever way a run starts.
+  ...teamQuotaEnvShape,
   GATEWAY_BOOTSTRAP_KEY_FILE: z.string().min(1).optional(),
   GATEWAY_BOOTSTRAP_TEAM: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lowercase team name (a-z, 0-9, -)').default('local'),
 });
@@ -44,7 +45,7 @@ export interface GatewayConfig {
   /** Where API keys, members, the audit log and quota overrides are kept. */
   databaseUrl: string;
   /** Quotas of a team that has none of its own. */
-  teamDefaults: { maxConcurrentRuns: number; maxSamplesPerDay: number };
+  teamDefaults: QuotaLimits;
   /** Local mode: make sure this team has an admin key, kept in this file (created 0600 if missing or no longer valid). */
   bootstrap?: { keyFile: string; team: string };
 }
@@ -64,7 +65,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     tracing: tracingConfigFrom(p),
     ...(p.LEMUR_INTERNAL_TOKEN !== undefined ? { internalToken: p.LEMUR_INTERNAL_TOKEN } : {}),
     databaseUrl: p.DATABASE_URL,
-    teamDefaults: { maxConcurrentRuns: p.GATEWAY_TEAM_MAX_CONCURRENT_RUNS, maxSamplesPerDay: p.GATEWAY_TEAM_MAX_SAMPLES_PER_DAY },
+    teamDefaults: teamQuotaDefaultsFrom(p),
     ...(p.GATEWAY_BOOTSTRAP_KEY_FILE ? { bootstrap: { keyFile: p.GATEWAY_BOOTSTRAP_KEY_FILE, team: p.GATEWAY_BOOTSTRAP_TEAM } } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { evalV1, inferenceV1 } from '@lemur/proto';
 import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
+import { plannedSamples } from '@lemur/shared-run-admission';
 import { activeSpan } from '@lemur/shared-tracing';
 import type { GrpcClient } from '@lemur/shared-grpc';
 import { Body, Controller, Delete, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
@@ -19,15 +20,6 @@ import { runConfigOf } from './run-config.mapper';
 function requireRun(run: evalV1.Run | undefined): evalV1.Run {
   if (!run) throw new PlatformError(PlatformErrorCode.INTERNAL, 'the eval service answered without a run');
   return run;
-}
-
-/** Samples a run will create (items × samples per item); 0 when the benchmark is unknown (the eval service says so). */
-function plannedSamples(benchmarks: evalV1.BenchmarkInfo[], requested: string, limit: number, samplesPerItem: number): number {
-  const [name, version] = requested.split('@');
-  const benchmark = benchmarks.find((b) => b.name === name && (version === undefined || b.version === version));
-  if (!benchmark) return 0;
-  const items = limit > 0 ? Math.min(limit, benchmark.items) : benchmark.items;
-  return items * samplesPerItem;
 }
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
