@@ -26,6 +26,8 @@ async function startBackend(config: SandboxConfig, registry: Registry, logger: L
   return LocalSandboxBackend.detect({
     ...(config.stateDir ? { stateDir: config.stateDir } : {}),
     ...(config.workspaceRoot ? { workspaceRoot: config.workspaceRoot } : {}),
+    // A runner's scratch directories are its pod's emptyDirs, mounted already.
+    scratchDirs: config.mode === 'runner' ? [] : config.scratchDirs,
     logger: logger.child({ context: 'LocalSandboxBackend' }),
     policy: config.limitPolicy,
     isolation: config.mode === 'runner' ? 'pod' : 'bwrap',

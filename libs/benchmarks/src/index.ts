@@ -109,6 +109,14 @@ export {
   judgeIntercodeSql,
 } from './intercode/intercode.benchmark';
 export { INTERCODE_BASH_DATASET, INTERCODE_COMMIT, INTERCODE_SQL_DATASET, type IntercodeBashItem, type IntercodeSqlItem } from './intercode/intercode-tasks';
+export {
+  INTERCODE_BASH_BUILD_EPOCH,
+  INTERCODE_BASH_COMPARED_ROOTS,
+  INTERCODE_BASH_SCRATCH_DIRS,
+  intercodeBashSetupScript,
+  intercodeBashUpstreamScript,
+  type IntercodeBashFileSystem,
+} from './intercode/intercode-bash-filesystems';
 export { intercodeSqlReward, kendallTauB, type IntercodeSqlReward } from './intercode/intercode-sql-reward';
 export { intercodeBashReward, outputSimilarity, type FsChange, type IntercodeBashReward } from './intercode/intercode-bash-reward';
 export { IntercodeEpisode, type IntercodeTerminateReason, type IntercodeTurnRecord } from './intercode/intercode-episode';

@@ -35,6 +35,7 @@ export {
 export { interpretExecObservation, signalName, type ExecObservation, type ExecResult, type SandboxFile, type SandboxLimitHit } from './exec-result';
 export { SPAWN_FIXED_LIMITS, WARM_RUNNER_FILE, spawnLimitsMatch, warmRunnerArgv, warmRunnerSource, warmStartMessage } from './warm-runner';
 export { MAX_WORKSPACE_FILES, workspacePathSegments } from './workspace-path';
+export { MAX_SCRATCH_DIRS, RESERVED_SANDBOX_PATHS, parseScratchDirs } from './scratch-dirs';
 export {
   DEFAULT_SQL_MAX_ROWS,
   MAX_SQL_MAX_ROWS,

@@ -27,6 +27,11 @@ export interface SandboxCommandSpec {
   limits: SandboxLimits;
   /** Host directory bound read-write at /workspace. */
   workspaceDir: string;
+  /**
+   * Absolute paths (validated by parseScratchDirs) that get an empty tmpfs of their own, sized like /tmp, writable by
+   * the program and gone with the sandbox. In a pod they are the pod's own emptyDirs (renderSandboxPod).
+   */
+  scratchDirs?: readonly string[];
   /** Dedicated user a root-run service drops to; null runs bwrap under the caller's uid. */
   runAsUser: string | null;
   /**
@@ -239,6 +244,7 @@ export function buildSandboxCommand(spec: SandboxCommandSpec): SandboxCommand {
     String(limits.tmpBytes),
     '--tmpfs',
     '/dev/shm',
+    ...(spec.scratchDirs ?? []).flatMap((dir) => ['--size', String(limits.tmpBytes), '--tmpfs', dir]),
     '--bind',
     spec.workspaceDir,
     '/workspace',

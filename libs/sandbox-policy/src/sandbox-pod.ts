@@ -82,6 +82,8 @@ export interface SandboxPodSpec {
   owner: SandboxPodOwner | null;
   /** Extra runner environment (limit policy); never secrets: programs in the pod can read the runner's environment. */
   runnerEnv: Readonly<Record<string, string>>;
+  /** Absolute paths (validated by parseScratchDirs) mounted as memory-backed emptyDirs sized like /tmp. */
+  scratchDirs?: readonly string[];
   now: Date;
 }
 
@@ -134,6 +136,7 @@ export function renderSandboxPod(spec: SandboxPodSpec): IPod {
   const t = validateSandboxPodTemplate(spec.template);
   if (!LABEL_VALUE.test(spec.pool) || spec.pool.length > 63) throw new Error(`sandbox pool id ${JSON.stringify(spec.pool)} is not a valid label value`);
   const resources = { cpu: t.cpu, memory: t.memory, 'ephemeral-storage': t.ephemeralStorage };
+  const scratch = spec.scratchDirs ?? [];
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -201,6 +204,7 @@ export function renderSandboxPod(spec: SandboxPodSpec): IPod {
           volumeMounts: [
             { name: 'workspace', mountPath: SANDBOX_POD_WORKSPACE },
             { name: 'tmp', mountPath: '/tmp' },
+            ...scratch.map((dir, i) => ({ name: `scratch-${i}`, mountPath: dir })),
           ],
         },
       ],
@@ -208,6 +212,7 @@ export function renderSandboxPod(spec: SandboxPodSpec): IPod {
         { name: 'workspace', emptyDir: { sizeLimit: t.workspaceSize } },
         // Memory-backed: counted against the pod's memory limit, so /tmp cannot outgrow the pod.
         { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: t.tmpSize } },
+        ...scratch.map((_, i) => ({ name: `scratch-${i}`, emptyDir: { medium: 'Memory', sizeLimit: t.tmpSize } })),
       ],
     },
   };

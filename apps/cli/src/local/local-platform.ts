@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatasetResolver, listBenchmarks } from '@lemur/benchmarks';
+import { DatasetResolver, INTERCODE_BASH_SCRATCH_DIRS, listBenchmarks } from '@lemur/benchmarks';
 import { applyMigrations, ensureDatabase, redactDatabaseUrl, startEmbeddedPostgres, withDatabaseName } from '@lemur/shared-database';
 import type { CliEnvironment } from '../config/cli.config';
 import { localAdminKeyFile } from '../config/credentials';
@@ -148,6 +148,8 @@ export class LocalPlatform {
       const sandbox = start('sandbox', 'apps/sandbox/src/main.ts', {
         SANDBOX_GRPC_URL: `127.0.0.1:${ports.sandbox}`,
         SANDBOX_METRICS_PORT: String(ports.sandboxMetrics),
+        // InterCode-Bash's file systems live outside the workspace, in a tmpfs of each sandbox's own.
+        SANDBOX_SCRATCH_DIRS: INTERCODE_BASH_SCRATCH_DIRS.join(','),
       });
       const workerEnv = () => ({
         LEMUR_INTERNAL_TOKEN: internalToken,

@@ -15,3 +15,18 @@ describe('exec pool settings', () => {
     expect(() => loadSandboxConfig({ SANDBOX_EXEC_POOL_STARTS: '0' })).toThrow(/SANDBOX_EXEC_POOL_STARTS/);
   });
 });
+
+describe('scratch directories (SANDBOX_SCRATCH_DIRS)', () => {
+  it('are none by default and reach the Kubernetes backend too', () => {
+    expect(loadSandboxConfig({}).scratchDirs).toEqual([]);
+    const config = loadSandboxConfig({ SANDBOX_SCRATCH_DIRS: '/testbed,/system,/backup', SANDBOX_BACKEND: 'kubernetes' });
+    expect(config.scratchDirs).toEqual(['/testbed', '/system', '/backup']);
+    expect(config.kubernetes?.scratchDirs).toEqual(['/testbed', '/system', '/backup']);
+  });
+
+  it('refuse a hostile path at start-up, naming the variable', () => {
+    for (const bad of ['/', '/etc', '/usr/lib', '/testbed/../proc', 'testbed', '/workspace']) {
+      expect(() => loadSandboxConfig({ SANDBOX_SCRATCH_DIRS: bad })).toThrow(/SANDBOX_SCRATCH_DIRS/);
+    }
+  });
+});

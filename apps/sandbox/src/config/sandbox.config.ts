@@ -5,6 +5,7 @@ import {
   DEFAULT_SANDBOX_POLICY,
   DEFAULT_SESSION_POLICY,
   SANDBOX_LIMIT_NAMES,
+  parseScratchDirs,
   validateSandboxPolicy,
   DEFAULT_SANDBOX_POD_TEMPLATE,
   validateSandboxPodTemplate,
@@ -74,6 +75,16 @@ const labelList = z.string().transform((text, ctx) => {
   return labels;
 });
 
+// Absolute paths with a tmpfs of their own in every sandbox, e.g. SANDBOX_SCRATCH_DIRS=/testbed,/system,/backup.
+const scratchDirList = z.string().transform((text, ctx) => {
+  try {
+    return parseScratchDirs(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `must be absolute, normalised paths outside the system directories, separated by commas: ${(err as Error).message}` });
+    return z.NEVER;
+  }
+});
+
 // Kinds that can own sandbox pods, with their API groups (the sweeper looks owners up by kind).
 const OWNER_API_VERSIONS: Record<string, string> = { Pod: 'v1', Deployment: 'apps/v1', StatefulSet: 'apps/v1', ReplicaSet: 'apps/v1' };
 
@@ -81,6 +92,7 @@ const schema = z.object({
   SANDBOX_MODE: z.enum(['service', 'runner']).default('service'),
   SANDBOX_BACKEND: z.enum(['local', 'kubernetes']).default('local'),
   SANDBOX_WORKSPACE_ROOT: z.string().optional(),
+  SANDBOX_SCRATCH_DIRS: scratchDirList.default([]),
   SANDBOX_K8S_SERVER: z.url().optional(),
   SANDBOX_K8S_TOKEN: z.string().optional(),
   SANDBOX_K8S_KUBECONFIG: z.string().optional(),
@@ -148,6 +160,8 @@ export interface KubernetesBackendConfig {
   /** Labels and namespace of the service's pods: the only ingress the NetworkPolicy admits. */
   serviceLabels: Record<string, string>;
   serviceNamespace?: string;
+  /** Absolute paths mounted as memory-backed emptyDirs in every pod (SANDBOX_SCRATCH_DIRS). */
+  scratchDirs?: readonly string[];
 }
 
 /** The sandbox service's settings, read from the environment once at start-up. */
@@ -157,6 +171,11 @@ export interface SandboxConfig {
   backend: 'local' | 'kubernetes';
   /** Parent of the per-run workspaces (the pod's workspace emptyDir in runner mode). */
   workspaceRoot?: string;
+  /**
+   * SANDBOX_SCRATCH_DIRS: absolute paths where every sandbox gets an empty, sized, writable tmpfs of its own (the
+   * file systems InterCode-Bash's tasks were written for); empty: none.
+   */
+  scratchDirs: readonly string[];
   /** Set when backend is kubernetes. */
   kubernetes?: KubernetesBackendConfig;
   grpcUrl: string;
@@ -207,6 +226,7 @@ export function loadSandboxConfig(env: Record<string, string | undefined> = proc
     mode: p.SANDBOX_MODE,
     backend: p.SANDBOX_BACKEND,
     ...(p.SANDBOX_WORKSPACE_ROOT ? { workspaceRoot: p.SANDBOX_WORKSPACE_ROOT } : {}),
+    scratchDirs: p.SANDBOX_SCRATCH_DIRS,
     ...(p.SANDBOX_BACKEND === 'kubernetes'
       ? {
           kubernetes: {
@@ -225,6 +245,7 @@ export function loadSandboxConfig(env: Record<string, string | undefined> = proc
             sweepIntervalMs: p.SANDBOX_K8S_SWEEP_INTERVAL_MS,
             serviceLabels: p.SANDBOX_K8S_SERVICE_LABELS,
             ...(p.SANDBOX_K8S_SERVICE_NAMESPACE ? { serviceNamespace: p.SANDBOX_K8S_SERVICE_NAMESPACE } : {}),
+            scratchDirs: p.SANDBOX_SCRATCH_DIRS,
           },
         }
       : {}),

@@ -80,6 +80,7 @@ export class KubernetesSandboxBackend implements ExecBackend, SessionBackend {
         SANDBOX_LIMIT_MAXIMA: JSON.stringify(opts.policy.maxima),
         SANDBOX_SESSION_POOL_SIZE: '0',
       },
+      ...(config.scratchDirs ? { scratchDirs: config.scratchDirs } : {}),
       replica: config.replica,
       claimTimeoutMs: config.claimTimeoutMs,
       claimTtlMs: config.claimTtlMs,

@@ -32,6 +32,8 @@ export interface PodPoolOptions {
   size: number;
   owner: SandboxPodOwner | null;
   runnerEnv: Readonly<Record<string, string>>;
+  /** Absolute paths each pod gets a memory-backed emptyDir at (SANDBOX_SCRATCH_DIRS). */
+  scratchDirs?: readonly string[];
   replica: string;
   claimTimeoutMs: number;
   claimTtlMs: number;
@@ -260,6 +262,7 @@ export class PodPool {
       pool: this.opts.pool,
       owner: this.opts.owner,
       runnerEnv: this.opts.runnerEnv,
+      ...(this.opts.scratchDirs ? { scratchDirs: this.opts.scratchDirs } : {}),
       now: new Date(),
     });
     const created = await this.opts.client.create(PODS, pod);

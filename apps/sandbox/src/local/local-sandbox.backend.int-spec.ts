@@ -305,3 +305,36 @@ describe('LocalSandboxBackend against hostile programs', () => {
     expect(leftovers).toEqual([]);
   });
 });
+
+describe('LocalSandboxBackend scratch directories (SANDBOX_SCRATCH_DIRS)', () => {
+  let scratch: LocalSandboxBackend;
+  beforeAll(async () => {
+    scratch = await LocalSandboxBackend.detect({ logger: pino({ level: 'warn' }), scratchDirs: ['/testbed', '/system'] });
+  });
+  afterAll(async () => {
+    await scratch?.dispose();
+  });
+  const sh = (code: string, limits?: Parameters<LocalSandboxBackend['execute']>[0]['limits']) => scratch.execute({ language: 'bash', code, ...(limits ? { limits } : {}) });
+
+  it('gives each run empty, writable directories of its own there, gone with the run and never on the host', async () => {
+    const marker = `scratch-${randomBytes(6).toString('hex')}`;
+    const first = await sh(`ls -A /testbed /system; echo ${marker} > /testbed/m && mkdir -p /system/a/b && cat /testbed/m`);
+    expect(first).toMatchObject({ exitCode: 0, stdout: `/system:\n\n/testbed:\n${marker}\n` });
+    const second = await sh('ls -A /testbed /system');
+    expect(second.stdout).toBe('/system:\n\n/testbed:\n');
+    expect(() => statSync('/testbed/m')).toThrow();
+  });
+
+  it('bounds each like /tmp, and leaves the rest of the root read-only', async () => {
+    const full = await sh('head -c 2000000 /dev/zero > /testbed/big; echo rc=$?; touch /elsewhere; echo rc=$?', { tmpBytes: 1024 * 1024 });
+    expect(full.stdout).toBe('rc=1\nrc=1\n');
+    expect(full.stderr).toMatch(/No space left on device/);
+    expect(full.stderr).toMatch(/Read-only file system/);
+  });
+
+  it('refuses a reserved or malformed path at start-up', async () => {
+    for (const bad of [['/usr'], ['/etc/x'], ['/testbed/../proc'], ['relative']]) {
+      await expect(LocalSandboxBackend.detect({ logger: pino({ level: 'warn' }), scratchDirs: bad })).rejects.toMatchObject({ code: PlatformErrorCode.SANDBOX_UNAVAILABLE });
+    }
+  });
+});

@@ -9,6 +9,7 @@ import {
   SANDBOX_LANGUAGES,
   buildSandboxCommand,
   interpretExecObservation,
+  parseScratchDirs,
   resolveSandboxLimits,
   sandboxEntryPath,
   sessionRunnerSource,
@@ -87,6 +88,8 @@ export interface LocalSandboxOptions {
   sandboxUser?: string;
   /** Parent of the per-run workspaces; default /dev/shm (tmpfs), else the OS temp dir. */
   workspaceRoot?: string;
+  /** Absolute paths (validated by parseScratchDirs) where every bwrap sandbox gets a tmpfs of its own, sized like /tmp. */
+  scratchDirs?: readonly string[];
   /** Operator defaults and maxima for limits. */
   policy?: SandboxLimitPolicy;
   /** Force a cgroup mode; default 'auto' (v2, then v1, then none). */
@@ -173,6 +176,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     /** uid/gid the chain is spawned with (privileges dropped by the spawn itself), or null to use setpriv / stay as is. */
     private readonly spawnAs: WorkspaceOwner | null,
     private readonly isolation: 'bwrap' | 'pod' = 'bwrap',
+    private readonly scratchDirs: readonly string[] = [],
   ) {}
 
   private readonly pendingReleases = new Set<Promise<void>>();
@@ -187,6 +191,13 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     const binaries = opts.binaries ?? DEFAULT_SANDBOX_BINARIES;
     const policy = validateSandboxPolicy(opts.policy ?? DEFAULT_SANDBOX_POLICY);
     if (opts.isolation === 'pod') return LocalSandboxBackend.inPod(opts, policy, binaries, logger);
+    // Checked before any host set-up, so a bad list leaves nothing behind.
+    let scratchDirs: string[];
+    try {
+      scratchDirs = parseScratchDirs((opts.scratchDirs ?? []).join(','));
+    } catch (err) {
+      throw new PlatformError(PlatformErrorCode.SANDBOX_UNAVAILABLE, `invalid scratch directories (SANDBOX_SCRATCH_DIRS): ${(err as Error).message}`);
+    }
 
     let bwrapVersion: string;
     try {
@@ -229,7 +240,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
     logger.info({ ...caps }, 'local sandbox ready');
     // v2 migration needs write access at the common ancestor, i.e. root: only there does the chain keep setpriv.
     const spawnAs = owner !== null && driver.mode !== 'v2' ? owner : null;
-    return new LocalSandboxBackend(caps, policy, seccomp, driver, workspaces, binaries, logger, spawnAs);
+    return new LocalSandboxBackend(caps, policy, seccomp, driver, workspaces, binaries, logger, spawnAs, 'bwrap', scratchDirs);
   }
 
   // Same run path, minus what the pod already provides; as root, programs would run as root with nothing around them.
@@ -338,6 +349,7 @@ export class LocalSandboxBackend implements SessionBackend, ExecBackend {
       language,
       limits,
       workspaceDir: workspace,
+      scratchDirs: this.scratchDirs,
       runAsUser: this.caps.user,
       privilegeDrop: this.spawnAs !== null ? 'spawn' : 'setpriv',
       seccompFd: this.seccomp !== null ? SECCOMP_FD : null,

@@ -6,13 +6,26 @@ const base = parseFsSnapshot(['d\tdir1', 'd\tdir1/sub', 'f\taaa\t644\tdir1/a.txt
 describe('file-system changes as `git status --short` lists them', () => {
   it('lists modified, deleted and new files, a new directory once as "dir/", and no empty directory', () => {
     const now = parseFsSnapshot(
-      ['d\tdir1', 'd\tdir1/sub', 'd\tnew', 'd\tnew/deep', 'd\tempty', 'f\tzzz\t644\tdir1/a.txt', 'f\tccc\t644\tdir1/sub/c.txt', 'f\tddd\t644\tnew/deep/d.txt', ''].join('\n'),
+      ['d\tdir1', 'd\tdir1/sub', 'd\tnew', 'd\tnew/deep', 'd\tempty', 'f\tzzz\t644\tdir1/a.txt', 'f\tccc\t644\tdir1/c.txt', 'f\tddd\t644\tnew/deep/d.txt', ''].join('\n'),
     );
     expect(fsChanges(base, now)).toEqual([
       ['dir1/a.txt', 'M'],
+      ['dir1/c.txt', '??'],
       ['dir1/run.sh', 'D'],
-      ['dir1/sub/c.txt', '??'],
       ['new/', '??'],
+    ]);
+  });
+
+  it('shows a file in a folder that held no committed file under that folder, as git (which tracks no folders) does', () => {
+    const now = parseFsSnapshot(['d\tdir1', 'd\tdir1/sub', 'f\taaa\t644\tdir1/a.txt', 'f\tbbb\t755\tdir1/run.sh', 'f\tccc\t644\tdir1/sub/c.txt'].join('\n'));
+    expect(fsChanges(base, now)).toEqual([['dir1/sub/', '??']]);
+  });
+
+  it('skips paths with a component the .gitignore names, at any depth', () => {
+    const now = parseFsSnapshot(['d\tdir1', 'f\taaa\t644\tdir1/a.txt', 'f\tccc\t644\tdir1/lib/x.so', 'f\tddd\t644\tvar/log/y', 'f\teee\t644\tdir1/library'].join('\n'));
+    expect(fsChanges(base, now, new Set(['lib', 'var']))).toEqual([
+      ['dir1/library', '??'],
+      ['dir1/run.sh', 'D'],
     ]);
   });
 

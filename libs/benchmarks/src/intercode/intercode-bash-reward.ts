@@ -21,30 +21,44 @@ export interface IntercodeBashReward {
 
 /**
  * What `git status --short` would list for a tree committed at `base` and now at `now`: modified and deleted files,
- * new files as untracked, a new directory collapsed to "dir/" (git shows an untracked folder, not its files), and
- * empty new directories not at all (git does not track them).
+ * new files as untracked, a folder holding no committed file collapsed to "dir/" (git tracks no folder, only files:
+ * an untracked folder is shown, not its files), and empty new folders not at all. Paths with a component among
+ * `ignoredNames` (a .gitignore of bare names) are skipped.
  */
-export function fsChanges(base: FsSnapshot, now: FsSnapshot): FsChange[] {
+export function fsChanges(base: FsSnapshot, now: FsSnapshot, ignoredNames: ReadonlySet<string> = new Set()): FsChange[] {
   const changes: FsChange[] = [];
   const untrackedDirs = new Set<string>();
+  const tracked = trackedDirs(base);
+  const ignored = (path: string): boolean => ignoredNames.size > 0 && path.split('/').some((part) => ignoredNames.has(part));
   for (const [path, hash] of now.files) {
+    if (ignored(path)) continue;
     const before = base.files.get(path);
     if (before === undefined) {
-      const top = topNewDir(path, base);
+      const top = topUntrackedDir(path, tracked);
       if (top === null) changes.push([path, '??']);
       else untrackedDirs.add(top);
     } else if (before !== hash) changes.push([path, 'M']);
   }
-  for (const path of base.files.keys()) if (!now.files.has(path)) changes.push([path, 'D']);
+  for (const path of base.files.keys()) if (!ignored(path) && !now.files.has(path)) changes.push([path, 'D']);
   for (const dir of untrackedDirs) changes.push([`${dir}/`, '??']);
   return changes.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
-function topNewDir(path: string, base: FsSnapshot): string | null {
+/** The folders git knows from a commit of `base`: those holding a file, at any depth. */
+function trackedDirs(base: FsSnapshot): Set<string> {
+  const dirs = new Set<string>();
+  for (const path of base.files.keys()) {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i += 1) dirs.add(parts.slice(0, i).join('/'));
+  }
+  return dirs;
+}
+
+function topUntrackedDir(path: string, tracked: ReadonlySet<string>): string | null {
   const parts = path.split('/');
   for (let i = 1; i < parts.length; i += 1) {
     const dir = parts.slice(0, i).join('/');
-    if (dir !== '' && !base.dirs.has(dir)) return dir;
+    if (dir !== '' && !tracked.has(dir)) return dir;
   }
   return null;
 }
@@ -125,16 +139,18 @@ function termCounts(list: readonly string[]): Map<string, number> {
 }
 
 /**
- * A bash snippet printing a snapshot of `root`: "d<TAB>path" per directory, "f<TAB>md5<TAB>mode<TAB>path" per file,
- * paths relative to `root`. Files whose names hold a tab or newline are left out.
+ * A bash snippet printing a snapshot of the trees at `roots` (absolute paths; missing ones are skipped): "d<TAB>path"
+ * per directory, "f<TAB>md5<TAB>mode<TAB>path" per file, paths relative to / ("testbed/dir1/a.txt", as `git status`
+ * at / names them). Files whose names hold a tab or newline are left out.
  */
-export function fsSnapshotScript(root: string): string {
-  const q = `'${root.replaceAll("'", `'\\''`)}'`;
+export function fsSnapshotScript(roots: readonly string[]): string {
+  const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
+  const starts = roots.map((r) => q(r.replace(/^\/+/, '') || '.')).join(' ');
   // A subshell, so the snapshot leaves the episode shell's working directory and variables alone.
   return [
-    `( cd ${q} 2>/dev/null || exit 0`,
-    `find . -xdev -type d -printf 'd\\t%P\\n' 2>/dev/null`,
-    `find . -xdev -type f -printf '%m\\t%P\\n' 2>/dev/null | while IFS=$'\\t' read -r m p; do h=$(md5sum < "$p" 2>/dev/null | cut -c1-32); printf 'f\\t%s\\t%s\\t%s\\n' "$h" "$m" "$p"; done )`,
+    '( cd / || exit 0',
+    `find ${starts} -xdev -type d -printf 'd\\t%p\\n' 2>/dev/null`,
+    `find ${starts} -xdev -type f -printf '%m\\t%p\\n' 2>/dev/null | while IFS=$'\\t' read -r m p; do h=$(md5sum < "$p" 2>/dev/null | cut -c1-32); printf 'f\\t%s\\t%s\\t%s\\n' "$h" "$m" "$p"; done )`,
   ].join('\n');
 }
 

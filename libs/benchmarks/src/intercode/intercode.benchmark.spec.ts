@@ -34,7 +34,7 @@ describe('InterCode benchmarks: data, prompts and oracle', () => {
     expect(bashItems).toHaveLength(200);
     expect([1, 2, 3, 4].map((fs) => bashItems.filter((i) => i.fileSystem === fs).length)).toEqual([60, 53, 60, 27]);
     expect(getBenchmark('intercode-sql').name).toBe('intercode-sql');
-    expect(getBenchmark('intercode-bash@1.0.0').version).toBe('1.0.0');
+    expect(getBenchmark('intercode-bash@1.1.0').version).toBe('1.1.0');
   });
 
   it('shows the schema handicap as the system message and the query in the game template (SQL)', () => {

@@ -13,6 +13,13 @@ import {
 } from '../benchmark';
 import { BenchmarkErrorCode, BenchmarkException } from '../benchmark.exception';
 import { sha256Hex } from '../hash';
+import {
+  INTERCODE_BASH_COMPARED_ROOTS,
+  INTERCODE_BASH_GITIGNORED_NAMES,
+  INTERCODE_BASH_NO_SCRATCH_MARK,
+  INTERCODE_BASH_SCRATCH_DIRS,
+  intercodeBashSetupScript,
+} from './intercode-bash-filesystems';
 import { fsChanges, fsSnapshotScript, intercodeBashReward, parseFsSnapshot, sameContent, type FsSnapshot } from './intercode-bash-reward';
 import { IntercodeEpisode } from './intercode-episode';
 import { parseIntercodeBashAction, parseIntercodeSqlAction, postProcessLemurReply } from './intercode-parsers';
@@ -53,7 +60,7 @@ export const INTERCODE_BASH_TIMEOUT_MS = 30_000;
 // Enough for every Spider dev gold result, so the reward compares whole results.
 const SQL_MAX_ROWS = 100_000;
 
-/** Where the shell's file system is compared: the sandbox workspace, the only writable tree of a session. */
+/** The sandbox workspace: where InterCode-CTF's task folders live. */
 export const INTERCODE_BASH_ROOT = '/workspace';
 
 /** What a model answers when it gives up, in both environments: a command whose output no gold shares. */
@@ -154,7 +161,11 @@ export async function judgeIntercodeSql(item: IntercodeSqlItem, action: string, 
   return { success, reason: parts.join('; '), observation, reward: reward.reward, rewardText: rewardText(reward.reward, reward.int), execution: agent.result };
 }
 
-/** A fresh sandbox run of `setup` then `command` as `/bin/bash -c`, with the workspace's state before and after. */
+/**
+ * A fresh sandbox run of `setup` (which also sets the working directory) then `command` as `/bin/bash -c`, with the
+ * state of the compared trees before and after. A sandbox without InterCode-Bash's scratch directories cannot hold
+ * the tasks' file systems, so the run is refused rather than scored on a file system the tasks were not written for.
+ */
 export async function runBashFresh(
   executor: CodeExecutor,
   setup: string,
@@ -164,34 +175,43 @@ export async function runBashFresh(
   const mark = `LEMUR_IC_${token}`;
   const program = [
     setup,
-    fsSnapshotScript(INTERCODE_BASH_ROOT),
+    fsSnapshotScript(INTERCODE_BASH_COMPARED_ROOTS),
     `printf '%s\\n' '${mark}'`,
     `__lemur_action=$(cat <<'${mark}_EOF'`,
     command,
     `${mark}_EOF`,
     ')',
-    `cd ${INTERCODE_BASH_ROOT} 2>/dev/null; /bin/bash -c "$__lemur_action" 2>&1 </dev/null`,
+    `/bin/bash -c "$__lemur_action" 2>&1 </dev/null`,
     `printf '\\n%s\\n' '${mark}'`,
-    fsSnapshotScript(INTERCODE_BASH_ROOT),
+    fsSnapshotScript(INTERCODE_BASH_COMPARED_ROOTS),
   ].join('\n');
   const result = await executor.execute({ language: 'bash', code: program, timeoutMs: INTERCODE_BASH_TIMEOUT_MS });
   const [before = '', middle = '', after = ''] = result.stdout.split(`${mark}\n`);
+  if (before.includes(INTERCODE_BASH_NO_SCRATCH_MARK)) {
+    throw new BenchmarkException(
+      BenchmarkErrorCode.ENVIRONMENT_UNSUITABLE,
+      `InterCode-Bash needs writable scratch directories at ${INTERCODE_BASH_SCRATCH_DIRS.join(', ')} in every sandbox (the tasks' file systems live there); start the sandbox with SANDBOX_SCRATCH_DIRS=${INTERCODE_BASH_SCRATCH_DIRS.join(',')}`,
+      { scratchDirs: INTERCODE_BASH_SCRATCH_DIRS.join(',') },
+    );
+  }
   const output = result.timedOut ? 'Command timed out' : middle.endsWith('\n') ? middle.slice(0, -1) : middle;
   return { before: parseFsSnapshot(before), after: parseFsSnapshot(after), output, result };
 }
 
 /**
- * Judges one Bash action: the gold command runs in a fresh sandbox from the same initial state; the reward compares
- * the two workspaces' changes (as `git status` would list them), the content of the changes both made, and the outputs.
- * In an episode the agent's state is read from its own shell; alone (`score`), its command runs in a fresh sandbox too.
+ * Judges one Bash action: the gold command runs in a fresh sandbox set up with the task's file system; the reward
+ * compares the changes of the two (as `git status` at / would list them), the content of the changes both made, and
+ * the outputs. In an episode the agent's state is read from its own shell; alone (`score`), its command runs in a
+ * fresh sandbox too.
  */
-export async function judgeIntercodeBash(item: IntercodeBashItem, action: string, ctx: AgentJudgeContext, setup = ''): Promise<AgentJudgement> {
+export async function judgeIntercodeBash(item: IntercodeBashItem, action: string, ctx: AgentJudgeContext): Promise<AgentJudgement> {
+  const setup = intercodeBashSetupScript(item.fileSystem);
   const gold = await runBashFresh(ctx.executor, setup, item.gold);
   let agentNow: FsSnapshot;
   let agentOutput: string;
   let execution: ExecutionResult | undefined;
   if (ctx.session !== undefined) {
-    const snap = await ctx.session.run(fsSnapshotScript(INTERCODE_BASH_ROOT));
+    const snap = await ctx.session.run(fsSnapshotScript(INTERCODE_BASH_COMPARED_ROOTS));
     agentNow = parseFsSnapshot(snap.stdout);
     agentOutput = ctx.observation ?? '';
   } else {
@@ -200,8 +220,8 @@ export async function judgeIntercodeBash(item: IntercodeBashItem, action: string
     agentOutput = agent.output;
     execution = agent.result;
   }
-  const agentChanges = fsChanges(gold.before, agentNow);
-  const goldChanges = fsChanges(gold.before, gold.after);
+  const agentChanges = fsChanges(gold.before, agentNow, INTERCODE_BASH_GITIGNORED_NAMES);
+  const goldChanges = fsChanges(gold.before, gold.after, INTERCODE_BASH_GITIGNORED_NAMES);
   const r = intercodeBashReward({
     agentChanges,
     goldChanges,
@@ -226,7 +246,7 @@ export async function judgeIntercodeBash(item: IntercodeBashItem, action: string
 
 abstract class IntercodeBenchmark<I extends { id: string; query: string }> implements Benchmark<I> {
   abstract readonly name: string;
-  readonly version = '1.0.0';
+  readonly version: string = '1.0.0';
   readonly metric = 'accuracy';
   readonly sampling = INTERCODE_AGENT_SAMPLING;
   readonly promptTemplateHash: string;
@@ -332,15 +352,20 @@ export class IntercodeSqlBenchmark extends IntercodeBenchmark<IntercodeSqlItem> 
 }
 
 /**
- * InterCode-Bash (`intercode-bash@1.0.0`): NL2Bash's 200 tasks, template v2, 10 turns, gold compared in a fresh sandbox.
- * Where it differs from upstream (recorded as the scoring rules `intercode-bash-reward/workspace-fs`): upstream runs each
- * task in one of four docker images whose /testbed trees are built by docker/bash_scripts/setup_nl2b_fs_{1..4}.sh and
- * committed to git; those scripts are not in the datasets folder and a sandbox session cannot write /testbed, so the
- * compared tree is the session's /workspace (empty at start) and commands on /testbed see no such directory. Upstream
- * also runs every action as a fresh `/bin/bash -c` (only `cd` carries over); here the session shell keeps variables too.
+ * InterCode-Bash (`intercode-bash@1.1.0`): NL2Bash's 200 tasks, template v2, 10 turns, gold compared in a fresh sandbox.
+ * Each task's session and every fresh sandbox of the judge first run its file system's set-up (upstream's
+ * setup_nl2b_fs_{1..4}.sh, see intercode-bash-filesystems.ts) in the sandbox's scratch directories (/testbed, /system,
+ * /backup: SANDBOX_SCRATCH_DIRS), and the changes under those, /tmp and /workspace are compared as upstream's
+ * `git status` at / lists them. Where it still differs from upstream (scoring rules `intercode-bash-reward/upstream-fs`):
+ * the sandbox's root is read-only, so files directly in / (upstream's /index.html, /.placeholder, and anything a
+ * command writes there) cannot exist; every scratch directory exists in every variant (empty where its image has none);
+ * mtimes are pinned to a fixed build instant; and upstream runs every action as a fresh `/bin/bash -c` (only `cd`
+ * carries over) where the session shell here keeps variables too.
  */
 export class IntercodeBashBenchmark extends IntercodeBenchmark<IntercodeBashItem> {
   readonly name = 'intercode-bash';
+  // 1.1.0: the tasks run on upstream's file systems (1.0.0 ran them in an empty workspace).
+  override readonly version = '1.1.0';
   readonly dataset = INTERCODE_BASH_DATASET;
   readonly agent: AgentProtocol<IntercodeBashItem>;
 
@@ -348,13 +373,14 @@ export class IntercodeBashBenchmark extends IntercodeBenchmark<IntercodeBashItem
     super('bash');
     this.agent = {
       protocol: 'intercode',
-      // Recorded with every run: the tasks run in the sandbox workspace, not in upstream's four /testbed images.
-      scoringRules: 'intercode-bash-reward/workspace-fs',
+      // Recorded with every run: upstream's four file systems rebuilt in the sandbox's scratch directories.
+      scoringRules: 'intercode-bash-reward/upstream-fs',
       budget: { maxSteps: INTERCODE_BUDGETS.bash.maxTurns, maxProposeSolution: INTERCODE_BUDGETS.bash.maxTurns },
       cellTimeoutMs: INTERCODE_BASH_TIMEOUT_MS,
       tools: [],
       feedbackSampling: FEEDBACK_SAMPLING,
       environment: 'bash',
+      sessionSetup: (item) => intercodeBashSetupScript(item.fileSystem),
       startEpisode: (item) => new IntercodeEpisode('bash', { query: item.query }, INTERCODE_BUDGETS.bash),
       // docker exec_run returns one stream; a command killed by the time limit reads as upstream's timeout text.
       formatExecution: (r) => (r.timedOut ? 'Command timed out' : `${r.stdout}${r.stderr}`),
