@@ -2,7 +2,8 @@
 // eval workers, gateway, Postgres): log in, the runs list and its filters, a run page (CIs, sample table and its
 // filters, a screenshot that really shows it), live progress of a running run and cancelling it, a MINT transcript with
 // its <execute> actions and observations, feedback turns, the compare page, the schedules page with a regression flag,
-// filters kept in the URL, paging through a 10k-sample run, and deleting a run (and the refusals a deletion meets).
+// filters kept in the URL, paging through a 10k-sample run, deleting a run (and the refusals a deletion meets), and
+// what each role is offered.
 import { join, resolve } from 'node:path';
 import type pg from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -24,7 +25,7 @@ const SCREENSHOTS = process.env.WEB_UI_SCREENSHOTS;
 // What the functions run inside the page use of the browser's globals (this project compiles without the DOM library).
 interface InPage {
   document: { querySelectorAll(selector: string): { length: number }; querySelector(selector: string): { textContent: string | null } | null };
-  sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
+  sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void; removeItem(key: string): void };
   location: { hash: string };
 }
 
@@ -49,6 +50,15 @@ async function api<T>(path: string): Promise<T> {
   const response = await fetch(`${platform.gatewayUrl}${path}`, { headers: { authorization: `Bearer ${platform.apiKey}` } });
   expect(response.status, path).toBe(200);
   return (await response.json()) as T;
+}
+
+/** Logs out if logged in, then in with `key` through the login form (which asks the API for the key's team and role). */
+async function logIn(key: string) {
+  if (await page.locator('#logout').isVisible()) await page.click('#logout');
+  await page.waitForSelector('#api-key');
+  await page.fill('#api-key', key);
+  await page.click('#login-submit');
+  await page.waitForSelector('#runs-table');
 }
 
 async function keep(name: string) {
@@ -465,7 +475,7 @@ describe('the web UI in a real browser', () => {
     expect(gone.status).toBe(404);
   });
 
-  it("shows the API's refusal as it came: a schedule's baseline run, and a key without the admin role", async () => {
+  it("shows the API's refusal as it came: a schedule's baseline run, and a viewer's key in a session that predates roles", async () => {
     // A schedule created through the REST API with the wrong run as its fixed baseline.
     const created = await fetch(`${platform.gatewayUrl}/v1/schedules`, {
       method: 'POST',
@@ -490,22 +500,58 @@ describe('the web UI in a real browser', () => {
     expect(await page.locator('#delete-run').isVisible()).toBe(true);
     expect((await client.getRun(runs.wrong!.id)).status).toBe('succeeded');
 
-    // The UI cannot know a key's role: a viewer sees the button, and the gateway's refusal.
+    // A session kept before the UI knew roles (a key, no role): the buttons are offered and the API's refusal shown.
     const viewer = await client.createKey({ name: 'web-ui-viewer', role: 'viewer' });
-    await page.evaluate((key) => (globalThis as unknown as InPage).sessionStorage.setItem('lemur.apiKey', key), viewer.secret);
+    await page.evaluate((key) => {
+      const storage = (globalThis as unknown as InPage).sessionStorage;
+      storage.setItem('lemur.apiKey', key);
+      for (const name of ['lemur.team', 'lemur.role']) storage.removeItem(name);
+    }, viewer.secret);
     await page.goto(ui(`#/runs/${runs.big!}`));
     await page.click('#delete-run');
     await page.click('#confirm-delete');
     await refusal.waitFor();
     expect(await refusal.textContent()).toMatch(/^PERMISSION_DENIED: this needs the admin role; key lmr_\w+ has viewer$/);
+    expect(await page.locator('#whoami').isVisible()).toBe(false);
     expect((await client.getRun(runs.big!)).id).toBe(runs.big);
-    await page.evaluate((key) => (globalThis as unknown as InPage).sessionStorage.setItem('lemur.apiKey', key), platform.apiKey);
+    await logIn(platform.apiKey);
+  });
+
+  it("offers each key only what its role may do, and shows the key's team and role in the top bar", async () => {
+    const running = await client.createRun({ model: 'sim:oracle', benchmark: 'gsm8k', concurrency: 1 });
+    const actions = async (runId: string, active: boolean) => {
+      await page.goto(ui(`#/runs/${runId}`));
+      await page.waitForSelector(active ? '#run-summary .progress-label' : '#samples-table');
+      return page.locator('#run-actions button').evaluateAll((buttons) => buttons.map((b) => (b as unknown as { id: string }).id));
+    };
+    expect(await page.locator('#whoami').textContent()).toBe('local · admin');
+    expect(await actions(running.id, true)).toEqual(['cancel-run', 'confirm-cancel', 'keep-run']);
+    expect(await actions(runs.big!, false)).toEqual(['delete-run', 'confirm-delete', 'keep-run']);
+
+    await logIn((await client.createKey({ name: 'web-ui-runner', role: 'runner' })).secret);
+    expect(await page.locator('#whoami').textContent()).toBe('local · runner');
+    expect(await actions(running.id, true)).toEqual(['cancel-run', 'confirm-cancel', 'keep-run']);
+    expect(await actions(runs.big!, false)).toEqual([]);
+
+    await logIn((await client.createKey({ name: 'web-ui-viewer-2', role: 'viewer' })).secret);
+    expect(await page.locator('#whoami').textContent()).toBe('local · viewer');
+    await keep('run-viewer');
+    expect(await actions(running.id, true)).toEqual([]);
+    // The page is otherwise the same: the summary and the samples are there.
+    expect(await page.locator('#run-summary h1').textContent()).toBe('sim:oracle on gsm8k');
+    expect(await actions(runs.big!, false)).toEqual([]);
+
+    await client.cancelRun(running.id);
+    await logIn(platform.apiKey);
+    expect(await page.locator('#whoami').textContent()).toBe('local · admin');
   });
 
   it('logs out: the key leaves the tab and the pages ask for it again', async () => {
     await page.click('#logout');
     await page.waitForSelector('#api-key');
     expect(await page.evaluate(() => (globalThis as unknown as InPage).sessionStorage.getItem('lemur.apiKey'))).toBeNull();
+    expect(await page.evaluate(() => (globalThis as unknown as InPage).sessionStorage.getItem('lemur.role'))).toBeNull();
+    expect(await page.locator('#whoami').isVisible()).toBe(false);
     await page.goto(ui(`#/runs/${runs.oracle!.id}`));
     await page.waitForSelector('#api-key');
   });

@@ -8,6 +8,7 @@ import type { ApiKeyAuthenticator } from './auth/api-key-authenticator.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import type { ApiKeyRepository } from './auth/api-key.repository';
 import { KeysController } from './auth/keys.controller';
+import { MeController } from './auth/me.controller';
 import {
   API_KEY_AUTHENTICATOR,
   API_KEY_REPOSITORY,
@@ -49,7 +50,7 @@ export class GatewayModule {
   }): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [RunsController, RunExportController, SchedulesController, SuitesController, HealthController, OpenAiController, KeysController, AuditController, QuotasController, WebUiController],
+      controllers: [RunsController, RunExportController, SchedulesController, SuitesController, HealthController, OpenAiController, KeysController, MeController, AuditController, QuotasController, WebUiController],
       providers: [
         { provide: EVAL_CLIENT, useValue: deps.evalClient },
         { provide: INFERENCE_CLIENT, useValue: deps.inferenceClient },

@@ -430,6 +430,7 @@ describe('operations endpoints', () => {
         'POST /v1/members',
         'GET /v1/members',
         'DELETE /v1/members/{id}',
+        'GET /v1/me',
         'GET /v1/audit',
         'GET /v1/quotas',
         'PUT /v1/quotas',

@@ -69,6 +69,7 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /v1/keys': { kind: 'team', role: 'admin', path: () => '/v1/keys' },
   'POST /v1/members': { kind: 'team', role: 'admin', path: () => '/v1/members', body: { email: 'table@example.com', role: 'viewer' } },
   'GET /v1/members': { kind: 'team', role: 'admin', path: () => '/v1/members' },
+  'GET /v1/me': { kind: 'team', role: 'viewer', path: () => '/v1/me' },
   'GET /v1/audit': { kind: 'team', role: 'admin', path: () => '/v1/audit' },
   'POST /v1/schedules': {
     kind: 'team',
@@ -244,6 +245,23 @@ describe('API keys', () => {
     const response = await call('GET', '/v1/runs', expired);
     expect(response.status).toBe(401);
     expect((response.json as { error: { message: string } }).error.message).toMatch(/expired at/);
+  });
+
+  it("answers GET /v1/me with the caller's own key, team and role; a missing or revoked key is 401", async () => {
+    for (const [team, role] of [['whoami-a', 'viewer'], ['whoami-a', 'runner'], ['whoami-b', 'admin']] as const) {
+      const token = await keys.key(team, role);
+      const me = await call('GET', '/v1/me', token);
+      expect(me.status, me.text).toBe(200);
+      expect(authResponseSchemas.Me.strict().parse(me.json)).toEqual({ key: token.slice(0, 16), team, role });
+    }
+    expect((await call('GET', '/v1/me', null)).status).toBe(401);
+    const admin = await keys.key('whoami-b', 'admin');
+    const { key, secret } = authResponseSchemas.CreatedApiKey.parse((await call('POST', '/v1/keys', admin, { name: 'short-lived', role: 'runner' })).json);
+    expect(authResponseSchemas.Me.parse((await call('GET', '/v1/me', secret)).json)).toEqual({ key: key.id, team: 'whoami-b', role: 'runner' });
+    expect((await call('DELETE', `/v1/keys/${key.id}`, admin)).status).toBe(200);
+    const revoked = await call('GET', '/v1/me', secret);
+    expect(revoked.status, revoked.text).toBe(401);
+    expect((revoked.json as { error: { message: string } }).error.message).toMatch(new RegExp(`${key.id} was revoked at`));
   });
 
   it('validates key creation', async () => {

@@ -74,8 +74,13 @@ const auditJson = z.object({
   createdAt: z.iso.datetime(),
 });
 
-/** Response bodies of the key, member, audit and quota routes (OpenAPI components). */
+/** Response bodies of GET /v1/me and the key, member, audit and quota routes (OpenAPI components). */
 export const authResponseSchemas = {
+  Me: z.object({
+    key: z.string().describe("lmr_<public id>: the caller's key"),
+    team: z.string().describe("The key's team"),
+    role,
+  }),
   ApiKey: keyJson,
   CreatedApiKey: z.object({ key: keyJson, secret: z.string().describe('The full key: shown only in this answer; store it now') }),
   ApiKeyEnvelope: z.object({ key: keyJson }),

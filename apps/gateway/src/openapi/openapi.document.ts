@@ -235,6 +235,13 @@ export function openApiDocument(version: string) {
           responses: { '200': ok('The removed member and its revoked keys', 'RemovedMember'), ...errors(400, 401, 403, 404) },
         },
       },
+      '/v1/me': {
+        get: {
+          summary: "The caller's key, its team and its role (any key): what a client may offer it",
+          ...access('viewer'),
+          responses: { '200': ok('The key, team and role', 'Me'), ...errors(401) },
+        },
+      },
       '/v1/audit': {
         get: {
           summary: 'Who started, cancelled, deleted or revoked what, newest first',

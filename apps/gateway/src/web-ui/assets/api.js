@@ -1,20 +1,42 @@
 // The REST API as the UI uses it. The key lives in sessionStorage only (this tab, until it closes or the user logs
-// out); it travels in the Authorization header, never in a URL, and is never logged.
+// out), with its team and role beside it; it travels in the Authorization header, never in a URL, and is never logged.
 
 import { forgetTrails } from './page-trail.js';
 
 const KEY = 'lemur.apiKey';
+const TEAM = 'lemur.team';
+const ROLE = 'lemur.role';
+const ROLES = ['viewer', 'runner', 'admin'];
 
 export function apiKey() {
   return sessionStorage.getItem(KEY);
 }
 
-export function setApiKey(key) {
+/** Keeps the key with the team and role GET /v1/me answered for it. */
+export function setApiKey(key, me) {
   sessionStorage.setItem(KEY, key);
+  sessionStorage.setItem(TEAM, me.team);
+  sessionStorage.setItem(ROLE, me.role);
+}
+
+/** The session key's team and role, or null for a session kept before the UI asked for them. */
+export function identity() {
+  const team = sessionStorage.getItem(TEAM);
+  const role = sessionStorage.getItem(ROLE);
+  return team !== null && ROLES.includes(role) ? { team, role } : null;
+}
+
+/**
+ * Whether to offer what needs `role`. Only a hint: the API decides, so a key whose role is unknown (an older session)
+ * or was lowered since login is offered it and shown the API's refusal.
+ */
+export function mayAct(role) {
+  const me = identity();
+  return me === null || ROLES.indexOf(me.role) >= ROLES.indexOf(role);
 }
 
 export function logout() {
-  sessionStorage.removeItem(KEY);
+  for (const name of [KEY, TEAM, ROLE]) sessionStorage.removeItem(name);
   forgetTrails();
 }
 

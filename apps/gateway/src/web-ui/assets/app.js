@@ -1,7 +1,7 @@
 // The web UI's router: hash routes (#/runs, #/runs/ID, #/runs/ID/samples/SID, #/compare, #/schedules, #/login), each
 // rendered by one page module into <main>. A page gets a `live` object whose `active` turns false when the user
 // navigates away, so its polling stops.
-import { apiKey, logout } from './api.js';
+import { apiKey, identity, logout } from './api.js';
 import { errorBox, h, replace } from './dom.js';
 import { renderCompare } from './compare-page.js';
 import { renderLogin } from './login-page.js';
@@ -37,6 +37,10 @@ async function show() {
   const { parts, query } = parse();
   const signedIn = Boolean(apiKey());
   document.getElementById('logout').hidden = !signedIn;
+  const me = signedIn ? identity() : null;
+  const whoami = document.getElementById('whoami');
+  whoami.hidden = me === null;
+  whoami.textContent = me ? `${me.team} · ${me.role}` : '';
   document.getElementById('nav').hidden = !signedIn;
   if (!signedIn && parts[0] !== 'login') {
     location.replace('#/login');

@@ -1,7 +1,10 @@
 import { ApiError, get, setApiKey } from './api.js';
 import { errorBox, h, replace } from './dom.js';
 
-/** The login form: the key is checked against the API before it is kept (sessionStorage, this tab only). */
+/**
+ * The login form: the key is checked against the API before it is kept (sessionStorage, this tab only), with the team and
+ * role GET /v1/me names for it.
+ */
 export async function renderLogin(main) {
   const message = sessionStorage.getItem('lemur.loginMessage');
   sessionStorage.removeItem('lemur.loginMessage');
@@ -27,8 +30,7 @@ export async function renderLogin(main) {
         button.disabled = true;
         replace(status, h('p', { class: 'muted' }, 'Checking the key…'));
         try {
-          await get('/v1/runs?limit=1', key);
-          setApiKey(key);
+          setApiKey(key, await get('/v1/me', key));
           location.hash = '#/runs';
         } catch (err) {
           const hint =

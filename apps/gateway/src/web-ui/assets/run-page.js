@@ -1,4 +1,4 @@
-import { del, get, post, query } from './api.js';
+import { del, get, mayAct, post, query } from './api.js';
 import { errorBox, facts, h, pre, replace, route } from './dom.js';
 import { ci, duration, int, pct, pValue, shortId, signedCi, signedPct, snippet, time } from './format.js';
 import { stepTrail } from './page-trail.js';
@@ -128,13 +128,17 @@ function fillSummary(el, run) {
 }
 
 /**
- * Cancel while the run is queued or running, delete once it has ended; each asks first, in the page (the browser's own
- * dialog can be neither styled nor driven by a test). A refusal (the key's role, a run that is a schedule's baseline
- * ...) shows the API's message as it came: the UI does not know the key's role, so every key sees the buttons.
+ * Cancel while the run is queued or running (runner), delete once it has ended (admin), each offered only to a key whose
+ * role allows it; each asks first, in the page (the browser's own dialog can be neither styled nor driven by a test). A
+ * refusal (a run that is a schedule's baseline, a role lowered since login ...) shows the API's message as it came.
  * `onCancelled` gets the run as the cancel left it.
  */
 function fillActions(el, run, onCancelled) {
   const active = isActive(run);
+  if (!mayAct(active ? 'runner' : 'admin')) {
+    replace(el);
+    return;
+  }
   const verb = active ? 'Cancel' : 'Delete';
   const samples = run.summary ? `its ${int(run.summary.counts.total)} samples` : 'its samples';
   const status = h('div', { class: 'action-status' });
