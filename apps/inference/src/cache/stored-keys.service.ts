@@ -1,4 +1,5 @@
 import type { Logger } from '@lemur/shared-logging';
+import { PeriodicRefresh } from '../periodic-refresh';
 import { KeyFilter } from './key-filter';
 import type { ResponseCacheRepository } from './response-cache.repository';
 
@@ -40,20 +41,20 @@ export class StoredKeysService {
   /** Local clock of the last successful refresh; undefined while the last one failed. */
   private refreshedAt: number | undefined;
   private loadedKeys = 0;
-  private running: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private closed = false;
+  private readonly refresher: PeriodicRefresh;
 
   constructor(
     private readonly reader: KeyReader,
     private readonly options: StoredKeysOptions,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.refresher = new PeriodicRefresh(() => this.refreshOnce(), options.refreshEveryMs);
+  }
 
   /** Loads the keys, then refreshes them every `refreshEveryMs` until {@link close}. */
   start(): void {
-    void this.tick();
+    void this.refresher.start();
   }
 
   /** False only when the table surely does not hold `key`, as of the last refresh and this process's own writes. */
@@ -70,21 +71,12 @@ export class StoredKeysService {
 
   /** One refresh (joins the one running); never rejects: a failure is logged and leaves every key possibly held. */
   refresh(): Promise<void> {
-    this.running ??= this.refreshOnce().finally(() => (this.running = undefined));
-    return this.running;
+    return this.refresher.refresh();
   }
 
   /** Stops refreshing; a refresh under way is not waited for (a hung database must not hold up a shutdown). */
   close(): void {
-    this.closed = true;
-    clearTimeout(this.timer);
-  }
-
-  private async tick(): Promise<void> {
-    await this.refresh();
-    if (this.closed) return;
-    this.timer = setTimeout(() => void this.tick(), this.options.refreshEveryMs);
-    this.timer.unref();
+    this.refresher.close();
   }
 
   private async refreshOnce(): Promise<void> {
@@ -105,7 +97,7 @@ export class StoredKeysService {
       if (failing) this.logger.info('response cache keys refreshed again; lookups of absent keys skip the database');
     } catch (err) {
       this.refreshedAt = undefined;
-      if (!this.closed) this.logger.warn({ err }, 'response cache key refresh failed; every lookup queries the database until one succeeds');
+      if (!this.refresher.closed) this.logger.warn({ err }, 'response cache key refresh failed; every lookup queries the database until one succeeds');
     }
   }
 

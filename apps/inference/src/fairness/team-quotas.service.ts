@@ -1,5 +1,6 @@
 import type { TeamLimits } from '@lemur/fairness';
 import type { Logger } from '@lemur/shared-logging';
+import { PeriodicRefresh } from '../periodic-refresh';
 import type { FairAdmissionService } from './fair-admission.service';
 import type { TeamQuotaRepository } from './team-quota.repository';
 
@@ -12,40 +13,31 @@ export const DEFAULT_TEAM_QUOTAS_REFRESH_MS = 5_000;
  * replica. When a read fails the last quotas read stay in force (before the first, the configured limits).
  */
 export class TeamQuotasService {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly refresher: PeriodicRefresh;
   private failing = false;
-  private closed = false;
 
   constructor(
     private readonly repo: Pick<TeamQuotaRepository, 'tokensPerMinuteOverrides'>,
     private readonly admission: Pick<FairAdmissionService, 'setTeamOverrides'>,
-    private readonly options: { refreshEveryMs: number },
+    options: { refreshEveryMs: number },
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.refresher = new PeriodicRefresh(() => this.refreshOnce(), options.refreshEveryMs);
+  }
 
   /** Reads the quotas (settles once read, or failed: never rejects), then again every `refreshEveryMs` until {@link close}. */
   start(): Promise<void> {
-    return this.tick();
+    return this.refresher.start();
   }
 
   /** One read (joins the one running); never rejects: a failure is logged and keeps the quotas last read. */
   refresh(): Promise<void> {
-    this.running ??= this.refreshOnce().finally(() => (this.running = undefined));
-    return this.running;
+    return this.refresher.refresh();
   }
 
   /** Stops refreshing; a read under way is not waited for (a hung database must not hold up a shutdown). */
   close(): void {
-    this.closed = true;
-    clearTimeout(this.timer);
-  }
-
-  private async tick(): Promise<void> {
-    await this.refresh();
-    if (this.closed) return;
-    this.timer = setTimeout(() => void this.tick(), this.options.refreshEveryMs);
-    this.timer.unref();
+    this.refresher.close();
   }
 
   private async refreshOnce(): Promise<void> {
@@ -53,12 +45,12 @@ export class TeamQuotasService {
       const tokens = await this.repo.tokensPerMinuteOverrides();
       const overrides: Record<string, Partial<TeamLimits>> = {};
       for (const [team, tokensPerMinute] of tokens) overrides[team] = { tokensPerMinute };
-      if (this.closed) return;
+      if (this.refresher.closed) return;
       this.admission.setTeamOverrides(overrides);
       if (this.failing) this.logger.info({ teams: tokens.size }, 'team quotas read again');
       this.failing = false;
     } catch (err) {
-      if (!this.failing && !this.closed) this.logger.warn({ err }, 'reading the team quotas failed; the quotas last read stay in force until a read succeeds');
+      if (!this.failing && !this.refresher.closed) this.logger.warn({ err }, 'reading the team quotas failed; the quotas last read stay in force until a read succeeds');
       this.failing = true;
     }
   }
