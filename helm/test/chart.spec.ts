@@ -168,6 +168,16 @@ describe('helm template', () => {
     expect(vllm.map((o) => [o.metadata?.name, o.metadata?.namespace])).toEqual([['lemur-vllm', 'lemur-models']]);
   });
 
+  it('defaults: two inference replicas that elect a controller leader by pod name, with the Lease RBAC it needs', () => {
+    const objects = renders['defaults']!;
+    const inference = mustFind(objects, 'Deployment', 'lemur-inference');
+    expect((inference['spec'] as Json)['replicas']).toBe(2);
+    expect(envOf(inference)['POD_NAME']).toEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    const rules = (mustFind(objects, 'Role', 'lemur-inference-controller')['rules'] as Json[]) ?? [];
+    expect(rules.find((r) => (r['resources'] as string[]).includes('leases'))).toEqual({ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'patch'] });
+    expect(rules.find((r) => (r['resources'] as string[]).includes('lemurmodels'))?.['verbs']).toContain('patch');
+  });
+
   it('simulator: a vLLM simulator registered as a static model, and no LemurModel controller', () => {
     const objects = renders['simulator']!;
     const sim = mustFind(objects, 'Deployment', 'lemur-vllm-sim');
@@ -302,7 +312,6 @@ describe('values.schema.json', () => {
     ['a latest image tag', ['--set', 'image.tag=latest'], `at '/image/tag': 'latest' does not match pattern`],
     ['an untagged sandbox runner image', ['--set', 'sandbox.runner.image.tag='], `at '/sandbox/runner/image/tag': '' does not match pattern`],
     ['no database Secret', ['--set', 'database.existingSecret='], `at '/database/existingSecret': minLength: got 0, want 1`],
-    ['two controllers without leader election', ['--set', 'inference.replicas=2'], `at '/inference/replicas': maximum: got 2, want 1`],
     ['zero sandbox replicas', ['--set', 'sandbox.replicas=0'], `at '/sandbox/replicas': minimum: got 0, want 1`],
     ['an unknown log level', ['--set', 'logLevel=loud'], `at '/logLevel': value must be one of 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'`],
     ['a privileged sandbox namespace', ['--set', 'namespaces.podSecurity.sandbox=privileged'], `at '/namespaces/podSecurity/sandbox': value must be 'restricted'`],

@@ -76,13 +76,13 @@ describe('RBAC', () => {
     expect(rbacViolations(renders[name]!)).toEqual([]);
   });
 
-  it('grants inference exactly its CRD, Deployments, Services, Pods (read) and EndpointSlices in the models namespace', () => {
+  it('grants inference exactly its CRD, Deployments, Services, Pods (read), EndpointSlices and its leader Lease in the models namespace', () => {
     const role = renders['defaults']!.find((o) => o.kind === 'Role' && o.metadata?.name === 'lemur-inference-controller')!;
     expect(role.metadata?.namespace).toBe('lemur-models');
     const resources = ((role['rules'] as Json[]) ?? []).flatMap((r) => r['resources'] as string[]).sort();
-    expect(resources).toEqual(['deployments', 'endpointslices', 'lemurmodels', 'lemurmodels/status', 'pods', 'services']);
+    expect(resources).toEqual(['deployments', 'endpointslices', 'leases', 'lemurmodels', 'lemurmodels/status', 'pods', 'services']);
     const write = ((role['rules'] as Json[]) ?? []).filter((r) => (r['verbs'] as string[]).includes('create')).flatMap((r) => r['resources'] as string[]);
-    expect(write.sort()).toEqual(['deployments', 'services']);
+    expect(write.sort()).toEqual(['deployments', 'leases', 'services']);
   });
 
   it('grants sandbox only Pods and NetworkPolicies in the sandbox namespace', () => {

@@ -13,7 +13,12 @@ export const LABELS = {
 export const MANAGED_BY = 'lemur-inference';
 
 /** Annotations: the client-facing model name (which may contain '/', so it cannot be a label) and the rendered-spec hash. */
-export const ANNOTATIONS = { modelName: 'lemur.dev/model-name', specHash: 'lemur.dev/spec-hash' } as const;
+export const ANNOTATIONS = {
+  modelName: 'lemur.dev/model-name',
+  specHash: 'lemur.dev/spec-hash',
+  /** On a LemurModel: the latest request any inference replica served for it (RFC 3339), for the leader's idle clock. */
+  lastRequestAt: 'lemur.dev/last-request-at',
+} as const;
 
 /** The port name vLLM listens on in the pod, the Service and the EndpointSlices. */
 export const HTTP_PORT_NAME = 'http';

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { logLevelSchema, parseEnv, portSchema } from '@lemur/shared-config';
 import { internalTokenEnvShape } from '@lemur/shared-grpc';
 import { tracingConfigFrom, tracingEnvShape, type TracingConfig } from '@lemur/shared-tracing';
@@ -80,6 +81,12 @@ const schema = z.object({
   INFERENCE_KUBECONFIG: z.string().min(1).optional(),
   INFERENCE_AUTOSCALE_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   INFERENCE_COLD_START_TIMEOUT_MS: z.coerce.number().int().min(1).default(900_000),
+  // The pod's name from the downward API: the leader lease names its holder by it (else the hostname).
+  POD_NAME: z.string().min(1).optional(),
+  // How long the controller's leader lease holds without renewal: the longest a crashed leader leaves models unmanaged.
+  INFERENCE_LEADER_LEASE_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  // Least time between two writes of a model's last-request annotation by one replica (the leader's idle clock).
+  INFERENCE_ACTIVITY_PUBLISH_MS: z.coerce.number().int().min(100).default(30_000),
 });
 
 /** The environment, with the settings that bound each other checked together. */
@@ -134,7 +141,16 @@ export interface InferenceConfig {
    * Cluster mode (INFERENCE_KUBERNETES=true): watch LemurModels in `namespace` and serve them; the API server is
    * `server`, else the `kubeconfigPath` file, else the pod's service account.
    */
-  kubernetes?: { namespace: string; server?: string; kubeconfigPath?: string; autoscaleIntervalMs: number; coldStartTimeoutMs: number };
+  kubernetes?: {
+    namespace: string;
+    server?: string;
+    kubeconfigPath?: string;
+    autoscaleIntervalMs: number;
+    coldStartTimeoutMs: number;
+    /** Leader election among the inference replicas: only the leader reconciles and autoscales. */
+    leaderElection: { podName: string; leaseDurationSeconds: number };
+    activityPublishIntervalMs: number;
+  };
   /** Environment variables a model entry may name for its API key (`apiKeyEnv`). */
   secrets: Record<string, string | undefined>;
 }
@@ -189,6 +205,8 @@ export function loadInferenceConfig(env: Record<string, string | undefined> = pr
             ...(parsed.INFERENCE_KUBECONFIG ? { kubeconfigPath: parsed.INFERENCE_KUBECONFIG } : {}),
             autoscaleIntervalMs: parsed.INFERENCE_AUTOSCALE_INTERVAL_MS,
             coldStartTimeoutMs: parsed.INFERENCE_COLD_START_TIMEOUT_MS,
+            leaderElection: { podName: parsed.POD_NAME ?? hostname(), leaseDurationSeconds: parsed.INFERENCE_LEADER_LEASE_SECONDS },
+            activityPublishIntervalMs: parsed.INFERENCE_ACTIVITY_PUBLISH_MS,
           },
         }
       : {}),

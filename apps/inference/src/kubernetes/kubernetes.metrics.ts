@@ -7,6 +7,8 @@ export class KubernetesMetrics {
   readonly recommendedReplicas: Gauge<'model'>;
   readonly scaleEvents: Counter<'model' | 'direction'>;
   readonly coldStartWait: Histogram<'model' | 'outcome'>;
+  readonly leader: Gauge;
+  readonly leaderTransitions: Counter<'direction'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -39,6 +41,17 @@ export class KubernetesMetrics {
       help: 'Time requests waited for a scaled-to-zero model to get a ready replica, by outcome (ready, timeout, cancelled).',
       labelNames: ['model', 'outcome'],
       buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200],
+      registers,
+    });
+    this.leader = new Gauge({
+      name: 'lemur_inference_controller_leader',
+      help: 'Whether this replica holds the LemurModel controller lease (1) and so reconciles and autoscales, or only routes (0).',
+      registers,
+    });
+    this.leaderTransitions = new Counter({
+      name: 'lemur_inference_controller_leader_transitions_total',
+      help: 'Times this replica started or stopped leading the LemurModel controller, by direction (started, stopped).',
+      labelNames: ['direction'],
       registers,
     });
   }

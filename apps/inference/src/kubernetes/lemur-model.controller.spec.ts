@@ -1,7 +1,7 @@
-import { type AutoscalePolicy, decideReplicas } from '@lemur/model-serving';
+import { ANNOTATIONS, type AutoscalePolicy, decideReplicas, type LemurModel } from '@lemur/model-serving';
 import type { IDeployment } from '@lemur/shared-k8s';
 import { describe, expect, it } from 'vitest';
-import { adoptedScale } from './lemur-model.controller';
+import { adoptedScale, annotatedRequestAt } from './lemur-model.controller';
 
 const withReplicas = (replicas: number): IDeployment => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'm' }, spec: { replicas, selector: {}, template: {} } });
 
@@ -38,5 +38,16 @@ describe('adoptedScale (where a model starts when the controller first sees it)'
     const adopted = adoptedScale(policy, withReplicas(3), undefined, 0);
     expect(decideReplicas(adopted.desired, [...idle, ...idle, ...idle], policy, adopted.autoscaler, 10_000).replicas).toBe(3);
     expect(decideReplicas(adopted.desired, [...idle, ...idle, ...idle], policy, adopted.autoscaler, 301_000).replicas).toBe(1);
+  });
+});
+
+describe("annotatedRequestAt (other replicas' requests, as the leader's idle clock reads them)", () => {
+  const withAnnotations = (annotations?: Record<string, string>) => ({ metadata: { name: 'm', ...(annotations ? { annotations } : {}) } }) as LemurModel;
+
+  it('reads the last-request annotation as epoch ms, and nothing from an absent or unreadable one', () => {
+    expect(annotatedRequestAt(withAnnotations({ [ANNOTATIONS.lastRequestAt]: '2026-01-01T00:00:05.250Z' }))).toBe(Date.parse('2026-01-01T00:00:05.250Z'));
+    expect(annotatedRequestAt(withAnnotations())).toBeUndefined();
+    expect(annotatedRequestAt(withAnnotations({ [ANNOTATIONS.lastRequestAt]: 'yesterday-ish' }))).toBeUndefined();
+    expect(annotatedRequestAt(undefined)).toBeUndefined();
   });
 });

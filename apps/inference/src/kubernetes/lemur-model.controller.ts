@@ -26,6 +26,7 @@ import {
   type IEndpointSlice,
   Informer,
   type IPod,
+  isConflict,
   type IService,
   type KubeClient,
   PODS,
@@ -46,6 +47,11 @@ export interface LemurModelControllerOptions {
   coldStartTimeoutMs: number;
   /** First retry delay of a failed reconcile (doubles up to a minute). Default 1 s. */
   retryBaseMs?: number;
+  /**
+   * Least time between two writes of a model's last-request annotation by one replica. Default 30 s: far below any
+   * sensible scale-to-zero idle time, and one write per model per replica per interval however busy the model is.
+   */
+  activityPublishIntervalMs?: number;
 }
 
 /** Waits for a model with no ready replica to get one (scale from zero); what GenerateService calls when it finds none. */
@@ -58,6 +64,8 @@ export interface ScaleState {
   desired: number;
   autoscaler: AutoscalerState;
   lastScaleTime?: string;
+  /** The replica count this leader last saw itself write; a Deployment at more than zero when this is 0 was woken by another replica. */
+  written?: number;
 }
 
 const timestampNow = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -98,6 +106,16 @@ export function adoptedScale(spec: Pick<ResolvedSpec, 'minReplicas' | 'maxReplic
   };
 }
 
+/** The LemurModel's last-request annotation as epoch ms, undefined when absent or unreadable. */
+export function annotatedRequestAt(lemurModel: LemurModel | undefined): number | undefined {
+  const at = Date.parse(lemurModel?.metadata?.annotations?.[ANNOTATIONS.lastRequestAt] ?? '');
+  return Number.isNaN(at) ? undefined : at;
+}
+
+function latest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
 /** Our fields of a Deployment: no write when the rendered spec (by hash), the replica count and the owner are unchanged. */
 function mergeDeployment(current: IDeployment, desired: IDeployment): IDeployment {
   const same =
@@ -133,6 +151,11 @@ function mergeService(current: IService, desired: IService): IService {
  * router, feeds it the ready endpoints from the Service's EndpointSlices (by watch), writes status conditions from
  * the Deployment and its Pods, and sets the replica count from the replicas' engine load (and from zero on demand).
  * Every input is an informer; every change enqueues the model, and a model is reconciled by one worker at a time.
+ *
+ * Every inference replica runs one, but only the leader (see LeaderElector) writes Deployments, Services and status
+ * and autoscales; the others only route. A non-leader still wakes a model at zero (a conditional patch of the
+ * Deployment's replicas from 0 to 1) and publishes its requests as the LemurModel's last-request annotation, which
+ * the leader's idle clock reads beside its own requests.
  */
 export class LemurModelController implements ColdStart {
   private readonly lemurModels: Informer<LemurModel>;
@@ -152,6 +175,9 @@ export class LemurModelController implements ColdStart {
   private autoscaleTimer: NodeJS.Timeout | undefined;
   private autoscaling: Promise<void> | undefined;
   private stopped = false;
+  private leading = false;
+  /** LemurModel name → the last-request time this replica wrote to its annotation. */
+  private readonly published = new Map<string, number>();
 
   constructor(
     private readonly client: KubeClient,
@@ -177,13 +203,20 @@ export class LemurModelController implements ColdStart {
   async start(): Promise<void> {
     this.slices.on((e) => this.onSlice(e.object));
     this.lemurModels.on((e) => this.enqueue(e.object.metadata?.name));
-    this.deployments.on((e) => this.enqueue(e.object.metadata?.ownerReferences?.find((r) => r.kind === 'LemurModel')?.name));
+    this.deployments.on((e) => {
+      const owner = e.object.metadata?.ownerReferences?.find((r) => r.kind === 'LemurModel')?.name;
+      this.enqueue(owner);
+      // The leader may have scaled the model to zero just as a request here woke it: wake it again while one waits.
+      if (e.type !== 'delete' && owner && !this.leading && e.object.spec?.replicas === 0 && this.waiters.get(this.served.get(owner) ?? '')?.size) void this.wakeFromZero(owner, e.object);
+    });
     this.pods.on((e) => this.enqueue(this.lemurModelOfWorkload(e.object.metadata?.labels?.[LABELS.instance])));
     // Endpoints and workloads first, so the first reconcile of each model sees them.
     await Promise.all([this.slices.start(), this.deployments.start(), this.pods.start()]);
     await this.lemurModels.start();
     this.autoscaleTimer = setInterval(() => {
-      this.autoscaling ??= this.autoscaleOnce().finally(() => (this.autoscaling = undefined));
+      this.autoscaling ??= this.publishActivity()
+        .then(() => this.autoscaleOnce())
+        .finally(() => (this.autoscaling = undefined));
     }, this.options.autoscaleIntervalMs);
     this.autoscaleTimer.unref();
     this.logger.info({ namespace: this.options.namespace, models: this.lemurModels.list().length }, 'watching LemurModels');
@@ -198,13 +231,34 @@ export class LemurModelController implements ColdStart {
     await this.autoscaling;
   }
 
+  /**
+   * Called by the leader elector. A new leader forgets every replica count it held and reconciles every LemurModel,
+   * adopting the Deployments as they stand (as after a restart): the previous leader may have scaled them since.
+   */
+  setLeading(leading: boolean): void {
+    if (leading === this.leading) return;
+    this.leading = leading;
+    this.scaling.clear();
+    if (!leading) {
+      for (const model of this.served.values()) {
+        this.metrics.desiredReplicas.remove({ model });
+        this.metrics.recommendedReplicas.remove({ model });
+      }
+      return;
+    }
+    for (const lemurModel of this.lemurModels.list()) this.enqueue(lemurModel.metadata?.name);
+  }
+
   /** Scale from zero: asks for one replica if the model has none and waits (bounded) until one is ready. */
   async waitForReplica(model: string, signal: AbortSignal): Promise<void> {
     const lemurModel = [...this.served].find(([, name]) => name === model)?.[0];
     if (lemurModel === undefined || this.urlsOf(lemurModel).length > 0) return;
     const started = Date.now();
-    const scale = this.scaling.get(lemurModel);
-    if (scale) {
+    const scale = this.leading ? this.scaling.get(lemurModel) : undefined;
+    if (!this.leading) {
+      const deployment = this.deployments.get(workloadName(lemurModel), this.options.namespace);
+      if (deployment?.spec?.replicas === 0) await this.wakeFromZero(lemurModel, deployment);
+    } else if (scale) {
       scale.autoscaler = { ...scale.autoscaler, lastActivityAt: started };
       if (scale.desired === 0) {
         this.setDesired(lemurModel, model, scale, 1, 'a request arrived for a model scaled to zero');
@@ -240,15 +294,54 @@ export class LemurModelController implements ColdStart {
     if (outcome === 'cancelled') throw new PlatformError(PlatformErrorCode.CANCELLED, `cancelled while waiting for a replica of model "${model}" to start`);
   }
 
-  /** One autoscaling round: read every ready replica's load and set each model's replica count. */
+  /**
+   * A non-leader's scale from zero: replicas 0 → 1 on the Deployment as this replica last saw it. The resourceVersion
+   * makes the patch conditional, so it never undoes another writer's change: a 409 means the Deployment moved on
+   * (woken already, or scaled by the leader), and the Deployment watch calls this again if it is back at zero.
+   */
+  private async wakeFromZero(lemurModel: string, deployment: IDeployment): Promise<void> {
+    const model = this.served.get(lemurModel);
+    try {
+      await this.client.patch(DEPLOYMENTS, workloadName(lemurModel), { metadata: { resourceVersion: deployment.metadata?.resourceVersion }, spec: { replicas: 1 } }, { namespace: this.options.namespace });
+      this.logger.info({ lemurModel, model, from: 0, to: 1, reason: 'a request arrived for a model scaled to zero' }, 'woke model from zero');
+      if (model) this.metrics.scaleEvents.inc({ model, direction: 'from_zero' });
+    } catch (err) {
+      if (!isConflict(err)) this.logger.warn({ lemurModel, model, err }, 'could not wake model from zero; the request times out unless another replica wakes it');
+    }
+  }
+
+  /**
+   * Writes each served model's latest request on this replica to its LemurModel's last-request annotation, when it is
+   * at least the publish interval newer than what the annotation holds: the leader cannot see other replicas' requests.
+   */
+  async publishActivity(now = Date.now()): Promise<void> {
+    const interval = this.options.activityPublishIntervalMs ?? 30_000;
+    for (const [name, model] of this.served) {
+      const last = this.activity?.lastActivityAt(model, now);
+      if (last === undefined) continue;
+      const annotated = annotatedRequestAt(this.lemurModels.get(name, this.options.namespace));
+      const known = Math.max(annotated ?? -Infinity, this.published.get(name) ?? -Infinity);
+      if (last - known < interval) continue;
+      try {
+        await this.client.patch(LEMUR_MODELS, name, { metadata: { annotations: { [ANNOTATIONS.lastRequestAt]: new Date(last).toISOString() } } }, { namespace: this.options.namespace });
+        this.published.set(name, last);
+      } catch (err) {
+        this.logger.warn({ lemurModel: name, model, err }, 'could not publish the last request time; the leader may scale an idle-looking model down');
+      }
+    }
+  }
+
+  /** One autoscaling round (leader only): read every ready replica's load and set each model's replica count. */
   async autoscaleOnce(now = Date.now()): Promise<void> {
+    if (!this.leading) return;
     for (const [name, scale] of this.scaling) {
       const lemurModel = this.lemurModels.get(name, this.options.namespace);
       if (!lemurModel) continue;
       const spec = resolveSpec(lemurModel.spec);
       if (specProblem(spec)) continue;
       const loads = (await Promise.all(this.urlsOf(name).map((url) => this.loads.read(url, spec.modelName)))).filter((l) => l !== undefined);
-      const state = withRequestActivity(scale.autoscaler, this.activity?.lastActivityAt(spec.modelName, now));
+      const lastRequestAt = latest(this.activity?.lastActivityAt(spec.modelName, now), annotatedRequestAt(lemurModel));
+      const state = withRequestActivity(scale.autoscaler, lastRequestAt);
       const decision = decideReplicas(scale.desired, loads, autoscalePolicy(spec), state, now);
       scale.autoscaler = decision.state;
       const recommended = decision.state.recommendations.at(-1);
@@ -341,12 +434,23 @@ export class LemurModelController implements ColdStart {
       : this.staticModels.has(spec.modelName) || takenBy
         ? { reason: 'DuplicateModelName', message: `model name "${spec.modelName}" is already served by ${takenBy ? `LemurModel ${takenBy}` : 'the static registry'}` }
         : undefined;
+    if (!this.leading) {
+      // Routing only: the leader writes the Deployment, the Service and the status.
+      if (problem) this.forget(name, false);
+      else this.register(name, spec);
+      return;
+    }
     let deployment = this.deployments.get(workloadName(name), namespace);
     let scale = this.scaling.get(name);
     if (!scale) {
       scale = adoptedScale(spec, deployment, lemurModel.status?.lastScaleTime, Date.now());
       this.scaling.set(name, scale);
       if (deployment) this.logger.info({ lemurModel: name, model: spec.modelName, replicas: scale.desired }, 'adopted existing Deployment');
+    }
+    const current = deployment?.spec?.replicas ?? 0;
+    if (scale.desired === 0 && scale.written === 0 && current > 0 && !problem) {
+      scale.autoscaler = { ...scale.autoscaler, lastActivityAt: Date.now() };
+      this.setDesired(name, spec.modelName, scale, Math.min(spec.maxReplicas, current), 'another inference replica woke the model from zero');
     }
     const bounded = Math.min(spec.maxReplicas, Math.max(spec.minReplicas, scale.desired));
     if (bounded !== scale.desired && !problem) this.setDesired(name, spec.modelName, scale, bounded, 'replica bounds changed');
@@ -355,6 +459,7 @@ export class LemurModelController implements ColdStart {
       if (this.served.has(name)) this.forget(name, false);
     } else {
       deployment = await this.client.createOrUpdate(DEPLOYMENTS, renderDeployment(lemurModel, { namespace, replicas: scale.desired }), mergeDeployment);
+      scale.written = deployment.spec?.replicas;
       await this.client.createOrUpdate(SERVICES, renderService(lemurModel, { namespace }), mergeService);
       this.register(name, spec);
     }
@@ -390,7 +495,8 @@ export class LemurModelController implements ColdStart {
     });
     if (previous !== spec.modelName) this.logger.info({ lemurModel: name, model: spec.modelName, endpoints: this.urlsOf(name).length }, 'serving model');
     this.served.set(name, spec.modelName);
-    this.metrics.desiredReplicas.set({ model: spec.modelName }, this.scaling.get(name)?.desired ?? 0);
+    const scale = this.scaling.get(name);
+    if (scale) this.metrics.desiredReplicas.set({ model: spec.modelName }, scale.desired);
     if (this.urlsOf(name).length > 0) this.wakeWaiters(spec.modelName);
   }
 
@@ -403,6 +509,7 @@ export class LemurModelController implements ColdStart {
       this.logger.info({ lemurModel: name, model }, 'stopped serving model');
     }
     this.served.delete(name);
+    this.published.delete(name);
     if (dropScale) this.scaling.delete(name);
   }
 }

@@ -1,4 +1,5 @@
 import { type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import { type ILease } from 'kubernetes-models/coordination.k8s.io/v1/Lease';
 import { type IEndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1/EndpointSlice';
 import { type INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { type IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -57,7 +58,8 @@ export const CONFIG_MAPS: ResourceRef<IConfigMap> = { group: '', version: 'v1', 
 export const SECRETS: ResourceRef<ISecret> = { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
 export const DEPLOYMENTS: ResourceRef<IDeployment> = { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true };
 export const ENDPOINT_SLICES: ResourceRef<IEndpointSlice> = { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', plural: 'endpointslices', namespaced: true };
+export const LEASES: ResourceRef<ILease> = { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true };
 export const NETWORK_POLICIES: ResourceRef<INetworkPolicy> = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true };
 export const POD_DISRUPTION_BUDGETS: ResourceRef<IPodDisruptionBudget> = { group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true };
 
-export type { IConfigMap, IDeployment, IEndpointSlice, INamespace, INetworkPolicy, IPod, IPodDisruptionBudget, ISecret, IService };
+export type { IConfigMap, IDeployment, IEndpointSlice, ILease, INamespace, INetworkPolicy, IPod, IPodDisruptionBudget, ISecret, IService };

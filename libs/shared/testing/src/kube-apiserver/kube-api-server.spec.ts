@@ -149,6 +149,29 @@ describe('KubeApiServer', () => {
     expect(failedTest.status).toBe(422);
   });
 
+  it('serves coordination.k8s.io/v1 Leases: schema-checked, 409 on a stale write, patches and watches', async () => {
+    const path = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
+    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'ctl' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15, renewTime: '2026-01-01T00:00:00.000000Z' } };
+    const badType = await call('POST', path, { ...lease, spec: { ...lease.spec, leaseDurationSeconds: 'long' } });
+    expect(badType.status).toBe(422);
+    expect(badType.body.details.causes[0].field).toBe('spec.leaseDurationSeconds');
+    const watch = await openWatch(`${base}${path}?watch=true&resourceVersion=${server.resourceVersion}`);
+    const created = await call('POST', path, lease);
+    expect(created.status).toBe(201);
+    expect((await watch.next()).type).toBe('ADDED');
+    const renewed = await call('PUT', `${path}/ctl`, { ...created.body, spec: { ...created.body.spec, renewTime: '2026-01-01T00:00:05.000000Z' } });
+    expect(renewed.status).toBe(200);
+    const raced = await call('PUT', `${path}/ctl`, { ...created.body, spec: { ...created.body.spec, holderIdentity: 'b' } });
+    expect(raced).toMatchObject({ status: 409, body: { reason: 'Conflict' } });
+    const patched = await call('PATCH', `${path}/ctl`, { spec: { holderIdentity: 'b' } }, 'application/merge-patch+json');
+    expect(patched.body.spec).toMatchObject({ holderIdentity: 'b', renewTime: '2026-01-01T00:00:05.000000Z' });
+    const listed = await call('GET', path);
+    expect(listed.body.items.map((l: any) => l.spec.holderIdentity)).toEqual(['b']);
+    expect((await watch.next()).object.spec.renewTime).toBe('2026-01-01T00:00:05.000000Z');
+    expect((await watch.next()).object.spec.holderIdentity).toBe('b');
+    watch.close();
+  });
+
   it('refuses changes to immutable fields (Deployment selector, Service clusterIP, Pod spec)', async () => {
     const created = (await call('POST', '/apis/apps/v1/namespaces/default/deployments', deployment('web'))).body;
     const moved = structuredClone(created);
