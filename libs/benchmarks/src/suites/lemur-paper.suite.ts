@@ -5,7 +5,8 @@ const MINT_CODE = ['mint-humaneval', 'mint-mbpp'];
 const RADAR = 'OpenLemur/Lemur:assets/overall-perform.png axes, recomputed from MINT outputs in ../shared/research/lemur-evals.md §2b';
 
 /**
- * The Lemur paper's whole evaluation suite (arXiv 2310.06830): the ids of its issue, in its order. The one place the
+ * The Lemur paper's whole evaluation suite (arXiv 2310.06830): the ids of its issue, in its order (plus BBH's
+ * answer-only variant, which the issue names under `bbh`). The one place the
  * member list is defined; ids are resolved through the registry at run time.
  */
 export const LEMUR_PAPER_SUITE: SuiteDefinition = {
@@ -14,6 +15,9 @@ export const LEMUR_PAPER_SUITE: SuiteDefinition = {
   benchmarks: [
     'mmlu',
     'bbh',
+    // The answer-only variant beside chain of thought: the paper's bbh.sh passes --no_cot, and which of the two its
+    // BBH number is was not published, so both are run and reported apart.
+    'bbh-direct',
     'gsm8k',
     'humaneval',
     'mbpp',

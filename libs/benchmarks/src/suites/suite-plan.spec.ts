@@ -12,12 +12,16 @@ const ISSUE_IDS = [
   'mint-hotpotqa', 'mint-mmlu', 'mint-humaneval', 'mint-mbpp', 'mint-alfworld', 'intercode-sql', 'intercode-bash', 'intercode-ctf', 'webarena',
 ];
 
+/** The suite's members: the issue's ids with BBH's answer-only variant after `bbh`. */
+const SUITE_IDS = [...ISSUE_IDS.slice(0, 2), 'bbh-direct', ...ISSUE_IDS.slice(2)];
+
 /** A lookup knowing only `known`, so the expansion is tested independently of what the registry holds today. */
 const only = (...known: string[]) => (id: string) => (known.includes(id) ? ({ name: id, version: '1.0.0' } as Benchmark) : undefined);
 
 describe('lemur-paper suite', () => {
-  it('holds exactly the issue\'s benchmark ids, each once, and axes over its own members only', () => {
-    expect(LEMUR_PAPER_SUITE.benchmarks).toEqual(ISSUE_IDS);
+  it('holds exactly the issue\'s benchmark ids (BBH in both its variants), each once, and axes over its own members only', () => {
+    expect(LEMUR_PAPER_SUITE.benchmarks).toEqual(SUITE_IDS);
+    expect(new Set(LEMUR_PAPER_SUITE.benchmarks).size).toBe(LEMUR_PAPER_SUITE.benchmarks.length);
     const keys = new Set([...LEMUR_PAPER_SUITE.benchmarks, ...LEMUR_PAPER_SUITE.feedbackBenchmarks.map((b) => `${b}+feedback`)]);
     for (const axis of LEMUR_PAPER_SUITE.axes) for (const m of axis.members) expect(keys).toContain(m);
     expect(LEMUR_PAPER_SUITE.feedbackBenchmarks.every((b) => b.startsWith('mint-'))).toBe(true);
@@ -38,30 +42,30 @@ describe('planSuite', () => {
     {
       name: 'everything registered, no feedback',
       feedback: false,
-      known: ISSUE_IDS,
-      planned: ISSUE_IDS,
+      known: SUITE_IDS,
+      planned: SUITE_IDS,
       unavailable: [] as string[],
     },
     {
       name: 'ids not registered yet are kept as unavailable, in place',
       feedback: false,
-      known: ISSUE_IDS.filter((id) => id !== 'spider' && id !== 'intercode-ctf'),
-      planned: ISSUE_IDS.filter((id) => id !== 'spider' && id !== 'intercode-ctf'),
+      known: SUITE_IDS.filter((id) => id !== 'spider' && id !== 'intercode-ctf'),
+      planned: SUITE_IDS.filter((id) => id !== 'spider' && id !== 'intercode-ctf'),
       unavailable: ['spider', 'intercode-ctf'],
     },
     {
       name: 'a feedback model adds the seven MINT tasks again with feedback',
       feedback: true,
-      known: ISSUE_IDS,
-      planned: [...ISSUE_IDS, ...['gsm8k', 'math', 'theoremqa', 'hotpotqa', 'mmlu', 'humaneval', 'mbpp'].map((t) => `mint-${t}+feedback`)],
+      known: SUITE_IDS,
+      planned: [...SUITE_IDS, ...['gsm8k', 'math', 'theoremqa', 'hotpotqa', 'mmlu', 'humaneval', 'mbpp'].map((t) => `mint-${t}+feedback`)],
       unavailable: [],
     },
     {
       name: 'an unregistered MINT task is unavailable in both variants',
       feedback: true,
-      known: ISSUE_IDS.filter((id) => id !== 'mint-math'),
+      known: SUITE_IDS.filter((id) => id !== 'mint-math'),
       planned: [
-        ...ISSUE_IDS.filter((id) => id !== 'mint-math'),
+        ...SUITE_IDS.filter((id) => id !== 'mint-math'),
         ...['gsm8k', 'theoremqa', 'hotpotqa', 'mmlu', 'humaneval', 'mbpp'].map((t) => `mint-${t}+feedback`),
       ],
       unavailable: ['mint-math', 'mint-math+feedback'],
@@ -79,7 +83,7 @@ describe('planSuite', () => {
 
   it('resolves through the real registry without throwing, whatever it holds', () => {
     const plan = planSuite(LEMUR_PAPER_SUITE, { feedback: false }, registryLookup);
-    expect(plan.map((e) => e.key)).toEqual(ISSUE_IDS);
+    expect(plan.map((e) => e.key)).toEqual(SUITE_IDS);
     expect(plan.find((e) => e.key === 'gsm8k')).toMatchObject({ status: 'planned', ref: 'gsm8k@1.0.0' });
     expect(plan.find((e) => e.key === 'multipl-e')).toMatchObject({ status: 'planned', ref: 'multipl-e@1.0.0' });
   });

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { getBenchmark, type Benchmark } from '@lemur/benchmarks';
+import { getBenchmark, LEMUR_PAPER_SUITE, type Benchmark } from '@lemur/benchmarks';
 import { type PlatformError } from '@lemur/shared-errors';
 import { createLogger } from '@lemur/shared-logging';
 import { describe, expect, it } from 'vitest';
@@ -64,7 +64,7 @@ describe('StartSuiteUseCase', () => {
       ['gsm8k', items.gsm8k, suiteRun.id],
       ['humaneval', items.humaneval, suiteRun.id],
     ]);
-    expect(suiteRun.members).toHaveLength(20);
+    expect(suiteRun.members).toHaveLength(LEMUR_PAPER_SUITE.benchmarks.length);
     expect(state(suiteRun.members, 'gsm8k')).toMatchObject({ state: 'STARTED', runId: 'run-1' });
     expect(state(suiteRun.members, 'multipl-e')).toMatchObject({ state: 'SKIPPED', reason: expect.stringContaining('multipl-e/humaneval-cpp.jsonl') });
     expect(state(suiteRun.members, 'spider')).toEqual({ key: 'spider', benchmark: 'spider', feedback: false, state: 'UNAVAILABLE', reason: 'spider is not available in this version' });
