@@ -149,6 +149,20 @@ describe('NetworkPolicies', () => {
     expect(env).toContain('DATABASE_URL');
   });
 
+  it('lets eval reach HTTPS beyond the platform for datasets or webhooks, and nothing beyond it with both off', () => {
+    const evalPods = (objects: KubeObject[]) => podTemplates(objects).filter((p) => componentOf(p.labels) === 'eval');
+    for (const [set, reaches] of [
+      [[], true],
+      [['eval.datasets.download=false'], true],
+      [['eval.webhooks.httpsEgress=false'], true],
+      [['eval.datasets.download=false', 'eval.webhooks.httpsEgress=false'], false],
+    ] as const) {
+      const objects = helmTemplate([], [...set]);
+      expect(evalPods(objects).length).toBeGreaterThan(0);
+      for (const pod of evalPods(objects)) expect(egressAllowsAddressPort(policiesOf(objects), RELEASE.namespace, pod.labels, 443, RELEASE.namespace)).toBe(reaches);
+    }
+  });
+
   it.each(Object.keys(VALUE_SETS))('%s: sandbox pods reach nothing and only the sandbox service reaches them', (name) => {
     const policies = policiesOf(renders[name]!);
     const sandboxPod = { 'app.kubernetes.io/name': 'lemur-sandbox', 'sandbox.lemur.dev/template': 'default', 'sandbox.lemur.dev/pool': 'lemur' };

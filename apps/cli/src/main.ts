@@ -378,17 +378,20 @@ schedules
   .requiredOption('--model <name>', 'model to evaluate')
   .requiredOption('--benchmark <name...>', 'one or more benchmarks')
   .option('--baseline <run>', 'a run id, or "previous" (the previous successful run of the schedule)', 'previous')
-  .option('--webhook-url <url>', 'POSTed a JSON event when a run regresses')
+  .option('--webhook-url <url>', 'POSTed a signed JSON event when a run regresses; its signing secret is printed once')
   .option('--limit <n>', 'evaluate the first N items (0 = all)', intOption('--limit', 0), 0)
   .option('--samples <n>', 'completions per item', intOption('--samples', 1, 200), 1)
   .option('--temperature <t>', 'sampling temperature', numberOption('--temperature', 0, 2))
   .option('--seed <n>', 'sampling seed', intOption('--seed', 0))
   .option('--chat', 'use the chat API')
   .option('--disabled', 'create it paused')
-  .option('--json', 'print JSON')
+  .option('--json', 'print JSON: the schedule and its webhook secret')
   .addOption(serverOption())
   .addOption(profileOption())
-  .addHelpText('after', '\nExample:\n  $ lemur schedules create --name nightly --cron "0 3 * * *" --timezone Europe/Berlin --model lemur-70b-chat --benchmark gsm8k humaneval')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  $ lemur schedules create --name nightly --cron "0 3 * * *" --timezone Europe/Berlin --model lemur-70b-chat --benchmark gsm8k humaneval\n  $ lemur schedules create --name nightly --cron "0 3 * * *" --model lemur-70b-chat --benchmark gsm8k --webhook-url https://hooks.example.com/lemur',
+  )
   .action(
     async (opts: {
       name: string;
@@ -408,7 +411,7 @@ schedules
       server?: string;
     }) => {
       const session = await openSession({ env, server: opts.server ?? defaultServer(env) ?? 'http://127.0.0.1:8080', log });
-      const schedule = await session.client.createSchedule({
+      const created = await session.client.createSchedule({
         name: opts.name,
         cron: opts.cron,
         timezone: opts.timezone,
@@ -423,7 +426,14 @@ schedules
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         ...(opts.chat ? { chat: true } : {}),
       });
-      process.stdout.write(opts.json ? `${JSON.stringify(schedule)}\n` : scheduleLine(schedule));
+      if (opts.json) process.stdout.write(`${JSON.stringify(created)}\n`);
+      else {
+        process.stdout.write(scheduleLine(created.schedule));
+        if (created.webhookSecret) {
+          process.stdout.write(`${created.webhookSecret}\n`);
+          log("the line above is the webhook's signing secret, shown only now: check each delivery's X-Lemur-Signature with it (README: Scheduled regression runs)");
+        }
+      }
     },
   );
 schedules

@@ -1,7 +1,12 @@
 // Scheduled regression runs and run export end to end through the CLI, the gateway, the eval service (its scheduler
 // and workers), the simulator and Postgres: a tick creates a run, a worse model on the next tick is flagged, the
-// flag shows in `lemur runs show` (exit 3 with --fail-on-regression), and `lemur runs export` writes the samples.
+// flag shows in `lemur runs show` (exit 3 with --fail-on-regression) and reaches the schedule's webhook (a loopback
+// receiver: `lemur up` lifts the address guard) signed with the secret `schedules create` showed once, and
+// `lemur runs export` writes the samples.
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type pg from 'pg';
@@ -15,6 +20,9 @@ let t: TestPlatform;
 let home: string;
 let client: GatewayClient;
 let sql: pg.Client;
+let hook: Server;
+let hookUrl = '';
+const delivered: { headers: IncomingHttpHeaders; body: string }[] = [];
 
 const cli = (...args: string[]) => t.cli(args);
 
@@ -34,17 +42,35 @@ async function tick(scheduleId: string, before: number): Promise<RunJson> {
 beforeAll(async () => {
   t = await startTestPlatform({ name: 'sched', env: { LOG_LEVEL: 'warn', EVAL_SCHEDULER_POLL_MS: '200' } });
   ({ home, client, sql } = t);
+  hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      delivered.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/lemur`;
 }, 180_000);
 
-afterAll(() => t?.stop(), 60_000);
+afterAll(async () => {
+  await new Promise<void>((resolve) => (hook ? hook.close(() => resolve()) : resolve()));
+  await t?.stop();
+}, 60_000);
 
 describe('scheduled regression runs and export through the CLI', () => {
   it('runs a schedule on its tick, flags a worse model against the previous run, and exports the samples', async () => {
-    const created = await cli('schedules', 'create', '--name', 'nightly-gsm8k', '--cron', '0 3 * * *', '--model', 'sim:oracle', '--benchmark', 'gsm8k', '--limit', String(ITEMS), '--json');
+    const created = await cli(
+      'schedules', 'create', '--name', 'nightly-gsm8k', '--cron', '0 3 * * *', '--model', 'sim:oracle', '--benchmark', 'gsm8k', '--limit', String(ITEMS), '--webhook-url', hookUrl, '--json',
+    );
     expect(created.code, created.stderr).toBe(0);
-    const schedule = JSON.parse(created.stdout) as { id: string; name: string; nextRunAt: string };
+    const { schedule, webhookSecret } = JSON.parse(created.stdout) as { schedule: { id: string; name: string; nextRunAt: string }; webhookSecret: string };
     expect(new Date(schedule.nextRunAt).getUTCHours()).toBe(3);
-    const listed = JSON.parse((await cli('schedules', 'list', '--json')).stdout) as { id: string }[];
+    expect(webhookSecret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    const listing = await cli('schedules', 'list', '--json');
+    expect(listing.stdout).not.toContain(webhookSecret);
+    const listed = JSON.parse(listing.stdout) as { id: string }[];
     expect(listed.map((s) => s.id)).toEqual([schedule.id]);
 
     const first = await tick(schedule.id, 0);
@@ -54,6 +80,15 @@ describe('scheduled regression runs and export through the CLI', () => {
     const second = await tick(schedule.id, 1);
     expect(second.regression).toMatchObject({ baselineRunId: first.id, regressed: true, significant: true, comparable: true, regressedItems: ITEMS });
     expect(second.regression!.delta).toBeCloseTo(-1, 6);
+    // The regression reached the webhook once (the first run did not regress), signed as a receiver checks it.
+    const deadline = Date.now() + 10_000;
+    while (delivered.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(delivered).toHaveLength(1);
+    const [{ headers, body }] = delivered as [{ headers: IncomingHttpHeaders; body: string }];
+    expect(headers['x-lemur-event-id']).toBe(`evt_${second.id}`);
+    const expected = `v1=${createHmac('sha256', webhookSecret).update(`${String(headers['x-lemur-timestamp'])}.${body}`).digest('hex')}`;
+    expect(headers['x-lemur-signature']).toBe(expected);
+    expect(JSON.parse(body)).toMatchObject({ event: 'lemur.regression', run: { id: second.id, model: 'sim:wrong' }, baselineRunId: first.id });
 
     const shown = await cli('runs', 'show', second.id);
     expect(shown.stdout).toContain(`regression check vs ${first.id}: REGRESSION: delta -1.000`);

@@ -129,7 +129,7 @@ beforeAll(async () => {
   ]);
   [runs.oracle, runs.wrong, runs.mint, runs.feedback] = await Promise.all(started.map((r) => waitFinal(client, r.id)));
   // A schedule whose baseline is the oracle run and whose model answers wrong: its run is flagged as a regression.
-  const schedule = await client.createSchedule({
+  const { schedule } = await client.createSchedule({
     name: 'nightly-humaneval',
     cron: '0 3 * * *',
     model: 'sim:wrong',

@@ -29,6 +29,7 @@ import { RunScheduler } from './schedules/run-scheduler.service';
 import { ScheduleAdmissionMetrics } from './schedules/schedule-admission.metrics';
 import { ScheduleMetrics } from './schedules/schedule.metrics';
 import { ScheduleRepository } from './schedules/schedule.repository';
+import { WebhookDeliveryMetrics } from './schedules/webhook-delivery.metrics';
 import { GrpcSandboxDirectory } from './sandbox/sandbox-directory';
 import { GetSuiteUseCase } from './suites/get-suite.usecase';
 import { StartSuiteUseCase } from './suites/start-suite/start-suite.usecase';
@@ -73,11 +74,15 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
   const benchmarkNames = catalog.list().map((b) => b.name);
   const regressionMetrics = new RegressionMetrics(registry);
   const schedules = new ScheduleRepository(prisma);
+  const webhook = new RegressionWebhook(logger.child({ context: 'RegressionWebhook' }), {
+    allowPrivate: config.webhook.allowPrivate,
+    metrics: new WebhookDeliveryMetrics(registry),
+  });
   const checkRegression = new CheckRegressionUseCase(
     runs,
     samples,
     schedules,
-    new RegressionWebhook(logger.child({ context: 'RegressionWebhook' })),
+    webhook,
     logger.child({ context: 'CheckRegressionUseCase' }),
     (c, schedule) => regressionMetrics.record(c, schedule),
   );
@@ -190,6 +195,7 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
       await queue.stop();
       inference.close();
       sandbox.close();
+      await webhook.close();
       await prisma.$disconnect();
     },
   };

@@ -1,10 +1,10 @@
 // Schedules against real Postgres: exactly one run per tick with two schedulers on one database, ticks held back by
 // the team's quotas (and audited when started), the regression check of a finished scheduled run (stored flag, metric,
-// webhook on a loopback server), the gauges, and request validation.
-import { createServer, type Server } from 'node:http';
+// signed webhook on a loopback server), webhook retries and the address guard, the gauges, and request validation.
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { evalV1 } from '@lemur/proto';
 import { createPrismaClient, type PrismaClient } from '@lemur/shared-database';
 import { PlatformErrorCode } from '@lemur/shared-errors';
@@ -20,12 +20,14 @@ import type { RunRecord, RunSpec } from '../src/runs/run.types';
 import { SampleRepository } from '../src/runs/sample.repository';
 import type { StartRunCommand } from '../src/runs/start-run/start-run.command';
 import { CheckRegressionUseCase } from '../src/schedules/check-regression.usecase';
-import { RegressionWebhook } from '../src/schedules/regression-webhook';
+import { RegressionWebhook, type RegressionEvent } from '../src/schedules/regression-webhook';
 import { RunScheduler, type RunStarter, type TickAdmission } from '../src/schedules/run-scheduler.service';
 import { ScheduleAdmissionMetrics } from '../src/schedules/schedule-admission.metrics';
 import { ScheduleMetrics } from '../src/schedules/schedule.metrics';
 import { ScheduleRepository } from '../src/schedules/schedule.repository';
 import { SchedulesGrpcHandler, toScheduleMessage } from '../src/schedules/schedules.grpc-handler';
+import { WebhookDeliveryMetrics } from '../src/schedules/webhook-delivery.metrics';
+import { generateWebhookSecret, verifyWebhook } from '../src/schedules/webhook-signature';
 
 const logger = createLogger('eval', 'silent');
 const spec: RunSpec = {
@@ -76,6 +78,7 @@ async function newSchedule(team: string, name: string, opts: { cron?: string; ne
     baseline: opts.baseline ?? 'previous',
     enabled: true,
     webhookUrl: opts.webhookUrl ?? null,
+    webhookSecret: null,
     nextRunAt: opts.nextRunAt,
   });
 }
@@ -282,30 +285,67 @@ describe('RunScheduler under team quotas', () => {
   });
 });
 
-describe('CheckRegressionUseCase', () => {
-  let hook: Server;
-  let hookUrl: string;
-  const received: unknown[] = [];
+/** A loopback webhook receiver that answers each request with the next of `statuses` (then 204), keeping what it saw. */
+class HookServer {
+  readonly received: { method: string | undefined; headers: IncomingHttpHeaders; body: string }[] = [];
+  server!: Server;
+  url = '';
 
-  beforeAll(async () => {
-    hook = createServer((req, res) => {
+  constructor(private readonly statuses: { status: number; headers?: Record<string, string> }[] = []) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        received.push({ method: req.method, type: req.headers['content-type'], body: JSON.parse(body) as unknown });
-        res.writeHead(204).end();
+        this.received.push({ method: req.method, headers: req.headers, body });
+        const next = this.statuses.shift() ?? { status: 204 };
+        res.writeHead(next.status, next.headers).end();
       });
     });
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-    hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hooks/lemur`;
-  });
-  afterAll(() => new Promise<void>((resolve) => hook.close(() => resolve())));
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks/lemur`;
+    return this;
+  }
 
-  it('flags a significant drop against the previous run: stored on the run, counted, posted to the webhook', async () => {
+  close(): Promise<void> {
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function deliveries(registry: Registry): Promise<Record<string, number>> {
+  const metric = await registry.getSingleMetric('lemur_eval_webhook_deliveries_total')!.get();
+  return Object.fromEntries(metric.values.filter((v) => v.value > 0).map((v) => [String(v.labels['outcome']), v.value]));
+}
+
+describe('CheckRegressionUseCase', () => {
+  let hook: HookServer;
+
+  beforeAll(async () => {
+    hook = await new HookServer().start();
+  });
+  afterAll(() => hook.close());
+
+  it('flags a significant drop against the previous run: stored on the run, counted, posted signed to the webhook', async () => {
     const registry = new Registry();
     const regressionMetrics = new RegressionMetrics(registry);
-    const check = new CheckRegressionUseCase(runs, samples, schedules, new RegressionWebhook(logger), logger, (c, s) => regressionMetrics.record(c, s));
-    const schedule = await newSchedule('reg', 'nightly', { nextRunAt: new Date('2027-01-01T00:00:00Z'), webhookUrl: hookUrl });
+    // The loopback receiver is reachable only with the guard lifted, as `lemur up` does.
+    const webhook = new RegressionWebhook(logger, { allowPrivate: true, metrics: new WebhookDeliveryMetrics(registry) });
+    const check = new CheckRegressionUseCase(runs, samples, schedules, webhook, logger, (c, s) => regressionMetrics.record(c, s));
+    const handler = new SchedulesGrpcHandler(schedules, runs, catalog);
+    const created = await handler.createSchedule(
+      create(evalV1.CreateScheduleRequestSchema, { team: 'reg', name: 'nightly', cron: '*/5 * * * *', timezone: 'UTC', model: 'sim:oracle', benchmarks: ['gsm8k'], enabled: true, webhookUrl: hook.url }),
+    );
+    const schedule = created.schedule!;
+    const secret = created.webhookSecret;
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    // Shown once: no read of the schedule carries it, though it is stored to sign with.
+    const listed = await handler.listSchedules(create(evalV1.ListSchedulesRequestSchema, { team: 'reg' }));
+    expect(listed.schedules.map((s) => s.id)).toEqual([schedule.id]);
+    expect(Buffer.from(toBinary(evalV1.ListSchedulesResponseSchema, listed)).toString('latin1')).not.toContain(secret);
+    const own = await schedules.findForTeam(await runs.ensureTeam('reg'), schedule.id);
+    expect(Buffer.from(toBinary(evalV1.ScheduleSchema, toScheduleMessage(own!))).toString('latin1')).not.toContain(secret);
+    expect((await schedules.findById(schedule.id))!.webhookSecret).toBe(secret);
 
     const first = await finishedRun('reg', schedule.id, Array.from({ length: 60 }, () => 1), new Date('2026-12-01T03:00:00Z'));
     const firstCheck = await check.execute(first);
@@ -324,34 +364,153 @@ describe('CheckRegressionUseCase', () => {
     expect((await schedules.findById(schedule.id))!.lastSuccessAt?.toISOString()).toBe('2026-12-02T03:01:00.000Z');
     const counter = await registry.getSingleMetric('lemur_eval_regressions_total')!.get();
     expect(counter.values).toEqual([{ labels: { team: 'reg', schedule: 'nightly', benchmark: 'gsm8k' }, value: 1 }]);
-    expect(received).toEqual([
-      {
-        method: 'POST',
-        type: 'application/json',
-        body: expect.objectContaining({
-          event: 'lemur.regression',
-          team: 'reg',
-          schedule: { id: schedule.id, name: 'nightly' },
-          run: { id: second, model: 'sim:oracle', benchmark: 'gsm8k' },
-          baselineRunId: first,
-          regressedItems: 30,
-        }),
-      },
-    ]);
+    expect(hook.received).toHaveLength(1);
+    const delivery = hook.received[0]!;
+    expect(delivery).toMatchObject({ method: 'POST', headers: { 'content-type': 'application/json', 'x-lemur-event-id': `evt_${second}` } });
+    expect(JSON.parse(delivery.body)).toEqual(
+      expect.objectContaining({
+        event: 'lemur.regression',
+        team: 'reg',
+        schedule: { id: schedule.id, name: 'nightly' },
+        run: { id: second, model: 'sim:oracle', benchmark: 'gsm8k' },
+        baselineRunId: first,
+        regressedItems: 30,
+      }),
+    );
+    // What a receiver checks, with the secret the create response showed.
+    const signed = { timestamp: delivery.headers['x-lemur-timestamp'] as string, signature: delivery.headers['x-lemur-signature'] as string, body: delivery.body };
+    expect(Math.abs(Number(signed.timestamp) - Date.now() / 1000)).toBeLessThan(60);
+    expect(verifyWebhook(secret, signed)).toBe(true);
+    expect(verifyWebhook(secret, { ...signed, body: delivery.body.replace('"regressedItems":30', '"regressedItems":0') })).toBe(false);
+    expect(await deliveries(registry)).toEqual({ delivered: 1 });
 
     // The next run is compared to the previous one (the regressed run), not the first: same scores, no flag.
     const third = await finishedRun('reg', schedule.id, Array.from({ length: 60 }, (_, i) => (i < 30 ? 0 : 1)), new Date('2026-12-03T03:00:00Z'));
     expect(await check.execute(third)).toMatchObject({ baselineRunId: second, regressed: false, significant: false });
-    expect(received).toHaveLength(1);
+    expect(hook.received).toHaveLength(1);
+    await webhook.close();
   });
 
   it('compares to a fixed baseline run and leaves unscheduled runs alone', async () => {
-    const check = new CheckRegressionUseCase(runs, samples, schedules, new RegressionWebhook(logger), logger);
+    const check = new CheckRegressionUseCase(runs, samples, schedules, new RegressionWebhook(logger, { allowPrivate: true }), logger);
     const baseline = await finishedRun('fixed', undefined, Array.from({ length: 60 }, () => 1), new Date('2026-11-01T00:00:00Z'));
     const schedule = await newSchedule('fixed', 'vs-release', { nextRunAt: new Date('2027-01-01T00:00:00Z'), baseline });
     const better = await finishedRun('fixed', schedule.id, Array.from({ length: 60 }, () => 1), new Date('2026-12-01T00:00:00Z'));
     expect(await check.execute(better)).toMatchObject({ baselineRunId: baseline, regressed: false, delta: 0 });
     expect(await check.execute(baseline)).toBeNull();
+  });
+});
+
+describe('RegressionWebhook', () => {
+  const event: RegressionEvent = {
+    event: 'lemur.regression',
+    team: 't',
+    schedule: { id: 's1', name: 'nightly' },
+    run: { id: 'r1', model: 'm', benchmark: 'gsm8k' },
+    baselineRunId: 'r0',
+    delta: -0.5,
+    ci: [-0.6, -0.4],
+    pValue: 0.001,
+    regressedItems: 30,
+  };
+  const secret = generateWebhookSecret();
+  const capture = () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('eval', 'info', new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) }));
+    return { lines, log };
+  };
+  const fast = { backoffMs: [20, 40], maxRetryAfterMs: 200 };
+
+  it('retries a 503 and a 429 (honouring Retry-After) with the same event id, then delivers once', async () => {
+    const hook = await new HookServer([{ status: 503 }, { status: 429, headers: { 'retry-after': '0' } }]).start();
+    const registry = new Registry();
+    const webhook = new RegressionWebhook(logger, { allowPrivate: true, metrics: new WebhookDeliveryMetrics(registry), ...fast });
+    try {
+      expect(await webhook.post({ url: hook.url, secret, eventId: 'evt_r1' }, event)).toBe(true);
+      expect(hook.received).toHaveLength(3);
+      expect(new Set(hook.received.map((r) => r.headers['x-lemur-event-id']))).toEqual(new Set(['evt_r1']));
+      for (const r of hook.received) {
+        expect(verifyWebhook(secret, { timestamp: r.headers['x-lemur-timestamp'] as string, signature: r.headers['x-lemur-signature'] as string, body: r.body })).toBe(true);
+      }
+      expect(await deliveries(registry)).toEqual({ delivered: 1 });
+    } finally {
+      await webhook.close();
+      await hook.close();
+    }
+  });
+
+  it('gives up after three attempts on 5xx, and does not retry other 4xx', async () => {
+    const failing = await new HookServer([{ status: 500 }, { status: 502 }, { status: 503 }, { status: 503 }]).start();
+    const refusing = await new HookServer([{ status: 400 }]).start();
+    const registry = new Registry();
+    const { lines, log } = capture();
+    const webhook = new RegressionWebhook(log, { allowPrivate: true, metrics: new WebhookDeliveryMetrics(registry), ...fast });
+    try {
+      expect(await webhook.post({ url: failing.url, secret, eventId: 'evt_a' }, event)).toBe(false);
+      expect(failing.received).toHaveLength(3);
+      expect(await webhook.post({ url: refusing.url, secret, eventId: 'evt_b' }, event)).toBe(false);
+      expect(refusing.received).toHaveLength(1);
+      expect(await deliveries(registry)).toEqual({ http_error: 2 });
+      expect(lines.filter((l) => l['msg'] === 'regression webhook failed; the event is dropped').map((l) => [l['eventId'], l['status'], l['attempts']])).toEqual([
+        ['evt_a', 503, 3],
+        ['evt_b', 400, 1],
+      ]);
+      expect(JSON.stringify(lines)).not.toContain(secret);
+    } finally {
+      await webhook.close();
+      await failing.close();
+      await refusing.close();
+    }
+  });
+
+  it('retries network errors (nothing listening) up to three attempts', async () => {
+    const closed = await new HookServer().start();
+    await closed.close();
+    const registry = new Registry();
+    const { lines, log } = capture();
+    const webhook = new RegressionWebhook(log, { allowPrivate: true, metrics: new WebhookDeliveryMetrics(registry), ...fast });
+    try {
+      expect(await webhook.post({ url: closed.url, secret, eventId: 'evt_c' }, event)).toBe(false);
+      expect(lines.filter((l) => l['msg'] === 'regression webhook attempt failed; retrying')).toHaveLength(2);
+      expect(await deliveries(registry)).toEqual({ network_error: 1 });
+    } finally {
+      await webhook.close();
+    }
+  });
+
+  it('with the guard on, refuses loopback destinations (literal and by name) without connecting', async () => {
+    const hook = await new HookServer().start();
+    const registry = new Registry();
+    const { lines, log } = capture();
+    const webhook = new RegressionWebhook(log, { allowPrivate: false, metrics: new WebhookDeliveryMetrics(registry), ...fast });
+    let connections = 0;
+    hook.server.on('connection', () => connections++);
+    try {
+      const port = new URL(hook.url).port;
+      for (const url of [hook.url, `http://localhost:${port}/hooks/lemur`, `http://[::ffff:127.0.0.1]:${port}/x`]) {
+        expect(await webhook.post({ url, secret, eventId: 'evt_d' }, event)).toBe(false);
+      }
+      expect(connections).toBe(0);
+      expect(hook.received).toHaveLength(0);
+      expect(await deliveries(registry)).toEqual({ refused_address: 3 });
+      const refusals = lines.filter((l) => l['msg'] === 'regression webhook refused: its address is on the platform network');
+      expect(refusals).toHaveLength(3);
+      expect(refusals[0]).toMatchObject({ level: 40, eventId: 'evt_d', err: { message: expect.stringMatching(/127\.0\.0\.1 \(loopback\)/) } });
+    } finally {
+      await webhook.close();
+      await hook.close();
+    }
+
+    // The same receiver with the guard lifted gets the event.
+    const open = await new HookServer().start();
+    const allowed = new RegressionWebhook(logger, { allowPrivate: true, ...fast });
+    try {
+      expect(await allowed.post({ url: open.url, secret, eventId: 'evt_e' }, event)).toBe(true);
+      expect(open.received).toHaveLength(1);
+    } finally {
+      await allowed.close();
+      await open.close();
+    }
   });
 });
 

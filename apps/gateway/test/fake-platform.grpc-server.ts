@@ -275,7 +275,7 @@ export class FakePlatformServer {
           createdAt: timestampFromDate(new Date()),
         };
         this.schedules.push(schedule);
-        return { schedule: strip(schedule) };
+        return { schedule: strip(schedule), webhookSecret: req.webhookUrl ? `whsec_${randomUUID()}` : '' };
       }),
       ListSchedules: unary((req: evalV1.ListSchedulesRequest) => ({ schedules: this.schedules.filter((s) => s.team === req.team).map(strip) })),
       DeleteSchedule: unary((req: evalV1.DeleteScheduleRequest) => {

@@ -87,15 +87,22 @@ describe('/v1/schedules', () => {
       seed: 7,
     });
     expect(created.status, created.text).toBe(201);
-    const { schedule } = responseSchemas.ScheduleEnvelope.parse(JSON.parse(created.text));
+    const { schedule, webhookSecret } = responseSchemas.CreatedScheduleEnvelope.parse(JSON.parse(created.text));
+    // The webhook's signing secret is in the create response only.
+    expect(webhookSecret).toMatch(/^whsec_/);
     expect(schedule).toMatchObject({ name: 'nightly', baseline: 'previous', enabled: true, config: { limit: 50, samples: 1, seed: 7 } });
     expect(fake.schedules.at(-1)).toMatchObject({ team: 'exports', timezone: 'Europe/Berlin', webhookUrl: 'https://hooks.example.com/lemur' });
     expect(schedule.lastSkipReason).toBeNull();
     // The eval service's scheduler held the schedule's runs back: the listing says why.
     fake.schedules.at(-1)!.lastSkipReason = 'team exports has 2 run(s) queued or running, its quota is 2; wait for one to finish or cancel one';
-    const list = responseSchemas.ScheduleList.parse(JSON.parse((await call('GET', '/v1/schedules')).text));
+    const listed = await call('GET', '/v1/schedules');
+    expect(listed.text).not.toContain(webhookSecret!);
+    expect(listed.text).not.toMatch(/secret/i);
+    const list = responseSchemas.ScheduleList.parse(JSON.parse(listed.text));
     expect(list.schedules.map((s) => [s.id, s.lastSkipReason])).toEqual([[schedule.id, fake.schedules.at(-1)!.lastSkipReason]]);
-    expect((await call('DELETE', `/v1/schedules/${schedule.id}`)).status).toBe(200);
+    const deleted = await call('DELETE', `/v1/schedules/${schedule.id}`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.text).not.toContain(webhookSecret!);
     expect((await call('DELETE', `/v1/schedules/${schedule.id}`)).status).toBe(404);
     const audit = JSON.parse((await call('GET', '/v1/audit')).text) as { entries: { action: string; target: string }[] };
     expect(audit.entries.slice(0, 2).map((e) => [e.action, e.target])).toEqual([
@@ -105,15 +112,20 @@ describe('/v1/schedules', () => {
   });
 
   it('validates the body, naming the field', async () => {
-    const cases: [unknown, string][] = [
-      [{ name: 'x', cron: '0 3 * * *', model: 'm' }, 'benchmarks'],
-      [{ name: 'x', cron: '0 3 * * *', model: 'm', benchmarks: ['gsm8k'], webhookUrl: 'ftp://x' }, 'webhookUrl'],
-      [{ name: 'x', cron: '0 3 * * *', model: 'm', benchmarks: ['gsm8k'], extra: 1 }, 'extra'],
+    const cases: [unknown, string, RegExp][] = [
+      [{ name: 'x', cron: '0 3 * * *', model: 'm' }, 'benchmarks', /./],
+      [{ name: 'x', cron: '0 3 * * *', model: 'm', benchmarks: ['gsm8k'], webhookUrl: 'ftp://x' }, 'webhookUrl', /absolute http\(s\) URL/],
+      [{ name: 'x', cron: '0 3 * * *', model: 'm', benchmarks: ['gsm8k'], webhookUrl: 'hooks.example.com/lemur' }, 'webhookUrl', /absolute http\(s\) URL/],
+      [{ name: 'x', cron: '0 3 * * *', model: 'm', benchmarks: ['gsm8k'], webhookUrl: 'https://ops:hunter2@hooks.example.com/lemur' }, 'webhookUrl', /must not carry credentials/],
+      [{ name: 'x', cron: '0 3 * * *', model: 'm', benchmarks: ['gsm8k'], webhookUrl: 'https://ops@hooks.example.com/lemur' }, 'webhookUrl', /must not carry credentials/],
+      [{ name: 'x', cron: '0 3 * * *', model: 'm', benchmarks: ['gsm8k'], extra: 1 }, 'extra', /unknown field/],
     ];
-    for (const [body, field] of cases) {
+    for (const [body, field, message] of cases) {
       const r = await call('POST', '/v1/schedules', body);
       expect(r.status, r.text).toBe(400);
-      expect((JSON.parse(r.text) as { error: { field: string } }).error.field).toBe(field);
+      const { error } = JSON.parse(r.text) as { error: { field: string; message: string } };
+      expect(error.field).toBe(field);
+      expect(error.message).toMatch(message);
     }
   });
 });

@@ -235,8 +235,9 @@ export class GatewayClient {
     return response.body;
   }
 
-  async createSchedule(body: CreateScheduleBody): Promise<ScheduleJson> {
-    return (await this.request<{ schedule: ScheduleJson }>('POST', '/v1/schedules', body)).schedule;
+  /** The schedule and its webhook's signing secret (null without a webhook), which no later call returns. */
+  async createSchedule(body: CreateScheduleBody): Promise<{ schedule: ScheduleJson; webhookSecret: string | null }> {
+    return this.request<{ schedule: ScheduleJson; webhookSecret: string | null }>('POST', '/v1/schedules', body);
   }
 
   async listSchedules(): Promise<ScheduleJson[]> {

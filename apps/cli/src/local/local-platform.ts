@@ -159,6 +159,8 @@ export class LocalPlatform {
         ...(datasetsDir ? { LEMUR_DATASETS_DIR: datasetsDir } : {}),
         LEMUR_DATASETS_CACHE: join(env.home, 'datasets'),
         ...(opts.workerConcurrency ? { EVAL_WORKER_CONCURRENCY: String(opts.workerConcurrency) } : {}),
+        // Everything of a local platform is on loopback, webhook receivers included: nothing there for the guard to protect.
+        EVAL_WEBHOOK_ALLOW_PRIVATE: 'true',
       });
       const evalApi = start('eval', 'apps/eval/src/main.ts', {
         ...workerEnv(),

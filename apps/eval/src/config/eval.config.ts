@@ -38,6 +38,9 @@ const schema = z.object({
   EVAL_SAMPLE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   EVAL_SCHEDULER: flag.default(true),
   EVAL_SCHEDULER_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  // Lets regression webhooks reach loopback and private addresses: only where the platform's own network holds nothing
+  // to protect (`lemur up`, where every service is on loopback).
+  EVAL_WEBHOOK_ALLOW_PRIVATE: flag.default(false),
   LOG_LEVEL: logLevelSchema,
   LEMUR_PARENT_PID: z.coerce.number().int().positive().optional(),
   ...tracingEnvShape,
@@ -79,6 +82,8 @@ export interface EvalConfig {
   sampleMaxAttempts: number;
   /** Create the runs of due schedules (API replicas only; several may, each tick is claimed once). */
   scheduler: { enabled: boolean; pollMs: number };
+  /** Regression webhooks: `allowPrivate` lifts the guard that keeps deliveries off loopback, private and link-local addresses. */
+  webhook: { allowPrivate: boolean };
   /** Quotas of a team that has none of its own, the gateway's (GATEWAY_TEAM_*): scheduled runs are admitted by them too. */
   teamDefaults: QuotaLimits;
   logLevel: string;
@@ -123,6 +128,7 @@ export function loadEvalConfig(env: Record<string, string | undefined> = process
     queueMaintenanceSeconds: p.EVAL_QUEUE_MAINTENANCE_SECONDS,
     sampleMaxAttempts: p.EVAL_SAMPLE_MAX_ATTEMPTS,
     scheduler: { enabled: p.EVAL_SCHEDULER, pollMs: p.EVAL_SCHEDULER_POLL_MS },
+    webhook: { allowPrivate: p.EVAL_WEBHOOK_ALLOW_PRIVATE },
     teamDefaults: teamQuotaDefaultsFrom(p),
     logLevel: p.LOG_LEVEL,
     ...(p.LEMUR_PARENT_PID ? { parentPid: p.LEMUR_PARENT_PID } : {}),

@@ -10,7 +10,7 @@ import type { DueSchedule } from './schedule.types';
  * When a scheduled run finishes: records the schedule's success, compares the run to its baseline with the same logic
  * as `lemur compare` (paired bootstrap, McNemar) and flags a regression when the candidate is significantly worse on
  * comparable settings. The flag is stored on the run, counted in `lemur_eval_regressions_total` (through `onCompared`)
- * and posted to the schedule's webhook.
+ * and posted, signed, to the schedule's webhook.
  */
 export class CheckRegressionUseCase {
   constructor(
@@ -37,7 +37,8 @@ export class CheckRegressionUseCase {
     if (check.regressed) {
       this.logger.warn({ runId: run.id, scheduleId: schedule.id, baselineRunId: check.baselineRunId, delta: check.delta }, 'scheduled run regressed');
       if (schedule.webhookUrl) {
-        await this.webhook.post(schedule.webhookUrl, {
+        // One event per regressed run: the id stays the same on every attempt and if the check is ever run again.
+        await this.webhook.post({ url: schedule.webhookUrl, secret: schedule.webhookSecret, eventId: `evt_${run.id}` }, {
           event: 'lemur.regression',
           team: schedule.teamName,
           schedule: { id: schedule.id, name: schedule.name },

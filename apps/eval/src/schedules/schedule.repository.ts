@@ -4,6 +4,7 @@ import { PlatformError, PlatformErrorCode } from '@lemur/shared-errors';
 import type { RegressionCheckData } from '../runs/run.types';
 import type { DueSchedule, NewSchedule, ScheduleRecord, ScheduleRunConfig } from './schedule.types';
 
+// Never the webhook secret: a ScheduleRecord is what the API shows (toScheduleMessage); only DueSchedule carries it.
 function toRecord(row: Schedule): ScheduleRecord {
   return {
     id: row.id,
@@ -57,7 +58,7 @@ export class ScheduleRepository {
 
   async findById(id: string): Promise<DueSchedule | null> {
     const row = await this.prisma.schedule.findUnique({ where: { id }, include: { team: { select: { name: true } } } });
-    return row ? { ...toRecord(row), teamName: row.team.name } : null;
+    return row ? { ...toRecord(row), teamName: row.team.name, webhookSecret: row.webhookSecret } : null;
   }
 
   /** Deletes a team's schedule; false when there is none with this id (or it is another team's). */
@@ -73,13 +74,13 @@ export class ScheduleRepository {
       include: { team: { select: { name: true } } },
       orderBy: { nextRunAt: 'asc' },
     });
-    return rows.map((row) => ({ ...toRecord(row), teamName: row.team.name }));
+    return rows.map((row) => ({ ...toRecord(row), teamName: row.team.name, webhookSecret: row.webhookSecret }));
   }
 
   /** Every schedule with its team, for the per-schedule gauges. */
   async listAll(): Promise<DueSchedule[]> {
     const rows = await this.prisma.schedule.findMany({ include: { team: { select: { name: true } } } });
-    return rows.map((row) => ({ ...toRecord(row), teamName: row.team.name }));
+    return rows.map((row) => ({ ...toRecord(row), teamName: row.team.name, webhookSecret: row.webhookSecret }));
   }
 
   /**

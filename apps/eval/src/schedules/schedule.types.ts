@@ -25,10 +25,15 @@ export interface ScheduleRecord {
 
 export type ScheduleRunConfig = RunConfigData;
 
-/** A schedule to create, validated: a stored schedule before it has an id, runs or a creation time. */
-export type NewSchedule = Omit<ScheduleRecord, 'id' | 'lastRunAt' | 'lastSuccessAt' | 'lastSkipReason' | 'createdAt'>;
+/** A schedule's webhook signing secret: stored with it, read only to sign deliveries, never shown after creation. */
+export interface ScheduleSecret {
+  webhookSecret: string | null;
+}
 
-/** A schedule with its team's name, as the scheduler and the metrics need it. */
-export interface DueSchedule extends ScheduleRecord {
+/** A schedule to create, validated: a stored schedule before it has an id, runs or a creation time. */
+export type NewSchedule = Omit<ScheduleRecord, 'id' | 'lastRunAt' | 'lastSuccessAt' | 'lastSkipReason' | 'createdAt'> & ScheduleSecret;
+
+/** A schedule with its team's name and webhook secret, as the scheduler, the regression check and the metrics need it. */
+export interface DueSchedule extends ScheduleRecord, ScheduleSecret {
   teamName: string;
 }

@@ -11,6 +11,7 @@ import { runConfigMessage, runSettingsOf } from '../runs/run.mapper';
 import { CronSchedule } from './cron-schedule';
 import type { ScheduleRepository } from './schedule.repository';
 import type { ScheduleRecord, ScheduleRunConfig } from './schedule.types';
+import { generateWebhookSecret } from './webhook-signature';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -51,6 +52,7 @@ function webhookUrl(raw: string): string | null {
     throw PlatformError.invalid('webhook_url', `"${raw}" is not a URL; give an http(s) URL or leave it empty`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw PlatformError.invalid('webhook_url', 'must be an http(s) URL');
+  if (url.username || url.password) throw PlatformError.invalid('webhook_url', 'must not carry credentials (user:password@); deliveries are signed instead');
   return url.toString();
 }
 
@@ -80,6 +82,9 @@ export class SchedulesGrpcHandler {
         throw new PlatformError(PlatformErrorCode.RUN_NOT_FOUND, `baseline run ${baseline} not found`, { field: 'baseline' });
       }
     }
+    const url = webhookUrl(req.webhookUrl);
+    // Shown in this response only: the receiver stores it to verify deliveries; no read of a schedule returns it.
+    const webhookSecret = url ? generateWebhookSecret() : null;
     const schedule = await this.schedules.create({
       teamId,
       name: req.name,
@@ -90,10 +95,11 @@ export class SchedulesGrpcHandler {
       config: runConfig(req.config),
       baseline,
       enabled: req.enabled,
-      webhookUrl: webhookUrl(req.webhookUrl),
+      webhookUrl: url,
+      webhookSecret,
       nextRunAt: cron.nextAfter(new Date()),
     });
-    return create(evalV1.CreateScheduleResponseSchema, { schedule: toScheduleMessage(schedule) });
+    return create(evalV1.CreateScheduleResponseSchema, { schedule: toScheduleMessage(schedule), webhookSecret: webhookSecret ?? '' });
   }
 
   @GrpcMethod('EvalService', 'ListSchedules')

@@ -133,7 +133,7 @@ export function openApiDocument(version: string) {
           summary: 'Create a schedule of regression runs (cron in a time zone; each run is compared to its baseline)',
           ...access('admin'),
           requestBody: body(createScheduleBody),
-          responses: { '201': ok('The schedule', 'ScheduleEnvelope'), ...errors(400, 401, 403, 404, 409, 503) },
+          responses: { '201': ok('The schedule and its webhook signing secret (shown only here)', 'CreatedScheduleEnvelope'), ...errors(400, 401, 403, 404, 409, 503) },
         },
         get: {
           summary: "The team's schedules, by name",

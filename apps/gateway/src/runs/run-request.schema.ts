@@ -64,6 +64,16 @@ export const exportQuery = z.strictObject({
   format: z.enum(['jsonl', 'csv']).default('jsonl').describe('jsonl: one sample per line as the samples API shows it; csv: RFC 4180, one row per sample'),
 });
 
+/** True when a URL carries no user or password: a webhook authenticates by its signature, and a URL shows in listings. */
+function withoutCredentials(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return !url.username && !url.password;
+  } catch {
+    return true; // not a URL at all: the url check names that
+  }
+}
+
 /** Body of POST /v1/schedules. */
 export const createScheduleBody = z.strictObject({
   name: z.string().min(1).max(63).describe('Unique in the team, e.g. nightly-gsm8k'),
@@ -73,7 +83,12 @@ export const createScheduleBody = z.strictObject({
   benchmarks: z.array(z.string().min(1).max(100)).min(1).max(20),
   baseline: z.string().max(64).optional().describe('A run id, or "previous" (default): the previous successful run of the schedule'),
   enabled: z.boolean().optional(),
-  webhookUrl: z.url({ protocol: /^https?$/ }).max(2000).optional().describe('POSTed a JSON event when a run regresses'),
+  webhookUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL, e.g. https://hooks.example.com/lemur' })
+    .max(2000)
+    .refine(withoutCredentials, { error: 'must not carry credentials (user:password@): deliveries are signed with the secret this call returns' })
+    .optional()
+    .describe('POSTed a signed JSON event when a run regresses; the response shows its signing secret once'),
   limit: createRunBody.shape.limit,
   samples: createRunBody.shape.samples,
   concurrency: createRunBody.shape.concurrency,

@@ -183,6 +183,13 @@ export const responseSchemas = {
   Regression: regressionJsonSchema,
   Schedule: scheduleJsonSchema,
   ScheduleEnvelope: z.object({ schedule: scheduleJsonSchema }),
+  CreatedScheduleEnvelope: z.object({
+    schedule: scheduleJsonSchema,
+    webhookSecret: z
+      .string()
+      .nullable()
+      .describe('Signs the webhook deliveries (X-Lemur-Signature); shown only in this response, null without a webhook: store it now'),
+  }),
   ScheduleList: z.object({ schedules: z.array(scheduleJsonSchema) }),
   Health: z.object({ status: z.enum(['ok', 'unavailable']), eval: z.boolean(), inference: z.boolean() }),
   Error: z.object({

@@ -11,7 +11,7 @@ import type { EvalClient } from '../runs/runs.controller';
 import { teamOf } from '../runs/team-context';
 import { runConfigOf } from '../runs/run-config.mapper';
 
-/** REST adapter of the eval service's schedules: admins create and delete them, any member lists them. */
+/** REST adapter of the eval service's schedules: admins create and delete them (a webhook's secret shown at creation only), any member lists them. */
 @Controller('v1/schedules')
 export class SchedulesController {
   constructor(
@@ -25,7 +25,7 @@ export class SchedulesController {
   async create(@Req() req: FastifyRequest, @Body() body: unknown) {
     const b = validate(createScheduleBody, body ?? {}, 'body');
     const me = principalOf(req);
-    const { schedule } = await this.evalClient.createSchedule({
+    const { schedule, webhookSecret } = await this.evalClient.createSchedule({
       team: me.teamName,
       name: b.name,
       cron: b.cron,
@@ -39,7 +39,8 @@ export class SchedulesController {
     });
     if (!schedule) throw new PlatformError(PlatformErrorCode.INTERNAL, 'the eval service answered without a schedule');
     await this.audit.record({ teamId: me.teamId, actor: me.actor, action: 'schedule.create', target: schedule.id, detail: { name: b.name, cron: b.cron } });
-    return { schedule: scheduleJson(schedule) };
+    // Shown once, like an API key: no later read of the schedule returns it.
+    return { schedule: scheduleJson(schedule), webhookSecret: webhookSecret || null };
   }
 
   @Get()
