@@ -159,6 +159,10 @@ describe('inference as a Kubernetes controller, against an in-process API server
       return line ? Number(line.split(' ').pop()) : 0;
     };
     const reconciledBefore = await reconciles();
+    const revision = async () => (await client.listModels({})).models.find((m) => m.name === BASE_MODEL)?.revision;
+    // What eval runs record as modelRevision: the weights (the example's branch) and a hash of the engine settings.
+    const served = await revision();
+    expect(served).toMatch(/^OpenLemur\/lemur-70b-v1@main#[0-9a-f]{16}$/);
     // A metadata-only change makes the controller reconcile again, which must not rewrite the Deployment.
     await kube.patch(LEMUR_MODELS, 'lemur-70b', { metadata: { labels: { team: 'evals' } } }, { namespace: NS });
     await expect.poll(reconciles, { timeout: 10_000 }).toBeGreaterThan(reconciledBefore);
@@ -166,6 +170,8 @@ describe('inference as a Kubernetes controller, against an in-process API server
     await kube.patch(LEMUR_MODELS, 'lemur-70b', { spec: { engine: { maxModelLen: 8192 } } }, { namespace: NS });
     await expect.poll(() => api.getObject<IDeployment & KubeObject>(deploymentKey('lemur-70b'))?.spec?.template.spec?.containers[0]?.args, { timeout: 10_000 }).toContain('8192');
     expect(api.getObject(deploymentKey('lemur-70b'))?.metadata?.generation).toBe(2);
+    await expect.poll(revision, { timeout: 10_000 }).not.toBe(served);
+    expect(await revision()).toMatch(/^OpenLemur\/lemur-70b-v1@main#[0-9a-f]{16}$/);
     await expect.poll(async () => (await kube.get(LEMUR_MODELS, 'lemur-70b', NS)).status?.observedGeneration).toBe(2);
   });
 

@@ -20,4 +20,5 @@ export { computeStatus, podProblem, type ObservedWorkload } from './model-status
 export { ANNOTATIONS, HTTP_PORT, HTTP_PORT_NAME, LABELS, MANAGED_BY, resourceLabels, selectorLabels, workloadName } from './names';
 export { engineArgs, MODEL_VOLUME_PATH, renderDeployment, renderService } from './render-workload';
 export { fnv1a } from './hash';
+export { servingIdentity, type ServingIdentity } from './serving-identity';
 export { readyEndpointUrls, SERVICE_NAME_LABEL } from './endpoint-slices';

@@ -58,6 +58,9 @@ function estimatePromptTokens(cmd: GenerateCommand): number {
  * (per-team limits, fair queueing), on the least-loaded replica, retrying on another replica while nothing was produced.
  */
 export class GenerateService {
+  /** Model → the reason its cache is off, as last logged: said once per model, not once per request. */
+  private readonly cacheOffLogged = new Map<string, string>();
+
   constructor(
     private readonly registry: ModelRegistry,
     private readonly metrics: GenerateMetrics,
@@ -223,7 +226,16 @@ export class GenerateService {
   private cacheKey(model: RegisteredModel, cmd: GenerateCommand): string | undefined {
     if (!this.cache) return undefined;
     const input = { ...cmd, model: model.name, revision: revisionOf(model) };
-    return isCacheable(input) ? cacheKeyOf(input) : undefined;
+    if (!isCacheable(input)) return undefined;
+    // Weights behind a branch or tag can change under the same revision: an answer kept now could be another model's.
+    if (model.cacheOff !== undefined) {
+      if (this.cacheOffLogged.get(model.name) !== model.cacheOff) {
+        this.cacheOffLogged.set(model.name, model.cacheOff);
+        this.logger.info({ model: model.name }, `cache off for model ${model.name}: ${model.cacheOff}`);
+      }
+      return undefined;
+    }
+    return cacheKeyOf(input);
   }
 
   private async lookup(key: string, model: RegisteredModel, cmd: GenerateCommand): Promise<CachedCompletion | undefined> {

@@ -1,7 +1,8 @@
-import { ANNOTATIONS, type AutoscalePolicy, decideReplicas, type LemurModel } from '@lemur/model-serving';
+import { ANNOTATIONS, type AutoscalePolicy, decideReplicas, type LemurModel, type LemurModelSpec, resolveSpec, servingIdentity } from '@lemur/model-serving';
 import type { IDeployment } from '@lemur/shared-k8s';
 import { describe, expect, it } from 'vitest';
-import { adoptedScale, annotatedRequestAt } from './lemur-model.controller';
+import { ModelRegistry } from '../registry/model-registry';
+import { adoptedScale, annotatedRequestAt, registryEntry } from './lemur-model.controller';
 
 const withReplicas = (replicas: number): IDeployment => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'm' }, spec: { replicas, selector: {}, template: {} } });
 
@@ -49,5 +50,39 @@ describe("annotatedRequestAt (other replicas' requests, as the leader's idle clo
     expect(annotatedRequestAt(withAnnotations())).toBeUndefined();
     expect(annotatedRequestAt(withAnnotations({ [ANNOTATIONS.lastRequestAt]: 'yesterday-ish' }))).toBeUndefined();
     expect(annotatedRequestAt(undefined)).toBeUndefined();
+  });
+});
+
+describe('registryEntry (what a LemurModel registers with the router)', () => {
+  const SHA = '9e1f2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6';
+  const spec = (revision: string, image = 'vllm/vllm-openai:v0.11.0'): LemurModelSpec => ({
+    modelName: 'OpenLemur/lemur-70b-v1',
+    source: { huggingFace: { repo: 'OpenLemur/lemur-70b-v1', revision } },
+    engine: { image, tensorParallelSize: 4, maxModelLen: 4096 },
+  });
+  const registered = (s: LemurModelSpec) => new ModelRegistry({ models: [] }, {}).upsert(registryEntry(resolveSpec(s), ['http://10.0.0.7:8000']));
+
+  it('carries the serving identity as its revision, cached when the revision is a commit sha', () => {
+    const model = registered(spec(SHA));
+    expect(model.revision).toBe(servingIdentity(spec(SHA)).identity);
+    expect(model.revision.startsWith(`OpenLemur/lemur-70b-v1@${SHA}#`)).toBe(true);
+    expect(model.cacheOff).toBeUndefined();
+    expect(model.router.urls()).toEqual(['http://10.0.0.7:8000']);
+  });
+
+  it('changes its revision when the image changes', () => {
+    expect(registered(spec(SHA, 'vllm/vllm-openai:v0.11.1')).revision).not.toBe(registered(spec(SHA)).revision);
+  });
+
+  it('turns the cache off, saying why, when the revision is a branch or tag', () => {
+    const model = registered(spec('main'));
+    expect(model.revision.startsWith('OpenLemur/lemur-70b-v1@main#')).toBe(true);
+    expect(model.cacheOff).toBe("revision 'main' is not a commit sha; pin one to cache its answers");
+  });
+
+  it('names PVC weights by claim and path, cached', () => {
+    const model = registered({ ...spec(SHA), source: { pvc: { claimName: 'weights', path: '/lemur/70b' } } });
+    expect(model.revision).toMatch(/^pvc:weights\/lemur\/70b#[0-9a-f]{16}$/);
+    expect(model.cacheOff).toBeUndefined();
   });
 });

@@ -15,6 +15,7 @@ import {
   type ResolvedSpec,
   resolveSpec,
   SERVICE_NAME_LABEL,
+  servingIdentity,
   specProblem,
   workloadName,
 } from '@lemur/model-serving';
@@ -33,7 +34,7 @@ import {
   SERVICES,
 } from '@lemur/shared-k8s';
 import type { Logger } from '@lemur/shared-logging';
-import type { ModelRegistry } from '../registry/model-registry';
+import type { ModelRegistry, ModelSpec } from '../registry/model-registry';
 import { type KubernetesMetrics } from './kubernetes.metrics';
 import { LEMUR_MODELS } from './lemur-model.resource';
 import { type ModelActivity, withRequestActivity } from './model-activity.tracker';
@@ -114,6 +115,24 @@ export function annotatedRequestAt(lemurModel: LemurModel | undefined): number |
 
 function latest(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
+/**
+ * A LemurModel's router entry. Its revision is the serving identity, which keys cached answers and is what eval runs
+ * record; a branch or tag revision is served uncached, since the weights behind it can change.
+ */
+export function registryEntry(spec: ResolvedSpec, endpoints: string[]): ModelSpec {
+  const { identity, unpinned } = servingIdentity(spec);
+  return {
+    name: spec.modelName,
+    servedModelName: spec.modelName,
+    chat: spec.chat,
+    kind: 'openai',
+    routingPolicy: spec.routing.policy,
+    revision: identity,
+    ...(unpinned ? { cacheOff: unpinned } : {}),
+    endpoints,
+  };
 }
 
 /** Our fields of a Deployment: no write when the rendered spec (by hash), the replica count and the owner are unchanged. */
@@ -484,15 +503,7 @@ export class LemurModelController implements ColdStart {
   private register(name: string, spec: ResolvedSpec): void {
     const previous = this.served.get(name);
     if (previous !== undefined && previous !== spec.modelName) this.registry.remove(previous);
-    this.registry.upsert({
-      name: spec.modelName,
-      servedModelName: spec.modelName,
-      chat: spec.chat,
-      kind: 'openai',
-      routingPolicy: spec.routing.policy,
-      revision: spec.source.huggingFace?.revision ?? spec.source.pvc?.path ?? '',
-      endpoints: this.urlsOf(name),
-    });
+    this.registry.upsert(registryEntry(spec, this.urlsOf(name)));
     if (previous !== spec.modelName) this.logger.info({ lemurModel: name, model: spec.modelName, endpoints: this.urlsOf(name).length }, 'serving model');
     this.served.set(name, spec.modelName);
     const scale = this.scaling.get(name);

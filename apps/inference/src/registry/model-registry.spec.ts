@@ -20,6 +20,13 @@ describe('ModelRegistry', () => {
     expect(registry.get('b').router.policy).toBe('session-affinity');
   });
 
+  it("caches a file entry whatever its revision; only the controller's upsert turns the cache off", () => {
+    const registry = new ModelRegistry({ models: [{ name: 'f', endpoints: ['http://r1:8000'], revision: 'main', cacheOff: 'says the file' }] } as never, {});
+    expect(registry.get('f')).toMatchObject({ revision: 'main', cacheOff: undefined });
+    registry.upsert({ name: 'k', endpoints: [], revision: 'org/m@main#0123456789abcdef', cacheOff: "revision 'main' is not a commit sha" });
+    expect(registry.get('k').cacheOff).toBe("revision 'main' is not a commit sha");
+  });
+
   it.each([
     [{ models: [{ name: 'x', endpoints: [] }] }, /at least one endpoint/],
     [{ models: [{ name: 'x', endpoints: ['http://r'], routingPolicy: 'random' }] }, /routingPolicy|Invalid option/],

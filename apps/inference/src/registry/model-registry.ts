@@ -13,8 +13,13 @@ const modelFields = z.object({
   kind: z.enum(['openai', 'sim']).default('openai'),
   /** How requests are spread over the endpoints; prefix affinity bounded by load unless the entry says otherwise. */
   routingPolicy: z.enum(ROUTING_POLICIES).default(DEFAULT_ROUTING_POLICY),
-  /** Weights revision served (e.g. a Hugging Face commit); part of the response-cache key. */
-  revision: z.string().max(200).default(''),
+  /**
+   * Weights revision served (e.g. a Hugging Face commit); part of the response-cache key. A LemurModel's is its serving
+   * identity, which names its PVC path (up to 1024 characters).
+   */
+  revision: z.string().max(2000).default(''),
+  /** Why this model's answers are never cached: set by the controller for a LemurModel whose revision can move. */
+  cacheOff: z.string().min(1).optional(),
 });
 
 /** Why the `index`th endpoint of `model` is refused, naming both; the URL only in its redacted form. */
@@ -35,9 +40,10 @@ function checkEndpoints(m: { name: string; endpoints: string[] }, ctx: z.Refinem
 
 const modelSchema = modelFields.superRefine(checkEndpoints);
 // A static file names its endpoints; a model from the cluster may have none ready yet (setEndpoints fills them in).
+// The file's entries are cached as their revision says: cacheOff is the controller's alone.
 const fileSchema = z.object({
   models: z.array(
-    modelFields.extend({ endpoints: z.array(z.string()).min(1, 'a model needs at least one endpoint') }).superRefine(checkEndpoints),
+    modelFields.omit({ cacheOff: true }).extend({ endpoints: z.array(z.string()).min(1, 'a model needs at least one endpoint') }).superRefine(checkEndpoints),
   ),
 });
 
@@ -53,6 +59,8 @@ export interface RegisteredModel {
   apiKey: string | undefined;
   routingPolicy: RoutingPolicyName;
   revision: string;
+  /** Why answers are never cached (a revision that can move); undefined when the cache may serve them. */
+  cacheOff: string | undefined;
   router: Router;
 }
 
@@ -141,6 +149,7 @@ export class ModelRegistry {
       apiKey: m.apiKeyEnv ? this.secrets[m.apiKeyEnv] : undefined,
       routingPolicy: m.routingPolicy,
       revision: m.revision,
+      cacheOff: m.cacheOff,
       router,
     };
     // Replaced in place: requests already holding the old entry keep a consistent view of it.
