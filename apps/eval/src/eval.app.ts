@@ -36,6 +36,7 @@ import { StartSuiteUseCase } from './suites/start-suite/start-suite.usecase';
 import { SuiteRunRepository } from './suites/suite-run.repository';
 import { SandboxSessionClient } from './sandbox/sandbox-session-client';
 import { OfflineStubToolProvider } from './worker/agent-tool-provider';
+import { PublishedWikipediaToolProvider } from './worker/published-wikipedia-tool-provider';
 import { EpisodeRunner } from './worker/episode-runner';
 import { HttpEnvironmentClient } from './environment/environment-client';
 import { EvalMetrics } from './worker/eval.metrics';
@@ -99,8 +100,13 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
   if (config.workers) {
     // Code and sessions run as each run's team (its name), so every team has its own sandbox session cap.
     const executorFor = (team: string) => new SandboxExecutor(sandbox, team);
-    // Agent benchmarks (MINT): each turn gets the per-request deadline; the offline stub is the only tool provider.
-    const episodes = new EpisodeRunner(inference, (team) => new SandboxSessionClient(sandbox, team), executorFor, new OfflineStubToolProvider(), {
+    // Agent benchmarks (MINT): each turn gets the per-request deadline; tools answer as EVAL_TOOL_PROVIDER says.
+    const tools =
+      config.toolProvider.name === 'published-wikipedia-cache'
+        ? PublishedWikipediaToolProvider.fromOutputsDir(config.toolProvider.outputsDir)
+        : new OfflineStubToolProvider();
+    logger.info({ toolProvider: tools.name }, 'agent tool provider ready');
+    const episodes = new EpisodeRunner(inference, (team) => new SandboxSessionClient(sandbox, team), executorFor, tools, {
       turnTimeoutMs: config.sampleTimeoutMs,
       onTurnOverhead: (benchmark, seconds) => metrics.agentTurnOverhead.observe({ benchmark }, seconds),
       logger: logger.child({ context: 'EpisodeRunner' }),
@@ -130,7 +136,7 @@ export async function startEval(config: EvalConfig): Promise<RunningEval> {
     const startRun = new StartRunUseCase(runs, catalog, new InferenceModelDirectory(inference), queue, logger.child({ context: 'StartRunUseCase' }), {
       platformVersion: config.platformVersion,
       defaultConcurrency: config.defaultRunConcurrency,
-      toolProvider: new OfflineStubToolProvider().name,
+      toolProvider: config.toolProvider.name,
       ...(config.environmentUrl ? { environmentUrl: config.environmentUrl } : {}),
       sandbox: new GrpcSandboxDirectory(sandbox),
     });

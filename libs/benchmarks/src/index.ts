@@ -97,6 +97,7 @@ export { buildMintCodeProgram, judgeMintAnswer, judgeMintSolution, MINT_CODE_TIM
 export { multipleChoiceTaskSuccess, reasoningTaskSuccess, type MintScoringRules } from './mint/mint-reasoning-scorer';
 export { theoremqaSuccess } from './mint/mint-theoremqa-scorer';
 export { MintScorerError } from './mint/mint-scorer-error';
+export { buildMintWikipediaCache, MINT_WIKIPEDIA_NOT_FOUND, type MintWikipediaCache } from './mint/mint-wikipedia-cache';
 export { formatMintExecution, MINT_BENCHMARKS, MINT_CELL_TIMEOUT_MS, MintBenchmark, mintTaskProbes, type MintBenchmarkItem } from './mint/mint.benchmark';
 export {
   INTERCODE_AGENT_SAMPLING,

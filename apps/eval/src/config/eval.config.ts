@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { logLevelSchema, parseEnv, portSchema } from '@lemur/shared-config';
 import { internalTokenEnvShape } from '@lemur/shared-grpc';
 import { teamQuotaDefaultsFrom, teamQuotaEnvShape, type QuotaLimits } from '@lemur/shared-run-admission';
@@ -46,6 +46,8 @@ const schema = z.object({
   ...tracingEnvShape,
   ...internalTokenEnvShape,
   ...teamQuotaEnvShape,
+  // What MINT's wikipedia_search answers in agent sessions; the provider's name is recorded with every run.
+  EVAL_TOOL_PROVIDER: z.enum(['offline-stub', 'published-wikipedia-cache']).default('offline-stub'),
   LEMUR_ENVIRONMENT_URL: z.string().url('must be an http(s) URL of an environment server (docs/environment-protocol.md)').optional(),
 });
 
@@ -97,6 +99,8 @@ export interface EvalConfig {
   platformVersion: string;
   /** The environment server agent benchmarks with one (mint-alfworld, webarena) step in; recorded with each sample. */
   environmentUrl?: string;
+  /** The agent tool provider (EVAL_TOOL_PROVIDER); the published cache names the folder of MINT's published outputs. */
+  toolProvider: { name: 'offline-stub' } | { name: 'published-wikipedia-cache'; outputsDir: string };
 }
 
 /** `../shared/datasets` next to the checkout, when present (the project's machines keep benchmark data there). */
@@ -104,8 +108,22 @@ function sharedDatasetDirs(cwd: string): string[] {
   return [resolve(cwd, '../shared/datasets'), resolve(cwd, '../../shared/datasets')].filter((dir) => existsSync(dir));
 }
 
+const MINT_OUTPUTS = 'mint-bench/data/outputs';
+
+/** The first datasets folder holding MINT's published outputs; start-up stops here rather than at the first episode. */
+function mintOutputsDir(dirs: readonly string[]): string {
+  const found = dirs.map((dir) => join(dir, MINT_OUTPUTS)).find((dir) => existsSync(dir));
+  if (found !== undefined) return found;
+  const looked = dirs.length === 0 ? 'no datasets folder is configured' : `looked in ${dirs.map((dir) => join(dir, MINT_OUTPUTS)).join(', ')}`;
+  throw new Error(
+    `eval: EVAL_TOOL_PROVIDER=published-wikipedia-cache reads MINT's published trajectories from <datasets dir>/${MINT_OUTPUTS}, but ${looked}: ` +
+      `copy mint-bench's data/outputs there (see the datasets folder's mint-bench/SOURCE.md), set LEMUR_DATASETS_DIR to a folder holding it, or use EVAL_TOOL_PROVIDER=offline-stub`,
+  );
+}
+
 export function loadEvalConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): EvalConfig {
   const p = parseEnv(schemaWithLimits, env, 'eval');
+  const sharedDirs = sharedDatasetDirs(cwd);
   return {
     databaseUrl: p.DATABASE_URL,
     grpcUrl: p.EVAL_GRPC_URL,
@@ -114,7 +132,7 @@ export function loadEvalConfig(env: Record<string, string | undefined> = process
     sandboxAddr: p.SANDBOX_ADDR,
     datasets: {
       ...(p.LEMUR_DATASETS_DIR ? { datasetsDir: p.LEMUR_DATASETS_DIR } : {}),
-      sharedDirs: sharedDatasetDirs(cwd),
+      sharedDirs,
       cacheDir: p.LEMUR_DATASETS_CACHE ?? resolve(cwd, '.lemur/datasets'),
       online: !p.LEMUR_OFFLINE,
     },
@@ -135,6 +153,10 @@ export function loadEvalConfig(env: Record<string, string | undefined> = process
     tracing: tracingConfigFrom(p),
     ...(p.LEMUR_INTERNAL_TOKEN !== undefined ? { internalToken: p.LEMUR_INTERNAL_TOKEN } : {}),
     ...(p.LEMUR_ENVIRONMENT_URL ? { environmentUrl: p.LEMUR_ENVIRONMENT_URL } : {}),
+    toolProvider:
+      p.EVAL_TOOL_PROVIDER === 'offline-stub'
+        ? { name: p.EVAL_TOOL_PROVIDER }
+        : { name: p.EVAL_TOOL_PROVIDER, outputsDir: mintOutputsDir([...(p.LEMUR_DATASETS_DIR ? [p.LEMUR_DATASETS_DIR] : []), ...sharedDirs]) },
     platformVersion: (JSON.parse(readFileSync(resolve(__dirname, '../../../../package.json'), 'utf8')) as { version: string }).version,
   };
 }
