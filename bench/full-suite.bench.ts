@@ -43,7 +43,7 @@ export async function run(): Promise<BenchResult> {
   const db = await createTestDatabase();
   const home = mkdtempSync(join(tmpdir(), 'lemur-bench-suite-'));
   const env = { ...loadCliEnvironment(), databaseUrl: db.url, home, passthrough: { ...process.env, LOG_LEVEL: 'warn' } };
-  const platform = await LocalPlatform.start({ env, gatewayPort: 0, workers: 1, log: () => undefined });
+  const platform = await LocalPlatform.start({ mysql: true, env, gatewayPort: 0, workers: 1, log: () => undefined });
   const sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
   try {

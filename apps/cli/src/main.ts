@@ -92,7 +92,7 @@ program
   .option('--workers <n>', 'eval worker processes', intOption('--workers', 1, 64), 1)
   .addHelpText('after', '\nExample:\n  $ lemur up --port 8080   # then: lemur run --model sim:oracle --benchmark gsm8k --limit 50')
   .action(async (opts: { port: number; workers: number }) => {
-    const platform = await LocalPlatform.start({ env, gatewayPort: opts.port, workers: opts.workers, log });
+    const platform = await LocalPlatform.start({ env, gatewayPort: opts.port, workers: opts.workers, mysql: true, log });
     log(`gateway: ${platform.gatewayUrl}   (OpenAPI at ${platform.gatewayUrl}/openapi.json)`);
     log(`web UI:  ${platform.gatewayUrl}/ui   (log in with the admin key below)`);
     log(`api key: the admin key of team "local" is in ${platform.adminKeyFile} (this CLI reads it there by itself)`);
@@ -159,6 +159,8 @@ program
         env,
         ...(opts.server ? { server: opts.server } : {}),
         ...(extraSims.length > 0 ? { simModels: extraSims } : {}),
+        // A suite holds intercode-sql; a single benchmark needs MariaDB only when it is that one.
+        mysql: opts.suite !== undefined || opts.benchmark === 'intercode-sql',
         log,
       });
       const settings = {

@@ -21,6 +21,8 @@ export async function openSession(opts: {
   server?: string;
   forceLocal?: boolean;
   simModels?: SimModel[];
+  /** A local platform also starts MariaDB for InterCode-SQL (see LocalPlatformOptions.mysql). */
+  mysql?: boolean;
   log: (message: string) => void;
 }): Promise<PlatformSession> {
   const explicit = opts.server ?? defaultServer(opts.env);
@@ -36,6 +38,7 @@ export async function openSession(opts: {
     env: opts.env,
     gatewayPort: 0,
     ...(opts.simModels ? { extraSimModels: opts.simModels } : {}),
+    ...(opts.mysql ? { mysql: true } : {}),
     log: opts.log,
   });
   let closing: Promise<void> | undefined;

@@ -1,5 +1,4 @@
-import { createTestMysql } from '@lemur/shared-testing';
-import mysql from 'mysql2/promise';
+import { mysqlAnswers } from '@lemur/shared-database';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayClient, RunJson } from '../src/api/gateway-client';
@@ -21,34 +20,27 @@ describe('InterCode episodes through the real local platform (simulator oracle, 
   let t: TestPlatform;
   let client: GatewayClient;
   let sql: pg.Client;
-  let mysqlUrl: string;
-  let prefix: string;
+  let mysqlUrl: string | undefined;
 
   const samplesOf = async (runId: string): Promise<StoredSample[]> =>
     (await sql.query<StoredSample>('SELECT item_id, status, score, error, score_detail, transcript FROM sample WHERE run_id = $1 ORDER BY item_index', [runId])).rows;
 
   beforeAll(async () => {
-    // InterCode's MySQL runs with --lower_case_table_names=1; the sandbox loads the Spider dump into it under a prefix.
-    const server = await createTestMysql({ serverArgs: ['--lower-case-table-names=1'] });
-    mysqlUrl = server.url;
-    prefix = `${server.uniqueName('ice2e')}_`;
-    t = await startTestPlatform({ name: 'intercode', simFast: true, env: { SANDBOX_MYSQL_URL: mysqlUrl, SANDBOX_MYSQL_DB_PREFIX: prefix } });
+    // No SANDBOX_MYSQL_URL: the platform starts a private MariaDB, as `lemur up` does, and the sandbox loads the Spider dump into it.
+    t = await startTestPlatform({ name: 'intercode', simFast: true, mysql: true });
+    mysqlUrl = t.platform.sandboxMysqlUrl;
     ({ client, sql } = t);
   }, 180_000);
 
   afterAll(async () => {
     await t?.stop();
-    if (mysqlUrl && prefix) {
-      const conn = await mysql.createConnection({ uri: mysqlUrl });
-      const [rows] = (await conn.query('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [`${prefix}%`])) as unknown as [
-        { name: string }[],
-      ];
-      for (const { name } of rows) await conn.query(`DROP DATABASE \`${name}\``);
-      await conn.end();
-    }
+    // The private server lives only as long as the platform.
+    if (mysqlUrl) expect(await mysqlAnswers(mysqlUrl)).toBe(false);
   }, 60_000);
 
   it('intercode-sql: sim:oracle solves each episode in one turn on MariaDB, sim:wrong uses all 10 turns and scores 0', async () => {
+    expect(mysqlUrl).toMatch(/^mysql:\/\/root@127\.0\.0\.1:\d+$/);
+    expect(await mysqlAnswers(mysqlUrl!)).toBe(true);
     const [oracle, wrong] = await Promise.all([
       client.createRun({ model: 'sim:oracle', benchmark: 'intercode-sql', limit: 15, concurrency: 4 }),
       client.createRun({ model: 'sim:wrong', benchmark: 'intercode-sql', limit: 2, concurrency: 2 }),

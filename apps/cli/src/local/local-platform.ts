@@ -1,8 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatasetResolver, INTERCODE_BASH_SCRATCH_DIRS, listBenchmarks } from '@lemur/benchmarks';
-import { applyMigrations, ensureDatabase, redactDatabaseUrl, startEmbeddedPostgres, withDatabaseName } from '@lemur/shared-database';
+import { DatasetResolver, INTERCODE_BASH_SCRATCH_DIRS, INTERCODE_SQL_DATASET, listBenchmarks } from '@lemur/benchmarks';
+import {
+  applyMigrations,
+  ensureDatabase,
+  findMariadbBinaries,
+  redactDatabaseUrl,
+  startEmbeddedMariadb,
+  startEmbeddedPostgres,
+  withDatabaseName,
+} from '@lemur/shared-database';
 import type { CliEnvironment } from '../config/cli.config';
 import { localAdminKeyFile } from '../config/credentials';
 import { BUILTIN_SIM_MODELS, simFlag, type SimModel } from '../models/sim-models';
@@ -10,6 +18,8 @@ import { freePort } from '@lemur/shared-config';
 import { ServiceProcess } from './service-process';
 
 const EMBEDDED_PG_PORT = 54329;
+/** InterCode-SQL's MySQL dump, which the sandbox loads into its MariaDB. */
+const SPIDER_DUMP_FILE = INTERCODE_SQL_DATASET.files.find((f) => f.file.endsWith('.sql'))!.file;
 
 /** How to start the local platform. */
 export interface LocalPlatformOptions {
@@ -23,6 +33,11 @@ export interface LocalPlatformOptions {
   /** Eval worker processes (default 1); the eval API process itself takes no samples. */
   workers?: number;
   workerConcurrency?: number;
+  /**
+   * Start a private MariaDB for InterCode-SQL when SANDBOX_MYSQL_URL names none (`lemur up`, and `lemur run` of
+   * intercode-sql or a suite, do): loading its databases adds seconds to the start, which other runs need not pay.
+   */
+  mysql?: boolean;
   /** Where progress lines go. */
   log: (message: string) => void;
 }
@@ -37,8 +52,9 @@ interface RegistryEntry {
 }
 
 /**
- * The whole platform on one machine: PostgreSQL (embedded unless DATABASE_URL is set), vllm-sim in place of GPUs, and
- * the inference, sandbox, eval and gateway services as child processes, each logging to `.lemur/logs/`.
+ * The whole platform on one machine: PostgreSQL (embedded unless DATABASE_URL is set), MariaDB for InterCode-SQL (a
+ * private one unless SANDBOX_MYSQL_URL is set), vllm-sim in place of GPUs, and the inference, sandbox, eval and gateway
+ * services as child processes, each logging to `.lemur/logs/`.
  */
 export class LocalPlatform {
   private workersStarted = 0;
@@ -50,6 +66,8 @@ export class LocalPlatform {
     /** Base URL of the simulator standing in for GPU replicas (for benchmarks that compare against it). */
     readonly simUrl: string,
     readonly databaseUrl: string,
+    /** The MySQL/MariaDB admin URL the sandbox runs InterCode-SQL against; undefined when there is none. */
+    readonly sandboxMysqlUrl: string | undefined,
     /** The local team's admin key (bootstrapped by the gateway; also in {@link adminKeyFile}). */
     readonly apiKey: string,
     /** Where the admin key is kept between starts (mode 0600). */
@@ -66,7 +84,12 @@ export class LocalPlatform {
     const logDir = join(env.home, 'logs');
     mkdirSync(runDir, { recursive: true });
     const services = new Map<string, ServiceProcess>();
-    let stopDatabase: () => Promise<void> = async () => undefined;
+    let stopPostgres: () => Promise<void> = async () => undefined;
+    let stopMysql: () => Promise<void> = async () => undefined;
+    const stopDatabase = async () => {
+      await stopMysql();
+      await stopPostgres();
+    };
     try {
       // 1. Database.
       let databaseUrl: string;
@@ -80,7 +103,7 @@ export class LocalPlatform {
             : join(env.home, 'postgres');
         log(`database: starting embedded PostgreSQL (data in ${dataDir})`);
         const pg = await startEmbeddedPostgres({ dataDir, port: EMBEDDED_PG_PORT });
-        stopDatabase = pg.stop;
+        stopPostgres = pg.stop;
         databaseUrl = withDatabaseName(pg.url, 'lemur');
       }
       await ensureDatabase(databaseUrl);
@@ -88,9 +111,26 @@ export class LocalPlatform {
       log(`database: schema up to date${applied.length ? ` (applied ${applied.join(', ')})` : ''}`);
 
       // 2. Benchmark data: found (or downloaded and verified) once, so the simulator's oracle and the workers read the same files.
-      const datasetsDir = await resolveDatasetsDir(env, log);
+      const { dir: datasetsDir, paths: datasetPaths } = await resolveDatasets(env, log);
 
-      // 3. Simulator and model registry.
+      // 3. MariaDB for InterCode-SQL: the user's server, else a private one for this platform's lifetime.
+      let sandboxMysqlUrl = env.passthrough.SANDBOX_MYSQL_URL || undefined;
+      if (sandboxMysqlUrl) {
+        log(`sql: MySQL at ${redactDatabaseUrl(sandboxMysqlUrl)} (SANDBOX_MYSQL_URL)`);
+      } else if (!opts.mysql) {
+        log('sql: no MySQL server for intercode-sql (`lemur up` and runs of intercode-sql start one; or set SANDBOX_MYSQL_URL)');
+      } else if (findMariadbBinaries()) {
+        // InterCode's server runs with lower_case_table_names=1: Spider's golds name tables in any case.
+        const mariadb = await startEmbeddedMariadb({ serverArgs: ['--lower-case-table-names=1'], dataDirPrefix: 'lemur-platform-mariadb' });
+        stopMysql = mariadb.stop;
+        sandboxMysqlUrl = mariadb.url;
+        log(`sql: started a private MariaDB at ${mariadb.url} (data in ${mariadb.dataDir}, removed on stop)`);
+      } else {
+        log('sql: no mariadbd/mysqld installed, so intercode-sql will be skipped: install mariadb-server (`bash scripts/setup-mariadb.sh`) or set SANDBOX_MYSQL_URL');
+      }
+      const spiderDump = env.passthrough.SANDBOX_MYSQL_DUMP || datasetPaths.get(SPIDER_DUMP_FILE);
+
+      // 4. Simulator and model registry.
       const simModels = [...BUILTIN_SIM_MODELS, ...(opts.extraSimModels ?? [])];
       const ports = {
         sim: await freePort(),
@@ -137,7 +177,7 @@ export class LocalPlatform {
       const modelsFile = join(runDir, 'models.json');
       writeFileSync(modelsFile, `${JSON.stringify({ models: registry }, null, 2)}\n`);
 
-      // 4. Services.
+      // 5. Services.
       const inference = start('inference', 'apps/inference/src/main.ts', {
         INFERENCE_GRPC_URL: `127.0.0.1:${ports.inference}`,
         INFERENCE_METRICS_PORT: String(ports.inferenceMetrics),
@@ -150,6 +190,7 @@ export class LocalPlatform {
         SANDBOX_METRICS_PORT: String(ports.sandboxMetrics),
         // InterCode-Bash's file systems live outside the workspace, in a tmpfs of each sandbox's own.
         SANDBOX_SCRATCH_DIRS: INTERCODE_BASH_SCRATCH_DIRS.join(','),
+        ...(sandboxMysqlUrl ? { SANDBOX_MYSQL_URL: sandboxMysqlUrl, ...(spiderDump ? { SANDBOX_MYSQL_DUMP: spiderDump } : {}) } : {}),
       });
       const workerEnv = () => ({
         LEMUR_INTERNAL_TOKEN: internalToken,
@@ -187,7 +228,7 @@ export class LocalPlatform {
       const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
       await gateway.waitReady(`${gatewayUrl}/health`);
       const apiKey = readFileSync(adminKeyFile, 'utf8').trim();
-      const platform = new LocalPlatform(gatewayUrl, simUrl, databaseUrl, apiKey, adminKeyFile, services, stopDatabase, workerEnv, opts);
+      const platform = new LocalPlatform(gatewayUrl, simUrl, databaseUrl, sandboxMysqlUrl, apiKey, adminKeyFile, services, stopDatabase, workerEnv, opts);
       for (const [name, port] of [
         ['vllm-sim', ports.sim],
         ['inference', ports.inferenceMetrics],
@@ -225,7 +266,7 @@ export class LocalPlatform {
     return worker;
   }
 
-  /** Stops the gateway first, then the workers (they finish their samples), then the rest and the database. */
+  /** Stops the gateway first, then the workers (they finish their samples), then the rest and the databases. */
   async stop(): Promise<void> {
     const order = ['gateway', 'eval', ...[...this.services.keys()].filter((k) => k.startsWith('eval-worker')), 'inference', 'sandbox', 'vllm-sim'];
     for (const name of order) await this.services.get(name)?.stop();
@@ -233,8 +274,14 @@ export class LocalPlatform {
   }
 }
 
-/** Finds every registered benchmark's data (downloading into the cache when online); returns their folder when they share one. */
-async function resolveDatasetsDir(env: CliEnvironment, log: (message: string) => void): Promise<string | undefined> {
+/**
+ * Finds every registered benchmark's data (downloading into the cache when online); returns their folder when they share
+ * one, and where each file was found.
+ */
+async function resolveDatasets(
+  env: CliEnvironment,
+  log: (message: string) => void,
+): Promise<{ dir: string | undefined; paths: Map<string, string> }> {
   const resolver = new DatasetResolver({
     ...(env.datasetsDir ? { datasetsDir: env.datasetsDir } : {}),
     sharedDirs: [join(env.repoRoot, '../shared/datasets')],
@@ -243,14 +290,16 @@ async function resolveDatasetsDir(env: CliEnvironment, log: (message: string) =>
     onProgress: (p) => log(`downloading ${p.file}: ${(p.receivedBytes / 1e6).toFixed(1)} MB`),
   });
   const dirs = new Set<string>();
+  const paths = new Map<string, string>();
   for (const benchmark of listBenchmarks()) {
     for (const file of benchmark.dataset.files) {
       const found = await resolver.resolve(file);
+      paths.set(file.file, found.path);
       dirs.add(found.path.slice(0, found.path.length - file.file.length));
     }
     log(`data: ${benchmark.name} ${benchmark.dataset.name} (${benchmark.dataset.files.length} file(s), sha256 ok)`);
   }
-  return dirs.size === 1 ? [...dirs][0] : env.datasetsDir;
+  return { dir: dirs.size === 1 ? [...dirs][0] : env.datasetsDir, paths };
 }
 
 /** True when a Lemur gateway answers at `url`. */

@@ -13,6 +13,13 @@ export {
   startEmbeddedPostgres,
 } from './embedded-postgres';
 export {
+  type EmbeddedMariadbHandle,
+  type EmbeddedMariadbOptions,
+  findMariadbBinaries,
+  mysqlAnswers,
+  startEmbeddedMariadb,
+} from './embedded-mariadb';
+export {
   type ApplyMigrationsOptions,
   applyMigrations,
   defaultMigrationsDir,
