@@ -1,9 +1,8 @@
 import PgBoss from 'pg-boss';
 import type { Logger } from '@lemur/shared-logging';
 import { traceparentOf } from '@lemur/shared-tracing';
+import { retryOnDeadlock } from './deadlock-retry';
 
-/** PostgreSQL's SQLSTATE for a transaction ended to break a deadlock. */
-const DEADLOCK_DETECTED = '40P01';
 
 /** A queued unit of work: one sample of one run. */
 export interface SampleJob {
@@ -56,18 +55,10 @@ export class SampleQueue {
     const name = this.queueName(runId);
     if (!this.created.has(name)) {
       if (!(await this.boss.getQueue(name))) {
-        // Another worker may create it at the same moment; that is fine as long as it exists afterwards. Creating a
-        // queue is DDL (a job partition): beside another run's queue being dropped, PostgreSQL may end it as a deadlock
-        // victim (40P01), which is safe to try again.
-        for (let attempt = 1; ; attempt++) {
-          const failure = await this.boss.createQueue(name, { name, policy: 'standard' }).then(
-            () => undefined,
-            (err: unknown) => err,
-          );
-          if (failure === undefined || (await this.boss.getQueue(name))) break;
-          if ((failure as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 3) throw failure;
-          await new Promise((r) => setTimeout(r, 50 * attempt));
-        }
+        // Another worker may create it at the same moment; that is fine as long as it exists afterwards.
+        await retryOnDeadlock(() => this.boss.createQueue(name, { name, policy: 'standard' })).catch(async (err: unknown) => {
+          if (!(await this.boss.getQueue(name))) throw err;
+        });
       }
       this.created.add(name);
     }
@@ -79,15 +70,14 @@ export class SampleQueue {
     const name = await this.ensureQueue(runId);
     const traceparent = traceparentOf();
     for (let i = 0; i < sampleIds.length; i += CHUNK) {
-      await this.boss.insert(
-        sampleIds.slice(i, i + CHUNK).map((sampleId) => ({
-          name,
-          data: traceparent ? { runId, sampleId, traceparent } : { runId, sampleId },
-          expireInSeconds: this.opts.expireInSeconds,
-          retryLimit: this.opts.retryLimit,
-          retryDelay: 1,
-        })),
-      );
+      const jobs = sampleIds.slice(i, i + CHUNK).map((sampleId) => ({
+        name,
+        data: traceparent ? { runId, sampleId, traceparent } : { runId, sampleId },
+        expireInSeconds: this.opts.expireInSeconds,
+        retryLimit: this.opts.retryLimit,
+        retryDelay: 1,
+      }));
+      await retryOnDeadlock(() => this.boss.insert(jobs));
     }
   }
 
@@ -103,7 +93,7 @@ export class SampleQueue {
   /** Takes up to `max` jobs of a run, marking them active. */
   async fetch(runId: string, max: number): Promise<SampleJob[]> {
     const name = await this.ensureQueue(runId);
-    const jobs = await this.boss.fetch<{ runId: string; sampleId: string; traceparent?: string }>(name, { batchSize: max });
+    const jobs = await retryOnDeadlock(() => this.boss.fetch<{ runId: string; sampleId: string; traceparent?: string }>(name, { batchSize: max }));
     return jobs.map((job) => ({
       id: job.id,
       runId: job.data.runId,
@@ -113,7 +103,8 @@ export class SampleQueue {
   }
 
   async complete(job: SampleJob): Promise<void> {
-    await this.boss.complete(this.queueName(job.runId), job.id);
+    // A completion lost to a deadlock would leave the job active until its lease expires, and the run unfinished.
+    await retryOnDeadlock(() => this.boss.complete(this.queueName(job.runId), job.id));
   }
 
   /**
@@ -124,14 +115,16 @@ export class SampleQueue {
     const name = this.queueName(job.runId);
     // pg-boss starts a failed job again after the job's own retry_delay: set it while this worker still holds the job
     // (active), so no one can fetch the job between the two statements; a crash between them only changes the delay.
-    await this.boss
-      .getDb()
-      .executeSql('UPDATE pgboss.job SET retry_delay = $3, retry_backoff = false WHERE name = $1 AND id = $2', [
-        name,
-        job.id,
-        Math.max(1, Math.ceil(retryDelayMs / 1000)),
-      ]);
-    await this.boss.fail(name, job.id, { reason });
+    await retryOnDeadlock(() =>
+      this.boss
+        .getDb()
+        .executeSql('UPDATE pgboss.job SET retry_delay = $3, retry_backoff = false WHERE name = $1 AND id = $2', [
+          name,
+          job.id,
+          Math.max(1, Math.ceil(retryDelayMs / 1000)),
+        ]),
+    );
+    await retryOnDeadlock(() => this.boss.fail(name, job.id, { reason }));
   }
 
   /** Jobs of a run still to do or in progress. */
